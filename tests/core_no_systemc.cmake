@@ -1,0 +1,10 @@
+# Fails if any source of the functional core includes a SystemC header.
+file(GLOB_RECURSE srcs ${DIR}/*.h ${DIR}/*.cpp)
+foreach(f ${srcs})
+  file(STRINGS ${f} hits REGEX "#[ \t]*include[ \t]*[<\"](systemc|tlm)")
+  if(hits)
+    message(FATAL_ERROR "${f} includes SystemC: ${hits}")
+  endif()
+endforeach()
+list(LENGTH srcs n)
+message(STATUS "checked ${n} core sources: none includes SystemC")
