@@ -121,7 +121,9 @@ BundleManifest read_manifest(const std::string& dir_or_manifest) {
     if (n.IsMap() && n["name"] && n["name"].IsScalar()) lc.where += " (" + n["name"].as<std::string>() + ")";
     check_keys(n,
                {"name", "op", "input_shape", "output_shape", "kernel", "stride", "dilation", "padding", "groups",
-                "activation_signed", "activation_scale", "input_source", "files", "meta"},
+                "activation_signed", "activation_scale", "input_source", "files", "meta",
+                // informational keys written by the exporters (traces/README.md)
+                "float_input", "float_output_source", "post_ops", "note", "stats"},
                lc);
     LayerInfo L;
     L.name = as<std::string>(need(n, "name", lc), "name", lc, "a string");
