@@ -118,8 +118,11 @@ int encode_shift(int msb, const WindowSpec& spec) {
 }
 
 Window select_window(std::uint8_t a, const WindowSpec& spec) {
+  return select_window_at(a, encode_shift(leading_one(a), spec), spec);
+}
+
+Window select_window_at(std::uint8_t a, int s, const WindowSpec& spec) {
   Window w;
-  const int s = encode_shift(leading_one(a), spec);
   const unsigned full = (1u << spec.n) - 1u;
   w.s = static_cast<std::uint8_t>(s);
   w.v = static_cast<std::uint8_t>((static_cast<unsigned>(a) >> s) & full);

@@ -69,6 +69,12 @@ struct Window {
 // --- Window select with rounding (window multiplexer + incrementer).
 Window select_window(std::uint8_t a, const WindowSpec& spec);
 
+// The window multiplexer and rounding incrementer alone, given the shift s the
+// shift encoder chose (s = encode_shift(leading_one(a), spec)); select_window
+// is exactly select_window_at(a, encode_shift(leading_one(a), spec), spec).
+// Lets a hardware model wire the encoder and the window select as two blocks.
+Window select_window_at(std::uint8_t a, int s, const WindowSpec& spec);
+
 // Trimmed value of a under spec (select_window(a).value()).
 inline int trim(std::uint8_t a, const WindowSpec& spec) {
   return select_window(a, spec).value();

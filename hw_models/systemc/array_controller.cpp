@@ -1,0 +1,53 @@
+#include "array_controller.h"
+
+namespace sparq::hw {
+
+ArrayController::ArrayController(sc_core::sc_module_name name, const ControllerFsm& fsm, std::uint64_t trace_first,
+                                 std::uint64_t trace_last, ArrayStats* stats, std::vector<char>* phases)
+    : sc_core::sc_module(name),
+      clk("clk"),
+      corner_ctl("corner_ctl"),
+      collector_ctl("collector_ctl"),
+      phase("phase"),
+      outer("outer"),
+      inner("inner"),
+      step("step"),
+      load("load"),
+      drain("drain"),
+      trace_window("trace_window"),
+      cycle("cycle"),
+      fsm_(fsm),
+      first_(trace_first),
+      last_(trace_last),
+      stats_(stats),
+      phases_(phases) {
+  SC_METHOD(tick);
+  sensitive << clk.pos();
+  dont_initialize();
+}
+
+void ArrayController::tick() {
+  if (done()) return;
+  const auto corner = static_cast<std::uint8_t>(corner_ctl.read());
+  const char cls = fsm_.cycle_class(corner);
+  switch (cls) {
+    case 'L': ++stats_->weight_load; break;
+    case 'F': ++stats_->fill; break;
+    case 'S': ++stats_->stream; break;
+    default: ++stats_->drain; break;
+  }
+  if (phases_) phases_->push_back(cls);
+  fsm_.clock(corner, static_cast<std::uint8_t>(collector_ctl.read()));
+  const CtlState& s = fsm_.state();
+  phase.write(static_cast<int>(s.phase));
+  outer.write(s.outer);
+  inner.write(s.inner);
+  step.write(s.step);
+  load.write(s.phase == Phase::Load);
+  drain.write(s.phase == Phase::Drain);
+  trace_window.write(s.cycle >= first_ && s.cycle <= last_);
+  cycle.write(s.cycle);
+  if (done()) sc_core::sc_stop();
+}
+
+}  // namespace sparq::hw

@@ -1,0 +1,39 @@
+// The array controller: a clocked state machine (ControllerFsm) walking the
+// GEMM's folds. It observes the operand slot entering the bottom-right PE (a
+// fold's stream ends when that PE has received the fold's last slot) and, for
+// ws, the last column's output accumulator; it drives the phase, fold and step
+// registers the edge feeders and collectors read, the broadcast `load` (ws)
+// and `drain` (os) enables, and the cycle counter.
+#pragma once
+
+#include <systemc>
+
+#include "array_sim.h"
+#include "pe_datapath.h"
+
+namespace sparq::hw {
+
+class ArrayController : public sc_core::sc_module {
+ public:
+  SC_HAS_PROCESS(ArrayController);
+  sc_core::sc_in<bool> clk;
+  sc_core::sc_in<unsigned> corner_ctl;     // slot entering PE(R-1, C-1)
+  sc_core::sc_in<unsigned> collector_ctl;  // ws: slot the last column's accumulator takes
+  sc_core::sc_out<int> phase, outer, inner, step;
+  sc_core::sc_out<bool> load, drain;
+  sc_core::sc_out<bool> trace_window;  // VCD taps follow the PEs while set
+  sc_core::sc_out<std::uint64_t> cycle;
+
+  ArrayController(sc_core::sc_module_name name, const ControllerFsm& fsm, std::uint64_t trace_first,
+                  std::uint64_t trace_last, ArrayStats* stats, std::vector<char>* phases);
+  bool done() const { return fsm_.state().phase == Phase::Done; }
+
+ private:
+  void tick();
+  ControllerFsm fsm_;
+  std::uint64_t first_, last_;
+  ArrayStats* stats_;
+  std::vector<char>* phases_;
+};
+
+}  // namespace sparq::hw

@@ -1,0 +1,172 @@
+// Cycle-accurate simulation of an R x C systolic array of SPARQ PEs running a
+// GEMM or a whole (grouped) convolution layer. Two fidelities, one behaviour:
+//   Structural: every PE an sc_module with ports and sc_signal links, the
+//     datapath blocks (LOD/shift encoder, window select, zero detectors, pair
+//     mux, shifting multipliers, accumulator adder) as sub-modules; optional
+//     VCD waveform of chosen PEs.
+//   Fast: the same registers and per-cycle semantics advanced by plain C++
+//     over arrays (no SystemC kernel).
+// Both produce identical cycle counts, outputs and statistics (tests check).
+// The register-level behaviour is described in hw_models/systemc/README.md.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gemm.h"
+#include "pe_stats.h"
+#include "sparq_arith.h"
+
+namespace sparq::hw {
+
+enum class Dataflow : std::uint8_t { WS, OS };
+enum class LodPlacement : std::uint8_t { PE, Edge };
+enum class Fidelity : std::uint8_t { Fast, Structural };
+
+const char* to_string(Dataflow d);
+const char* to_string(LodPlacement l);
+const char* to_string(Fidelity f);
+Dataflow parse_dataflow(const std::string& s);           // "ws" | "os"; throws std::invalid_argument
+LodPlacement parse_lod_placement(const std::string& s);  // "pe" | "edge"
+Fidelity parse_fidelity(const std::string& s);           // "fast" | "structural"
+
+struct ArrayConfig {
+  int rows = 16, cols = 16;
+  Dataflow dataflow = Dataflow::WS;
+  // Where leading-one detection sits. Ignored by the int8 design (it has no
+  // encoder): no encodings are counted and the raw activation travels.
+  LodPlacement lod = LodPlacement::PE;
+  Fidelity fidelity = Fidelity::Fast;
+  PeArith pe = PeArith::int8();
+  int acc_bits = 32;  // partial-sum / accumulator width, 2..64
+
+  // Throws std::invalid_argument naming the field: rows/cols in 1..4096,
+  // acc_bits in 2..64, and the PE arithmetic (PeArith::validate()).
+  void validate() const;
+};
+
+// Waveform dump (structural fidelity only; ignored by the fast model).
+struct VcdOptions {
+  // Output file; ".vcd" is appended by SystemC if missing. Required.
+  std::string path;
+  // PEs to trace as (row, col), 0-based; empty = every PE. Out-of-range
+  // entries throw std::invalid_argument.
+  std::vector<std::pair<int, int>> pes;
+  // Cycle window [first_cycle, last_cycle] (inclusive, cycle numbers as in
+  // ArrayStats::cycles: cycle 0 is the first clock cycle of the GEMM). The PE
+  // signals in the VCD follow the hardware inside the window and hold their
+  // value outside it. One VCD time unit of 1 ns = one clock cycle; cycle t
+  // spans [t ns, t+1 ns).
+  std::uint64_t first_cycle = 0, last_cycle = UINT64_MAX;
+};
+
+// Bit widths of the registers the toggle counts refer to (for energy/area).
+struct RegisterWidths {
+  int act_bits = 0;         // horizontal operand register (raw activation(s) or encoded operand)
+  int weight_bits = 0;      // weight register (one weight or a pair)
+  int psum_bits = 0;        // partial sum / accumulator (= acc_bits)
+  int mult_input_bits = 0;  // operand input bits of all multipliers of one PE
+};
+RegisterWidths register_widths(const ArrayConfig& cfg);
+
+struct ArrayStats {
+  // Clock cycles. total = weight_load + fill + stream + drain, every cycle in
+  // exactly one part (see README "Cycle accounting"):
+  //   weight_load: ws weight-shift cycles (R per fold); 0 for os.
+  //   fill: streaming cycles before the bottom-right PE receives its first
+  //         operand slot of the fold (R + C - 2 per fold).
+  //   stream: cycles in which the bottom-right PE receives operand slots.
+  //   drain: os accumulator drain (R per fold); ws the final output-accumulator
+  //          stage (1 per GEMM).
+  // There are no stall or idle cycles in this model (operands come from
+  // on-chip buffers that are never empty).
+  std::uint64_t cycles = 0, weight_load = 0, fill = 0, stream = 0, drain = 0;
+  // SCALE-Sim v2 "compute cycles" for the same array, dataflow and GEMMs
+  // (reduction steps as the array runs them: K for int8, ceil(K/2) pairs
+  // otherwise). See scalesim_compute_cycles() for the formula and offset.
+  std::uint64_t scalesim_compute_cycles = 0;
+  std::uint64_t gemms = 0;                 // GEMMs simulated (groups of a layer)
+  std::uint64_t macs = 0;                  // useful MACs: sum of M*N*K (K unpadded)
+  std::uint64_t pe_active_cycles = 0;      // (PE, cycle) pairs doing useful work
+  std::uint64_t pe_cycles_available = 0;   // R * C * cycles
+  std::uint64_t mult_slot_busy = 0;        // multiplier-cycles on useful operands
+  std::uint64_t mult_slots_available = 0;  // multipliers per PE * R * C * cycles
+  // Energy proxy: bit toggles (Hamming distance between consecutive values,
+  // sampled once per cycle) and register loads.
+  std::uint64_t mult_input_toggles = 0;  // operand inputs of every multiplier
+  std::uint64_t act_reg_toggles = 0;     // horizontal operand registers + row edge buses
+  std::uint64_t weight_reg_toggles = 0;  // weight registers + column edge buses
+  std::uint64_t psum_reg_toggles = 0;    // ws psum registers; os in-PE accumulators
+  std::uint64_t acc_toggles = 0;         // output accumulators / collectors at the array edge
+  std::uint64_t reg_writes = 0;          // data-register load events (clock-enabled loads)
+  std::uint64_t lod_edge_encodings = 0;  // encodings by the row-edge encoders
+  std::uint64_t lod_pe_encodings = 0;    // encodings by in-PE front ends
+  std::uint64_t folds = 0;               // tiles run (ws: K x N folds; os: M x N folds)
+  std::uint64_t acc_overflows = 0;       // hardware adder results outside acc_bits
+  // Functional front-end statistics: count_pair once per (m, k-pair) of each
+  // GEMM's A matrix, exactly as reference_gemm counts them; overflows =
+  // acc_overflows (the hardware's adders, see README: equals the reference's
+  // count except for ws with several K folds, whose addition order differs).
+  PeStats front_end;
+
+  double pe_utilization() const;
+  double mult_slot_utilization() const;
+  double macs_per_cycle() const;
+  void merge(const ArrayStats& o);  // sums every field
+  bool operator==(const ArrayStats& o) const;
+};
+
+struct GemmRun {
+  std::vector<std::int64_t> C;  // M x N row-major, wrapped to acc_bits
+  ArrayStats stats;
+};
+
+// Optional per-cycle observation of one array column's output collector, for
+// timing tests. samples[t] is what the collector's output register shows
+// during cycle t (t = 0 .. cycles): out_valid is set in the cycle after the
+// register was written.
+struct CycleProbe {
+  int col = 0;  // array column observed
+  struct Sample {
+    bool out_valid = false;
+    bool final = false;  // ws: written by the last K fold (the output is complete)
+    int m = -1, n = -1;  // GEMM coordinates of the value shown
+    std::int64_t value = 0;
+    int active_pes = 0;  // PEs doing useful work during this cycle
+    char phase = '-';    // 'L' load, 'F' fill, 'S' stream, 'D' drain
+  };
+  std::vector<Sample> samples;
+};
+
+// Runs one GEMM (g.K unpadded; pair designs consume g.Kp/2 pairs). Throws
+// std::invalid_argument for a bad config, an empty GEMM, or signed
+// activations under a pair design.
+GemmRun simulate_gemm(const Gemm& g, const ArrayConfig& cfg, const VcdOptions* vcd = nullptr,
+                      CycleProbe* probe = nullptr);
+
+struct LayerRun {
+  std::vector<std::int64_t> acc;  // [H_out, W_out, C_out], wrapped to acc_bits
+  ArrayStats stats;
+};
+
+// Every group of the layer as one GEMM (lower_conv), run back to back on the
+// same array: cycles and all counts of the groups add (no overlap between
+// groups). A VCD, if requested, covers group 0 only.
+LayerRun simulate_layer(const ConvGeometry& geo, const std::uint8_t* input, const std::int8_t* weights,
+                        const ArrayConfig& cfg, bool signed_activations = false, const VcdOptions* vcd = nullptr);
+
+// SCALE-Sim v2's compute cycles (stall-free) for one GEMM of M x N outputs
+// over `steps` reduction steps on an R x C array (scalesim/compute/
+// systolic_compute_{ws,os}.py, create_*_demand_mat, and
+// memory/double_buffered_scratchpad_mem.py service_memory_requests, which
+// reports the index of the last demand line):
+//   ws: ceil(steps/R) * ceil(N/C) * (2R + C + M - 2) - 1
+//   os: ceil(M/R) * ceil(N/C) * (R + C + steps - 2) - 1
+std::uint64_t scalesim_compute_cycles(std::uint64_t M, std::uint64_t N, std::uint64_t steps, int R, int C, Dataflow df);
+// Our cycle count minus SCALE-Sim's for the same GEMM (README "SCALE-Sim"):
+//   ws: 2; os: 1 + R * ceil(M/R) * ceil(N/C).
+std::uint64_t scalesim_offset(std::uint64_t M, std::uint64_t N, std::uint64_t steps, int R, int C, Dataflow df);
+
+}  // namespace sparq::hw

@@ -1,0 +1,76 @@
+// Edge feeders: one per array row (activations) and one per column (weights).
+// Each reads its on-chip buffer bank at an address that lags the first
+// row's / column's by its index, which is what skews the operands into the
+// array; its output bus is combinational from the controller's registered
+// state. An idle bus carries 0.
+#pragma once
+
+#include <systemc>
+
+#include "array_sim.h"
+#include "pe_datapath.h"
+
+namespace sparq::hw {
+
+// Controller state as signals (see ArrayController).
+struct CtlPorts {
+  sc_core::sc_in<int> phase, outer, inner, step;
+  explicit CtlPorts(const std::string& prefix)
+      : phase((prefix + "_phase").c_str()),
+        outer((prefix + "_outer").c_str()),
+        inner((prefix + "_inner").c_str()),
+        step((prefix + "_step").c_str()) {}
+  CtlState read() const {
+    CtlState s;
+    s.phase = static_cast<Phase>(phase.read());
+    s.outer = outer.read();
+    s.inner = inner.read();
+    s.step = step.read();
+    return s;
+  }
+};
+
+class RowFeeder : public sc_core::sc_module {
+ public:
+  SC_HAS_PROCESS(RowFeeder);
+  sc_core::sc_in<bool> clk;
+  CtlPorts ctl_in;
+  sc_core::sc_out<unsigned> ctl;
+  sc_core::sc_out<std::uint32_t> raw;  // raw activation(s) on the row's edge bus
+
+  RowFeeder(sc_core::sc_module_name name, const OperandMemory* mem, const ArrayConfig& cfg, int row);
+  const HwCounters& counters() const { return cnt_; }
+
+ private:
+  void eval();
+  void sample();
+  const OperandMemory* mem_;
+  const ArrayConfig cfg_;
+  const int row_;
+  std::uint32_t prev_ = 0;
+  HwCounters cnt_;
+};
+
+class ColFeeder : public sc_core::sc_module {
+ public:
+  SC_HAS_PROCESS(ColFeeder);
+  sc_core::sc_in<bool> clk;
+  CtlPorts ctl_in;
+  sc_core::sc_out<unsigned> ctl;
+  sc_core::sc_out<std::uint32_t> w;  // weight (pair) on the column's edge bus
+  sc_core::sc_out<bool> col_mapped;  // ws: this column holds a GEMM output in the current fold
+
+  ColFeeder(sc_core::sc_module_name name, const OperandMemory* mem, const ArrayConfig& cfg, int col);
+  const HwCounters& counters() const { return cnt_; }
+
+ private:
+  void eval();
+  void sample();
+  const OperandMemory* mem_;
+  const ArrayConfig cfg_;
+  const int col_;
+  std::uint32_t prev_ = 0;
+  HwCounters cnt_;
+};
+
+}  // namespace sparq::hw

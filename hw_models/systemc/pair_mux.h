@@ -1,0 +1,28 @@
+// Pair multiplexer, multiplier side: routes the encoded pair's windows and the
+// PE's two weights to the two n-bit x 8-bit shifting multipliers; in a vsparq
+// combined mode both multipliers take the partner's weight and the high / low
+// n bits of the partner's 2n-bit window (route_pair in pe_datapath.h).
+#pragma once
+
+#include <systemc>
+
+#include "sparq_arith.h"
+
+namespace sparq::hw {
+
+class PairMux : public sc_core::sc_module {
+ public:
+  SC_HAS_PROCESS(PairMux);
+  sc_core::sc_in<std::uint32_t> enc;  // packed EncodedPair
+  sc_core::sc_in<std::uint32_t> w;    // w1 | w2 << 8
+  sc_core::sc_out<unsigned> v0, s0, v1, s1;
+  sc_core::sc_out<int> w0, w1;
+
+  PairMux(sc_core::sc_module_name name, const PeArith& pe);
+
+ private:
+  void eval();
+  PeArith pe_;
+};
+
+}  // namespace sparq::hw

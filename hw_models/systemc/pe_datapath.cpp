@@ -1,0 +1,292 @@
+#include "pe_datapath.h"
+
+#include <stdexcept>
+#include <string>
+
+namespace sparq::hw {
+
+int shift_code(int s, const WindowSpec& spec) {
+  int code = 0;
+  for (int t = 0; t < s; ++t)
+    if ((spec.shift_mask >> t) & 1u) ++code;
+  if (!((spec.shift_mask >> s) & 1u))
+    throw std::logic_error("shift " + std::to_string(s) + " is not in the shift set {" +
+                           shift_set_string(spec.shift_mask) + "}");
+  return code;
+}
+
+int code_shift(int code, const WindowSpec& spec) {
+  for (int t = 0; t < 16; ++t)
+    if ((spec.shift_mask >> t) & 1u) {
+      if (code == 0) return t;
+      --code;
+    }
+  throw std::logic_error("shift code out of range for shift set {" + shift_set_string(spec.shift_mask) + "}");
+}
+
+int code_bits(const WindowSpec& spec) {
+  const int n = __builtin_popcount(spec.shift_mask);
+  int b = 0;
+  while ((1 << b) < n) ++b;
+  return b;
+}
+
+const WindowSpec& lane0_spec(PairMode mode, const PeArith& pe) {
+  const bool combined = mode == PairMode::FirstZero || mode == PairMode::SecondZero;
+  return (pe.design == Design::VSparq && combined) ? pe.partner : pe.window;
+}
+
+std::uint32_t pack_encoded(const EncodedPair& e, const PeArith& pe) {
+  std::uint32_t p = static_cast<std::uint32_t>(e.mode) << 22;
+  if (e.mode != PairMode::BothZero) {
+    p |= e.lane[0].v;
+    p |= static_cast<std::uint32_t>(shift_code(e.lane[0].s, lane0_spec(e.mode, pe))) << 8;
+  }
+  if (e.mode == PairMode::BothNonzero) {
+    p |= static_cast<std::uint32_t>(e.lane[1].v) << 11;
+    p |= static_cast<std::uint32_t>(shift_code(e.lane[1].s, pe.window)) << 19;
+  }
+  return p;
+}
+
+EncodedPair unpack_encoded(std::uint32_t p, const PeArith& pe) {
+  EncodedPair e;
+  e.mode = encoded_mode(p);
+  if (e.mode != PairMode::BothZero) {
+    e.lane[0].v = static_cast<std::uint8_t>(p & 0xFFu);
+    e.lane[0].s = static_cast<std::uint8_t>(code_shift(static_cast<int>((p >> 8) & 7u), lane0_spec(e.mode, pe)));
+  }
+  if (e.mode == PairMode::BothNonzero) {
+    e.lane[1].v = static_cast<std::uint8_t>((p >> 11) & 0xFFu);
+    e.lane[1].s = static_cast<std::uint8_t>(code_shift(static_cast<int>((p >> 19) & 7u), pe.window));
+  }
+  return e;
+}
+
+LaneOperands route_pair(const EncodedPair& e, std::int8_t w1, std::int8_t w2, const PeArith& pe) {
+  LaneOperands o;
+  switch (e.mode) {
+    case PairMode::BothNonzero:
+    case PairMode::BothZero:
+      o.lane = e.lane;
+      o.w = {w1, w2};
+      break;
+    case PairMode::FirstZero:
+    case PairMode::SecondZero: {
+      const int n = pe.window.n;
+      const Window& p = e.lane[0];
+      const std::int8_t w = e.mode == PairMode::FirstZero ? w2 : w1;
+      o.lane[0].v = static_cast<std::uint8_t>(p.v >> n);
+      o.lane[0].s = static_cast<std::uint8_t>(p.s + n);
+      o.lane[1].v = static_cast<std::uint8_t>(p.v & ((1u << n) - 1u));
+      o.lane[1].s = p.s;
+      o.w = {w, w};
+      break;
+    }
+  }
+  return o;
+}
+
+OperandMemory::OperandMemory(const Gemm& gemm, const ArrayConfig& cfg)
+    : g(&gemm),
+      pe(cfg.pe),
+      pairs(consumes_pairs(cfg.pe.design)),
+      edge(consumes_pairs(cfg.pe.design) && cfg.lod == LodPlacement::Edge),
+      signed_act(gemm.signed_activations),
+      M(gemm.M),
+      N(gemm.N),
+      steps(consumes_pairs(cfg.pe.design) ? gemm.Kp / 2 : gemm.K) {
+  const std::size_t entries = static_cast<std::size_t>(M) * steps;
+  act_raw.resize(entries);
+  wt.resize(static_cast<std::size_t>(steps) * N);
+  for (int m = 0; m < M; ++m)
+    for (int s = 0; s < steps; ++s)
+      act_raw[act_index(m, s)] = pairs ? pack_raw_pair(gemm.a(m, 2 * s), gemm.a(m, 2 * s + 1)) : gemm.a(m, s);
+  for (int s = 0; s < steps; ++s)
+    for (int n = 0; n < N; ++n)
+      wt[static_cast<std::size_t>(s) * N + n] =
+          pairs ? pack_weight_pair(gemm.b(2 * s, n), gemm.b(2 * s + 1, n)) : pack_weight(gemm.b(s, n));
+  if (pairs) {
+    enc.resize(entries + 1);
+    act_enc.resize(entries + 1);
+    for (std::size_t i = 0; i < entries; ++i) {
+      enc[i] =
+          encode_pair(static_cast<std::uint8_t>(act_raw[i] & 0xFF), static_cast<std::uint8_t>(act_raw[i] >> 8), pe);
+      act_enc[i] = pack_encoded(enc[i], pe);
+    }
+    enc[entries] = encode_pair(0, 0, pe);
+    act_enc[entries] = pack_encoded(enc[entries], pe);
+  }
+}
+
+ControllerFsm::ControllerFsm(Dataflow df, int R, int C, int outer_folds, int inner_folds)
+    : df_(df), R_(R), C_(C), outer_folds_(outer_folds), inner_folds_(inner_folds) {
+  s_.phase = df == Dataflow::WS ? Phase::Load : Phase::Stream;
+}
+
+void ControllerFsm::clock(std::uint8_t corner_ctl, std::uint8_t last_collector_ctl) {
+  const bool corner_last = (corner_ctl & kValid) && (corner_ctl & kLast);
+  auto next_fold = [&](Phase start) {
+    s_.step = 0;
+    if (s_.inner + 1 < inner_folds_) {
+      ++s_.inner;
+      s_.phase = start;
+    } else if (s_.outer + 1 < outer_folds_) {
+      ++s_.outer;
+      s_.inner = 0;
+      s_.phase = start;
+    } else {
+      s_.phase = df_ == Dataflow::WS ? Phase::Flush : Phase::Done;
+    }
+  };
+  switch (s_.phase) {
+    case Phase::Load:
+      if (++s_.step == R_) {
+        s_.phase = Phase::Stream;
+        s_.step = 0;
+      }
+      break;
+    case Phase::Stream:
+      if (!corner_last) {
+        ++s_.step;
+      } else if (df_ == Dataflow::WS) {
+        next_fold(Phase::Load);
+      } else {
+        s_.phase = Phase::Drain;
+        s_.step = 0;
+      }
+      break;
+    case Phase::Drain:
+      if (++s_.step == R_) next_fold(Phase::Stream);
+      break;
+    case Phase::Flush:
+      if ((last_collector_ctl & kValid) && (last_collector_ctl & kLast))
+        s_.phase = Phase::Done;
+      else
+        ++s_.step;
+      break;
+    case Phase::Done: return;
+  }
+  ++s_.cycle;
+  (void)C_;
+}
+
+char ControllerFsm::cycle_class(std::uint8_t corner_ctl) const {
+  switch (s_.phase) {
+    case Phase::Load: return 'L';
+    case Phase::Stream: return (corner_ctl & kValid) ? 'S' : 'F';
+    case Phase::Drain:
+    case Phase::Flush: return 'D';
+    case Phase::Done: break;
+  }
+  return '-';
+}
+
+Slot row_feed(const OperandMemory& mem, const CtlState& s, int R, int /*C*/, Dataflow df, int r) {
+  Slot out;
+  out.idx = mem.zero_index();
+  if (s.phase != Phase::Stream) return out;
+  if (df == Dataflow::WS) {
+    const int m = s.step - r;
+    if (m < 0 || m >= mem.M) return out;
+    out.ctl = kValid | (m == mem.M - 1 ? kLast : 0);
+    const int k = s.inner * R + r;
+    if (k < mem.steps) {
+      out.ctl |= kEn;
+      out.idx = mem.act_index(m, k);
+      out.payload = mem.act_raw[out.idx];
+    }
+  } else {
+    const int k = s.step - r;
+    if (k < 0 || k >= mem.steps) return out;
+    out.ctl = kValid | (k == mem.steps - 1 ? kLast : 0);
+    const int m = s.inner * R + r;
+    if (m < mem.M) {
+      out.ctl |= kEn;
+      out.idx = mem.act_index(m, k);
+      out.payload = mem.act_raw[out.idx];
+    }
+  }
+  return out;
+}
+
+Slot col_feed(const OperandMemory& mem, const CtlState& s, int R, int C, Dataflow df, int c) {
+  Slot out;
+  out.idx = mem.zero_index();
+  const int n = s.outer * C + c;
+  if (df == Dataflow::WS) {
+    if (s.phase != Phase::Load) return out;
+    out.ctl = kValid | kEn;
+    const int k = s.inner * R + (R - 1 - s.step);
+    if (k < mem.steps && n < mem.N) out.payload = mem.wt[static_cast<std::size_t>(k) * mem.N + n];
+  } else {
+    if (s.phase != Phase::Stream) return out;
+    const int k = s.step - c;
+    if (k < 0 || k >= mem.steps) return out;
+    out.ctl = kValid | (k == mem.steps - 1 ? kLast : 0);
+    if (n < mem.N) {
+      out.ctl |= kEn;
+      out.payload = mem.wt[static_cast<std::size_t>(k) * mem.N + n];
+    }
+  }
+  return out;
+}
+
+std::pair<int, int> fold_counts(const OperandMemory& mem, int R, int C, Dataflow df) {
+  const int outer = (mem.N + C - 1) / C;
+  const int inner = df == Dataflow::WS ? (mem.steps + R - 1) / R : (mem.M + R - 1) / R;
+  return {outer, inner};
+}
+
+void HwCounters::add_to(ArrayStats& s) const {
+  s.pe_active_cycles += pe_active;
+  s.mult_slot_busy += mult_busy;
+  s.mult_input_toggles += mult_toggles;
+  s.act_reg_toggles += act_toggles;
+  s.weight_reg_toggles += weight_toggles;
+  s.psum_reg_toggles += psum_toggles;
+  s.acc_toggles += acc_toggles;
+  s.reg_writes += reg_writes;
+  s.lod_edge_encodings += lod_edge;
+  s.lod_pe_encodings += lod_pe;
+  s.acc_overflows += overflows;
+}
+
+void HwCounters::merge(const HwCounters& o) {
+  pe_active += o.pe_active;
+  mult_busy += o.mult_busy;
+  mult_toggles += o.mult_toggles;
+  act_toggles += o.act_toggles;
+  weight_toggles += o.weight_toggles;
+  psum_toggles += o.psum_toggles;
+  acc_toggles += o.acc_toggles;
+  reg_writes += o.reg_writes;
+  lod_edge += o.lod_edge;
+  lod_pe += o.lod_pe;
+  overflows += o.overflows;
+}
+
+void check_gemm(const Gemm& g, const ArrayConfig& cfg) {
+  cfg.validate();
+  if (g.M < 1 || g.N < 1 || g.K < 1)
+    throw std::invalid_argument("GEMM must have M, N, K >= 1, got M=" + std::to_string(g.M) +
+                                " N=" + std::to_string(g.N) + " K=" + std::to_string(g.K));
+  if (g.Kp != g.K + (g.K & 1)) throw std::invalid_argument("GEMM Kp must be K rounded up to even");
+  if (g.A.size() != static_cast<std::size_t>(g.M) * g.Kp || g.B.size() != static_cast<std::size_t>(g.Kp) * g.N)
+    throw std::invalid_argument("GEMM operand sizes do not match M x Kp and Kp x N");
+  if (g.signed_activations && cfg.pe.design != Design::Int8)
+    throw std::invalid_argument(std::string("design ") + to_string(cfg.pe.design) +
+                                " takes unsigned activations; this GEMM's are signed (run it under int8)");
+}
+
+void fill_gemm_stats(const Gemm& g, const ArrayConfig& cfg, const OperandMemory& mem, ArrayStats& st) {
+  st.gemms += 1;
+  st.macs += static_cast<std::uint64_t>(g.M) * g.N * g.K;
+  const auto [outer, inner] = fold_counts(mem, cfg.rows, cfg.cols, cfg.dataflow);
+  st.folds += static_cast<std::uint64_t>(outer) * inner;
+  st.scalesim_compute_cycles += scalesim_compute_cycles(g.M, g.N, mem.steps, cfg.rows, cfg.cols, cfg.dataflow);
+  for (int m = 0; m < g.M; ++m)
+    for (int k = 0; k < g.Kp; k += 2) st.front_end.count_pair(g.a(m, k), g.a(m, k + 1), cfg.pe);
+}
+
+}  // namespace sparq::hw

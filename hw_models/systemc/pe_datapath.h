@@ -1,0 +1,208 @@
+// Register-level definitions shared by the structural (SystemC) and the fast
+// array models, so that both follow one specification: the bit layouts of
+// the operand registers, the pair multiplexer's routing of operands to the
+// two n-bit x 8-bit multipliers, the operand memory the edge feeders read,
+// the controller's state machine and the per-component event counters.
+// Plain C++ (no SystemC); the arithmetic itself is the core's.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "array_sim.h"
+#include "gemm.h"
+#include "sparq_arith.h"
+
+namespace sparq::hw {
+
+// Control bits travelling with every operand slot.
+enum : std::uint8_t {
+  kValid = 1,  // a slot of the stream (present even for unmapped rows/columns)
+  kEn = 2,     // the slot carries mapped data: data registers load, the PE computes
+  kLast = 4,   // the last slot of the fold's stream
+};
+
+// --- Payload bit layouts.
+// int8 activation: a in bits 0-7. int8 weight: w (two's complement) bits 0-7.
+// Raw pair: a1 | a2 << 8. Weight pair: w1 | w2 << 8.
+// Encoded pair (edge LOD): lane0.v [0,8) lane0.code [8,11) lane1.v [11,19)
+// lane1.code [19,22) mode [22,24); v < 2^width and code < |S| keep unused bits 0,
+// so a Hamming distance over the word equals one over the tight register.
+inline std::uint32_t pack_raw_pair(std::uint8_t a1, std::uint8_t a2) {
+  return static_cast<std::uint32_t>(a1) | (static_cast<std::uint32_t>(a2) << 8);
+}
+inline std::uint32_t pack_weight(std::int8_t w) {
+  return static_cast<std::uint8_t>(w);
+}
+inline std::uint32_t pack_weight_pair(std::int8_t w1, std::int8_t w2) {
+  return pack_weight(w1) | (pack_weight(w2) << 8);
+}
+inline std::int8_t weight_lo(std::uint32_t p) {
+  return static_cast<std::int8_t>(static_cast<std::uint8_t>(p & 0xFF));
+}
+inline std::int8_t weight_hi(std::uint32_t p) {
+  return static_cast<std::int8_t>(static_cast<std::uint8_t>((p >> 8) & 0xFF));
+}
+
+// Shift code: the index of shift s in the ascending shift set of spec.
+int shift_code(int s, const WindowSpec& spec);
+int code_shift(int code, const WindowSpec& spec);
+int code_bits(const WindowSpec& spec);  // ceil(log2 |S|)
+
+// Which spec lane 0 uses for a mode (vsparq combined modes: the partner's).
+const WindowSpec& lane0_spec(PairMode mode, const PeArith& pe);
+
+std::uint32_t pack_encoded(const EncodedPair& e, const PeArith& pe);
+EncodedPair unpack_encoded(std::uint32_t p, const PeArith& pe);  // windows' flags are not stored
+inline PairMode encoded_mode(std::uint32_t p) {
+  return static_cast<PairMode>((p >> 22) & 3u);
+}
+
+// --- Pair multiplexer, multiplier side: what each of the two n-bit x 8-bit
+// shifting multipliers receives. Two-lane modes route lane i with weight i.
+// A vsparq combined mode (one activation zero) splits the partner's 2n-bit
+// window into its high n bits (shift s+n) and low n bits (shift s), both
+// against the partner's weight, so the two products sum to the partner's.
+struct LaneOperands {
+  std::array<Window, 2> lane{};
+  std::array<std::int8_t, 2> w{};
+};
+LaneOperands route_pair(const EncodedPair& e, std::int8_t w1, std::int8_t w2, const PeArith& pe);
+// Multiplier input bits, packed for toggle counting: v0 | w0 << 8 | v1 << 16 | w1 << 24.
+inline std::uint32_t pack_mult_inputs(const LaneOperands& o) {
+  return static_cast<std::uint32_t>(o.lane[0].v) | (pack_weight(o.w[0]) << 8) |
+         (static_cast<std::uint32_t>(o.lane[1].v) << 16) | (pack_weight(o.w[1]) << 24);
+}
+// int8 multiplier inputs: a | w << 8.
+inline std::uint32_t pack_int8_mult_inputs(std::uint32_t a, std::uint32_t w) {
+  return (a & 0xFF) | ((w & 0xFF) << 8);
+}
+
+inline int hamming(std::uint64_t a, std::uint64_t b) {
+  return __builtin_popcountll(a ^ b);
+}
+inline std::uint64_t width_mask(int bits) {
+  return bits >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << bits) - 1u;
+}
+
+// a + x in a signed `bits`-wide register (core: Accumulator::wrap/fits);
+// *overflow: the exact sum left the range.
+inline std::int64_t wrapped_add(std::int64_t a, std::int64_t x, int bits, bool* overflow) {
+  std::int64_t exact;
+  if (__builtin_add_overflow(a, x, &exact)) {
+    *overflow = true;
+    return Accumulator::wrap(static_cast<std::int64_t>(static_cast<std::uint64_t>(a) + static_cast<std::uint64_t>(x)),
+                             bits);
+  }
+  *overflow = !Accumulator::fits(exact, bits);
+  return Accumulator::wrap(exact, bits);
+}
+
+// Multipliers per PE: 1 (int8) or 2 (pair designs).
+inline int multipliers_per_pe(const PeArith& pe) {
+  return consumes_pairs(pe.design) ? 2 : 1;
+}
+// Multiplier slots a useful operand slot occupies (vsparq: 0 for a both-zero
+// pair, 2 otherwise, a combined pair using both for one product).
+inline int busy_slots(const PeArith& pe, PairMode mode) {
+  if (pe.design == Design::Int8) return 1;
+  if (pe.design == Design::VSparq && mode == PairMode::BothZero) return 0;
+  return 2;
+}
+
+// --- The on-chip operand buffers of one GEMM as the edge feeders read them:
+// a reduction "step" is one k (int8) or one k-pair (pair designs).
+struct OperandMemory {
+  OperandMemory(const Gemm& g, const ArrayConfig& cfg);
+  const Gemm* g;
+  PeArith pe;
+  bool pairs = false, edge = false, signed_act = false;
+  int M = 0, N = 0, steps = 0;
+  std::vector<std::uint32_t> act_raw;  // M x steps: raw payload
+  std::vector<std::uint32_t> act_enc;  // M x steps + 1 (pairs): packed encoding; last = encoding of (0, 0)
+  std::vector<EncodedPair> enc;        // same indexing (pairs)
+  std::vector<std::uint32_t> wt;       // steps x N: weight payload
+  std::uint32_t zero_index() const { return static_cast<std::uint32_t>(M) * steps; }
+  std::uint32_t act_index(int m, int s) const { return static_cast<std::uint32_t>(m) * steps + s; }
+  // Payload a PE's multiplier path sees for activation entry idx: the
+  // encoding for pair designs, the raw byte for int8.
+  std::int64_t product(std::uint32_t idx, std::uint32_t a_raw, std::uint32_t w) const {
+    if (!pairs) return int8_product(static_cast<std::uint8_t>(a_raw), weight_lo(w), signed_act);
+    return pair_product(enc[idx], weight_lo(w), weight_hi(w));
+  }
+  std::uint32_t mult_inputs(std::uint32_t idx, std::uint32_t a_raw, std::uint32_t w) const {
+    if (!pairs) return pack_int8_mult_inputs(a_raw, w);
+    return pack_mult_inputs(route_pair(enc[idx], weight_lo(w), weight_hi(w), pe));
+  }
+};
+
+// --- Controller: the per-fold sequence of phases. ws: per fold LOAD (R
+// cycles: the weight column has R registers to shift through), then STREAM
+// until the bottom-right PE has received the fold's last slot; after the last
+// fold FLUSH until the output accumulator has taken the last partial sum.
+// os: per fold STREAM as in ws, then DRAIN (R cycles: R accumulators per
+// column shift out). Folds: outer = column (N) folds, inner = K folds (ws) or
+// M folds (os), as SCALE-Sim orders them.
+enum class Phase : std::uint8_t { Load, Stream, Drain, Flush, Done };
+struct CtlState {
+  Phase phase = Phase::Load;
+  int outer = 0, inner = 0;
+  int step = 0;  // cycle within the phase
+  std::uint64_t cycle = 0;
+};
+
+class ControllerFsm {
+ public:
+  ControllerFsm(Dataflow df, int R, int C, int outer_folds, int inner_folds);
+  const CtlState& state() const { return s_; }
+  // Advances one clock edge given what the controller observed during the
+  // cycle: the operand slot entering the bottom-right PE, and (ws) the slot
+  // the output accumulator of the last column took.
+  void clock(std::uint8_t corner_ctl, std::uint8_t last_collector_ctl);
+  // Cycle class of the current cycle: 'L', 'F', 'S', 'D'.
+  char cycle_class(std::uint8_t corner_ctl) const;
+
+ private:
+  Dataflow df_;
+  int R_, C_, outer_folds_, inner_folds_;
+  CtlState s_;
+};
+
+// --- What the edge feeders drive during a cycle, as a function of the
+// controller state (SRAM banks read with per-row / per-column skewed
+// addresses: row r lags row 0 by r cycles).
+struct Slot {
+  std::uint8_t ctl = 0;
+  std::uint32_t payload = 0;  // raw activation(s) / weight(s) on the edge bus
+  std::uint32_t idx = 0;      // activation entry (OperandMemory index); zero_index() when idle
+};
+// Row feeder r (activations; both dataflows).
+Slot row_feed(const OperandMemory& mem, const CtlState& s, int R, int C, Dataflow df, int r);
+// Column feeder c: ws weight being shifted in during LOAD; os weight slots.
+Slot col_feed(const OperandMemory& mem, const CtlState& s, int R, int C, Dataflow df, int c);
+// What the row edge hands PE(r, 0): the bus itself (pe LOD, int8) or the
+// edge encoder's output (edge LOD).
+inline std::uint32_t edge_payload(const OperandMemory& mem, const Slot& bus) {
+  return mem.edge ? mem.act_enc[bus.idx] : bus.payload;
+}
+
+// Number of folds of a GEMM: (outer, inner).
+std::pair<int, int> fold_counts(const OperandMemory& mem, int R, int C, Dataflow df);
+
+// Event counters of one component; summed into ArrayStats.
+struct HwCounters {
+  std::uint64_t pe_active = 0, mult_busy = 0;
+  std::uint64_t mult_toggles = 0, act_toggles = 0, weight_toggles = 0, psum_toggles = 0, acc_toggles = 0;
+  std::uint64_t reg_writes = 0, lod_edge = 0, lod_pe = 0, overflows = 0;
+  void add_to(ArrayStats& s) const;
+  void merge(const HwCounters& o);
+};
+
+// Fills the GEMM-level fields shared by both fidelities (macs, front_end,
+// scalesim, folds, gemms).
+void fill_gemm_stats(const Gemm& g, const ArrayConfig& cfg, const OperandMemory& mem, ArrayStats& st);
+// Throws std::invalid_argument for a bad config or GEMM.
+void check_gemm(const Gemm& g, const ArrayConfig& cfg);
+
+}  // namespace sparq::hw

@@ -1,0 +1,336 @@
+#include "structural_array.h"
+
+#include <memory>
+#include <stdexcept>
+#include <systemc>
+
+#include "array_controller.h"
+#include "edge_feeders.h"
+#include "os_pe.h"
+#include "output_collector.h"
+#include "pair_encoder.h"
+#include "signal_mirror.h"
+#include "sim_context.h"
+#include "ws_pe.h"
+
+namespace sparq::hw {
+
+namespace {
+
+using sc_core::sc_signal;
+using sc_core::sc_vector;
+
+template <class T>
+using SigVec = sc_vector<sc_signal<T>>;
+
+// The top module: every register of the array and its edges.
+class StructuralArray : public sc_core::sc_module {
+ public:
+  StructuralArray(sc_core::sc_module_name name, const OperandMemory& mem, const ArrayConfig& cfg, const VcdOptions* vcd,
+                  ArrayStats* stats, bool record)
+      : sc_core::sc_module(name),
+        R_(cfg.rows),
+        C_(cfg.cols),
+        ws_(cfg.dataflow == Dataflow::WS),
+        clk_("clk", sc_core::sc_time(1, sc_core::SC_NS), 0.5, sc_core::sc_time(1, sc_core::SC_NS), true),
+        phase_("phase", static_cast<int>(ws_ ? Phase::Load : Phase::Stream)),
+        outer_("outer", 0),
+        inner_("inner", 0),
+        step_("step", 0),
+        load_("load", ws_),
+        drain_("drain", false),
+        window_("trace_window", vcd && vcd->first_cycle == 0),
+        cycle_("cycle", 0),
+        zero_ctl_("zero_ctl", 0u),
+        zero_psum_("zero_psum", 0),
+        a_ctl_("a_ctl", static_cast<std::size_t>(R_) * (C_ + 1)),
+        a_("a", static_cast<std::size_t>(R_) * (C_ + 1)),
+        raw_("row_bus", static_cast<std::size_t>(R_)),
+        v_ctl_("v_ctl", static_cast<std::size_t>(C_) * (R_ + 1)),
+        v_("v", static_cast<std::size_t>(C_) * (R_ + 1)),
+        p_ctl_("p_ctl", static_cast<std::size_t>(C_) * (R_ + 1)),
+        p_("p", static_cast<std::size_t>(C_) * (R_ + 1)),
+        col_mapped_("col_mapped", static_cast<std::size_t>(C_)),
+        row_feeders_("row_feeder"),
+        col_feeders_("col_feeder"),
+        edge_encoders_("edge_encoder"),
+        collectors_("collector"),
+        ws_pes_("ws_pe"),
+        os_pes_("os_pe") {
+    out.assign(static_cast<std::size_t>(mem.M) * mem.N, 0);
+    const auto folds = fold_counts(mem, R_, C_, cfg.dataflow);
+    controller_ = std::make_unique<ArrayController>(
+        "controller", ControllerFsm(cfg.dataflow, R_, C_, folds.first, folds.second), vcd ? vcd->first_cycle : 0,
+        vcd ? vcd->last_cycle : 0, stats, record ? &phases : nullptr);
+    ArrayController& ctl = *controller_;
+    ctl.clk(clk_);
+    ctl.phase(phase_);
+    ctl.outer(outer_);
+    ctl.inner(inner_);
+    ctl.step(step_);
+    ctl.load(load_);
+    ctl.drain(drain_);
+    ctl.trace_window(window_);
+    ctl.cycle(cycle_);
+    auto bind_ctl = [&](CtlPorts& p) {
+      p.phase(phase_);
+      p.outer(outer_);
+      p.inner(inner_);
+      p.step(step_);
+    };
+
+    // Row edge: feeders (and encoders for edge LOD) drive link 0 of each row.
+    row_feeders_.init(static_cast<std::size_t>(R_),
+                      [&](const char* nm, std::size_t r) { return new RowFeeder(nm, &mem, cfg, static_cast<int>(r)); });
+    for (int r = 0; r < R_; ++r) {
+      RowFeeder& f = row_feeders_[static_cast<std::size_t>(r)];
+      f.clk(clk_);
+      bind_ctl(f.ctl_in);
+      f.ctl(a_ctl_[ai(r, 0)]);
+      f.raw(mem.edge ? raw_[static_cast<std::size_t>(r)] : a_[ai(r, 0)]);
+    }
+    if (mem.edge) {
+      edge_encoders_.init(static_cast<std::size_t>(R_),
+                          [&](const char* nm, std::size_t) { return new PairEncoder(nm, cfg.pe); });
+      for (int r = 0; r < R_; ++r) {
+        edge_encoders_[static_cast<std::size_t>(r)].raw(raw_[static_cast<std::size_t>(r)]);
+        edge_encoders_[static_cast<std::size_t>(r)].enc(a_[ai(r, 0)]);
+      }
+    }
+    // Column edge: feeders drive link 0 of each column (weights).
+    col_feeders_.init(static_cast<std::size_t>(C_),
+                      [&](const char* nm, std::size_t c) { return new ColFeeder(nm, &mem, cfg, static_cast<int>(c)); });
+    for (int c = 0; c < C_; ++c) {
+      ColFeeder& f = col_feeders_[static_cast<std::size_t>(c)];
+      f.clk(clk_);
+      bind_ctl(f.ctl_in);
+      f.ctl(v_ctl_[vi(0, c)]);
+      f.w(v_[vi(0, c)]);
+      f.col_mapped(col_mapped_[static_cast<std::size_t>(c)]);
+    }
+
+    if (ws_) {
+      ws_pes_.init(static_cast<std::size_t>(R_) * C_, [&](const char* nm, std::size_t i) {
+        return new WsPe(nm, cfg, mem.signed_act, i < static_cast<std::size_t>(C_), record ? &activity : nullptr);
+      });
+      for (int r = 0; r < R_; ++r)
+        for (int c = 0; c < C_; ++c) {
+          WsPe& p = ws_pes_[pi(r, c)];
+          p.clk(clk_);
+          p.cycle(cycle_);
+          p.a_ctl_in(a_ctl_[ai(r, c)]);
+          p.a_in(a_[ai(r, c)]);
+          p.a_ctl_out(a_ctl_[ai(r, c + 1)]);
+          p.a_out(a_[ai(r, c + 1)]);
+          p.psum_ctl_in(r == 0 ? zero_ctl_ : p_ctl_[vi(r, c)]);
+          p.psum_in(r == 0 ? zero_psum_ : p_[vi(r, c)]);
+          p.psum_ctl_out(p_ctl_[vi(r + 1, c)]);
+          p.psum_out(p_[vi(r + 1, c)]);
+          p.w_in(v_[vi(r, c)]);
+          p.load(load_);
+          p.col_mapped(col_mapped_[static_cast<std::size_t>(c)]);
+          p.w_out(v_[vi(r + 1, c)]);
+        }
+    } else {
+      os_pes_.init(static_cast<std::size_t>(R_) * C_, [&](const char* nm, std::size_t) {
+        return new OsPe(nm, cfg, mem.signed_act, record ? &activity : nullptr);
+      });
+      for (int r = 0; r < R_; ++r)
+        for (int c = 0; c < C_; ++c) {
+          OsPe& p = os_pes_[pi(r, c)];
+          p.clk(clk_);
+          p.cycle(cycle_);
+          p.a_ctl_in(a_ctl_[ai(r, c)]);
+          p.a_in(a_[ai(r, c)]);
+          p.a_ctl_out(a_ctl_[ai(r, c + 1)]);
+          p.a_out(a_[ai(r, c + 1)]);
+          p.b_ctl_in(v_ctl_[vi(r, c)]);
+          p.b_in(v_[vi(r, c)]);
+          p.b_ctl_out(v_ctl_[vi(r + 1, c)]);
+          p.b_out(v_[vi(r + 1, c)]);
+          p.drain(drain_);
+          p.acc_in(r == 0 ? zero_psum_ : p_[vi(r, c)]);
+          p.acc_out(p_[vi(r + 1, c)]);
+        }
+    }
+    // The corner PE's operand input; the last column's accumulator input.
+    ctl.corner_ctl(a_ctl_[ai(R_ - 1, C_ - 1)]);
+    ctl.collector_ctl(ws_ ? p_ctl_[vi(R_, C_ - 1)] : zero_ctl_);
+
+    collectors_.init(static_cast<std::size_t>(C_), [&](const char* nm, std::size_t c) {
+      const bool probed = record && static_cast<int>(c) == probe_col;
+      return new OutputCollector(nm, &mem, cfg, static_cast<int>(c), &out, probed ? &writes : nullptr);
+    });
+    for (int c = 0; c < C_; ++c) {
+      OutputCollector& k = collectors_[static_cast<std::size_t>(c)];
+      k.clk(clk_);
+      k.cycle(cycle_);
+      bind_ctl(k.ctl_in);
+      k.psum_ctl(ws_ ? p_ctl_[vi(R_, c)] : zero_ctl_);
+      k.psum(p_[vi(R_, c)]);
+    }
+  }
+
+  // Opens the waveform: controller state always, the chosen PEs via taps.
+  void open_vcd(const VcdOptions& o) {
+    tf_ = sc_core::sc_create_vcd_trace_file(o.path.c_str());
+    if (!tf_) throw std::runtime_error("cannot create VCD file " + o.path);
+    tf_->set_time_unit(1, sc_core::SC_NS);
+    sc_core::sc_trace(tf_, clk_, "clk");
+    sc_core::sc_trace(tf_, cycle_, "cycle");
+    sc_core::sc_trace(tf_, phase_, "phase");
+    sc_core::sc_trace(tf_, outer_, "fold_outer");
+    sc_core::sc_trace(tf_, inner_, "fold_inner");
+    sc_core::sc_trace(tf_, step_, "step");
+    sc_core::sc_trace(tf_, window_, "trace_window");
+    std::vector<std::pair<int, int>> pes = o.pes;
+    if (pes.empty())
+      for (int r = 0; r < R_; ++r)
+        for (int c = 0; c < C_; ++c) pes.emplace_back(r, c);
+    for (const auto& [r, c] : pes) {
+      const std::string p = "pe_" + std::to_string(r) + "_" + std::to_string(c);
+      tap(a_ctl_[ai(r, c)], p + ".a_ctl_in");
+      tap(a_[ai(r, c)], p + ".a_in");
+      tap(a_ctl_[ai(r, c + 1)], p + ".a_ctl_reg");
+      tap(a_[ai(r, c + 1)], p + ".a_reg");
+      if (ws_) {
+        tap(v_[vi(r + 1, c)], p + ".w_reg");
+        tap(ws_pes_[pi(r, c)].mult_bits(), p + ".mult_inputs");
+        tap(ws_pes_[pi(r, c)].product(), p + ".product");
+        tap(p_ctl_[vi(r + 1, c)], p + ".psum_ctl_reg");
+        tap(p_[vi(r + 1, c)], p + ".psum_reg");
+      } else {
+        tap(v_ctl_[vi(r, c)], p + ".b_ctl_in");
+        tap(v_[vi(r, c)], p + ".b_in");
+        tap(v_[vi(r + 1, c)], p + ".b_reg");
+        tap(os_pes_[pi(r, c)].mult_bits(), p + ".mult_inputs");
+        tap(os_pes_[pi(r, c)].product(), p + ".product");
+        tap(p_[vi(r + 1, c)], p + ".acc_reg");
+      }
+    }
+  }
+
+  void close_vcd() {
+    if (tf_) sc_core::sc_close_vcd_trace_file(tf_);
+    tf_ = nullptr;
+  }
+
+  HwCounters counters() const {
+    HwCounters h;
+    for (const auto& f : row_feeders_) h.merge(f.counters());
+    for (const auto& f : col_feeders_) h.merge(f.counters());
+    for (const auto& k : collectors_) h.merge(k.counters());
+    for (const auto& p : ws_pes_) h.merge(p.counters());
+    for (const auto& p : os_pes_) h.merge(p.counters());
+    return h;
+  }
+  std::uint64_t cycles() const { return cycle_.read(); }
+  bool done() const { return controller_->done(); }
+
+  std::vector<std::int64_t> out;
+  int probe_col = -1;
+  std::vector<char> phases;
+  ActivityLog activity;
+  std::vector<OutputWrite> writes;
+
+ private:
+  std::size_t ai(int r, int c) const { return static_cast<std::size_t>(r) * (C_ + 1) + c; }
+  std::size_t vi(int r, int c) const { return static_cast<std::size_t>(c) * (R_ + 1) + r; }
+  std::size_t pi(int r, int c) const { return static_cast<std::size_t>(r) * C_ + c; }
+
+  template <class T>
+  void tap(const sc_signal<T>& s, const std::string& name) {
+    auto m = std::make_unique<SignalMirror<T>>(sc_core::sc_gen_unique_name("tap"));
+    m->in(s);
+    m->window(window_);
+    sc_core::sc_trace(tf_, m->out, name);
+    taps_.push_back(std::move(m));
+  }
+
+  const int R_, C_;
+  const bool ws_;
+  sc_core::sc_clock clk_;
+  sc_signal<int> phase_, outer_, inner_, step_;
+  sc_signal<bool> load_, drain_, window_;
+  sc_signal<std::uint64_t> cycle_;
+  sc_signal<unsigned> zero_ctl_;
+  sc_signal<std::int64_t> zero_psum_;
+  SigVec<unsigned> a_ctl_;  // row links: (r, 0) = edge, (r, c+1) = PE(r, c)'s operand register
+  SigVec<std::uint32_t> a_;
+  SigVec<std::uint32_t> raw_;  // row edge buses ahead of the edge encoders (edge LOD)
+  SigVec<unsigned> v_ctl_;     // column links: (0, c) = edge, (r+1, c) = PE(r, c)'s weight register
+  SigVec<std::uint32_t> v_;
+  SigVec<unsigned> p_ctl_;  // psum / accumulator links: (r+1, c) = PE(r, c)'s register
+  SigVec<std::int64_t> p_;
+  SigVec<bool> col_mapped_;
+  sc_vector<RowFeeder> row_feeders_;
+  sc_vector<ColFeeder> col_feeders_;
+  sc_vector<PairEncoder> edge_encoders_;
+  sc_vector<OutputCollector> collectors_;
+  sc_vector<WsPe> ws_pes_;
+  sc_vector<OsPe> os_pes_;
+  std::unique_ptr<ArrayController> controller_;
+  std::vector<std::unique_ptr<sc_core::sc_module>> taps_;
+  sc_core::sc_trace_file* tf_ = nullptr;
+};
+
+void check_vcd(const VcdOptions& o, const ArrayConfig& cfg) {
+  if (o.path.empty()) throw std::invalid_argument("VCD path is empty");
+  if (o.first_cycle > o.last_cycle) throw std::invalid_argument("VCD first_cycle is after last_cycle");
+  for (const auto& [r, c] : o.pes)
+    if (r < 0 || r >= cfg.rows || c < 0 || c >= cfg.cols)
+      throw std::invalid_argument("VCD PE (" + std::to_string(r) + ", " + std::to_string(c) + ") is outside the " +
+                                  std::to_string(cfg.rows) + "x" + std::to_string(cfg.cols) + " array");
+}
+
+}  // namespace
+
+std::vector<std::int64_t> run_structural(const OperandMemory& mem, const ArrayConfig& cfg, ArrayStats& stats,
+                                         const VcdOptions* vcd, CycleProbe* probe) {
+  if (vcd) check_vcd(*vcd, cfg);
+  ScopedSimContext context;
+  std::vector<std::int64_t> out;
+  {
+    auto top = std::make_unique<StructuralArray>("array", mem, cfg, vcd, &stats, probe != nullptr);
+    if (probe) top->probe_col = probe->col;
+    if (vcd) top->open_vcd(*vcd);
+    sc_core::sc_start();
+    top->close_vcd();
+    if (!top->done()) throw std::logic_error("structural array stopped before the controller finished");
+    const std::uint64_t cycles = top->cycles();
+    stats.cycles += cycles;
+    stats.pe_cycles_available += static_cast<std::uint64_t>(cfg.rows) * cfg.cols * cycles;
+    stats.mult_slots_available += static_cast<std::uint64_t>(multipliers_per_pe(cfg.pe)) * cfg.rows * cfg.cols * cycles;
+    top->counters().add_to(stats);
+    if (probe) {
+      probe->samples.assign(cycles + 1, CycleProbe::Sample{});
+      for (std::uint64_t t = 0; t < cycles; ++t) {
+        probe->samples[t].phase = t < top->phases.size() ? top->phases[t] : '-';
+        probe->samples[t].active_pes = t < top->activity.active.size() ? top->activity.active[t] : 0;
+      }
+      CycleProbe::Sample held;
+      std::size_t w = 0;
+      for (std::uint64_t t = 0; t <= cycles; ++t) {
+        bool valid = false;
+        while (w < top->writes.size() && top->writes[w].visible_cycle == t) {
+          const OutputWrite& x = top->writes[w++];
+          held.m = x.m;
+          held.n = x.n;
+          held.value = x.value;
+          held.final = x.final;
+          valid = true;
+        }
+        auto& s = probe->samples[t];
+        s.out_valid = valid;
+        s.final = held.final;
+        s.m = held.m;
+        s.n = held.n;
+        s.value = held.value;
+      }
+    }
+    out = std::move(top->out);
+  }
+  return out;
+}
+
+}  // namespace sparq::hw

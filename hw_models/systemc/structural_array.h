@@ -1,0 +1,17 @@
+// Structural fidelity: the R x C array elaborated as SystemC modules (PEs in
+// an sc_vector, edge feeders, edge encoders for edge LOD, output collectors,
+// controller) linked by sc_signals, simulated in a fresh simulation context
+// per call (SystemC allows one kernel per process; a fresh sc_simcontext
+// per run lets a process simulate many GEMMs one after another).
+#pragma once
+
+#include "array_sim.h"
+#include "pe_datapath.h"
+
+namespace sparq::hw {
+
+// Runs one GEMM; adds cycle and event counts into stats.
+std::vector<std::int64_t> run_structural(const OperandMemory& mem, const ArrayConfig& cfg, ArrayStats& stats,
+                                         const VcdOptions* vcd, CycleProbe* probe);
+
+}  // namespace sparq::hw
