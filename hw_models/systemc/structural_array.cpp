@@ -27,8 +27,9 @@ using SigVec = sc_vector<sc_signal<T>>;
 class StructuralArray : public sc_core::sc_module {
  public:
   StructuralArray(sc_core::sc_module_name name, const OperandMemory& mem, const ArrayConfig& cfg, const VcdOptions* vcd,
-                  ArrayStats* stats, bool record)
+                  ArrayStats* stats, int probe_column)
       : sc_core::sc_module(name),
+        probe_col(probe_column),
         R_(cfg.rows),
         C_(cfg.cols),
         ws_(cfg.dataflow == Dataflow::WS),
@@ -57,6 +58,7 @@ class StructuralArray : public sc_core::sc_module {
         collectors_("collector"),
         ws_pes_("ws_pe"),
         os_pes_("os_pe") {
+    const bool record = probe_col >= 0;
     out.assign(static_cast<std::size_t>(mem.M) * mem.N, 0);
     const auto folds = fold_counts(mem, R_, C_, cfg.dataflow);
     controller_ = std::make_unique<ArrayController>(
@@ -227,8 +229,8 @@ class StructuralArray : public sc_core::sc_module {
   std::uint64_t cycles() const { return cycle_.read(); }
   bool done() const { return controller_->done(); }
 
+  const int probe_col;  // column whose collector writes are logged; -1: no probe
   std::vector<std::int64_t> out;
-  int probe_col = -1;
   std::vector<char> phases;
   ActivityLog activity;
   std::vector<OutputWrite> writes;
@@ -291,8 +293,7 @@ std::vector<std::int64_t> run_structural(const OperandMemory& mem, const ArrayCo
   ScopedSimContext context;
   std::vector<std::int64_t> out;
   {
-    auto top = std::make_unique<StructuralArray>("array", mem, cfg, vcd, &stats, probe != nullptr);
-    if (probe) top->probe_col = probe->col;
+    auto top = std::make_unique<StructuralArray>("array", mem, cfg, vcd, &stats, probe ? probe->col : -1);
     if (vcd) top->open_vcd(*vcd);
     sc_core::sc_start();
     top->close_vcd();

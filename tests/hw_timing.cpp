@@ -1,0 +1,166 @@
+// Cycle-exact timing, pinned at both edges: the first output of a tile is not
+// valid at cycle N-1 and is valid at cycle N, for both dataflows, several
+// array shapes and both fidelities; load, fill, stream and drain cycles (and
+// the PEs busy in them) are where the structure puts them.
+//
+// Where N comes from (README "Cycle accounting"): ws: R weight-load cycles;
+// row 0 of A enters PE(0,0) in cycle R, reaches PE(R-1,c) in cycle 2R-1+c,
+// whose partial-sum register holds it from cycle 2R+c; the output accumulator
+// adds it during that cycle and shows it from cycle 2R+1+c (+m for row m).
+// os: the last operand slot (k = T-1) reaches PE(R-1,C-1) in cycle
+// T+R+C-3; the drain shifts the bottom accumulators into the collectors in
+// cycles T+R+C-2 .. T+2R+C-3, the collector showing row R-1-d from T+R+C-1+d.
+#include <gtest/gtest.h>
+
+#include "array_sim.h"
+#include "hw_test_util.h"
+
+using namespace sparq;
+using namespace sparq::hw;
+
+namespace {
+
+ArrayConfig cfg_of(int R, int C, Dataflow df, Fidelity f, const PeArith& pe = PeArith::int8()) {
+  ArrayConfig c;
+  c.rows = R;
+  c.cols = C;
+  c.dataflow = df;
+  c.fidelity = f;
+  c.pe = pe;
+  return c;
+}
+
+const std::vector<std::pair<int, int>> kShapes = {{1, 1}, {2, 3}, {4, 4}, {5, 2}, {3, 7}};
+
+}  // namespace
+
+TEST(Timing, WsFirstOutputOfTile) {
+  std::mt19937 rng(hwtest::seed() + 20);
+  for (Fidelity f : {Fidelity::Fast, Fidelity::Structural})
+    for (const auto& [R, C] : kShapes) {
+      const int M = 6;
+      const Gemm g = hwtest::random_gemm(M, C, R, rng);  // one fold: K = R, N = C
+      const auto ref = reference_gemm(g, PeArith::int8(), 32, nullptr);
+      for (int col : {0, C - 1}) {
+        CycleProbe probe;
+        probe.col = col;
+        const GemmRun run = simulate_gemm(g, cfg_of(R, C, Dataflow::WS, f), nullptr, &probe);
+        const int N_first = 2 * R + 1 + col;
+        ASSERT_GT(probe.samples.size(), static_cast<std::size_t>(N_first));
+        EXPECT_FALSE(probe.samples[N_first - 1].out_valid) << R << "x" << C << " col " << col;
+        EXPECT_TRUE(probe.samples[N_first].out_valid) << R << "x" << C << " col " << col;
+        EXPECT_EQ(probe.samples[N_first].m, 0);
+        EXPECT_EQ(probe.samples[N_first].value, ref[static_cast<std::size_t>(col)]);
+        // Rows follow one per cycle; the last is visible exactly when the run ends (last column).
+        for (int m = 0; m < M; ++m) {
+          EXPECT_TRUE(probe.samples[N_first + m].out_valid);
+          EXPECT_EQ(probe.samples[N_first + m].m, m);
+        }
+        EXPECT_FALSE(probe.samples[N_first + M].out_valid);
+        if (col == C - 1) {
+          EXPECT_EQ(run.stats.cycles, static_cast<std::uint64_t>(N_first + M - 1));
+        }
+        EXPECT_EQ(run.stats.cycles, static_cast<std::uint64_t>(2 * R + M + C - 1));
+      }
+    }
+}
+
+TEST(Timing, OsFirstOutputOfTile) {
+  std::mt19937 rng(hwtest::seed() + 21);
+  for (Fidelity f : {Fidelity::Fast, Fidelity::Structural})
+    for (const auto& [R, C] : kShapes) {
+      const int T = 5;
+      const Gemm g = hwtest::random_gemm(R, C, T, rng);  // one fold: M = R, N = C
+      const auto ref = reference_gemm(g, PeArith::int8(), 32, nullptr);
+      CycleProbe probe;
+      probe.col = 0;
+      const GemmRun run = simulate_gemm(g, cfg_of(R, C, Dataflow::OS, f), nullptr, &probe);
+      const int N_first = T + R + C - 1;
+      EXPECT_FALSE(probe.samples[N_first - 1].out_valid) << R << "x" << C;
+      EXPECT_TRUE(probe.samples[N_first].out_valid) << R << "x" << C;
+      EXPECT_EQ(probe.samples[N_first].m, R - 1);  // the bottom row drains first
+      EXPECT_EQ(probe.samples[N_first].value, ref[static_cast<std::size_t>(R - 1) * C]);
+      for (int d = 0; d < R; ++d) {
+        EXPECT_TRUE(probe.samples[N_first + d].out_valid);
+        EXPECT_EQ(probe.samples[N_first + d].m, R - 1 - d);
+      }
+      EXPECT_EQ(run.stats.cycles, static_cast<std::uint64_t>(T + 2 * R + C - 2));
+      EXPECT_EQ(probe.samples.size(), run.stats.cycles + 1);
+    }
+}
+
+// Pair designs consume K in pairs: T = ceil(K/2) steps per output (os) and a
+// column of R PEs covers 2R reduction elements (ws).
+TEST(Timing, PairDesignsStepThroughKInPairs) {
+  std::mt19937 rng(hwtest::seed() + 22);
+  for (Fidelity f : {Fidelity::Fast, Fidelity::Structural}) {
+    const Gemm g = hwtest::random_gemm(3, 2, 9, rng);  // K = 9 -> 5 pairs
+    const GemmRun os = simulate_gemm(g, cfg_of(3, 2, Dataflow::OS, f, PeArith::vsparq(4)));
+    EXPECT_EQ(os.stats.cycles, 5u + 2 * 3 + 2 - 2);
+    const GemmRun ws = simulate_gemm(g, cfg_of(5, 2, Dataflow::WS, f, PeArith::vsparq(4)));  // 5 pairs = 1 fold
+    EXPECT_EQ(ws.stats.folds, 1u);
+    EXPECT_EQ(ws.stats.cycles, 2u * 5 + 3 + 2 - 1);
+  }
+}
+
+// ws with two K folds and two column folds: the phase of every cycle, the PEs
+// busy in it, the idle weight-load cycles, and the output accumulator's last
+// write overlapping the next fold's first load cycle.
+TEST(Timing, WsPhasesAndIdleCycles) {
+  std::mt19937 rng(hwtest::seed() + 23);
+  const int R = 3, C = 2, M = 4;
+  const Gemm g = hwtest::random_gemm(M, 2 * C, 2 * R, rng);
+  for (Fidelity f : {Fidelity::Fast, Fidelity::Structural}) {
+    CycleProbe probe;
+    probe.col = C - 1;
+    const GemmRun run = simulate_gemm(g, cfg_of(R, C, Dataflow::WS, f), nullptr, &probe);
+    std::string fold = std::string(R, 'L') + std::string(R + C - 2, 'F') + std::string(M, 'S');
+    std::string expect;
+    for (int i = 0; i < 4; ++i) expect += fold;
+    expect += 'D';
+    std::string got;
+    for (std::size_t t = 0; t + 1 < probe.samples.size(); ++t) got += probe.samples[t].phase;
+    EXPECT_EQ(got, expect);
+    const int len = 2 * R + C + M - 2;
+    for (int fld = 0; fld < 4; ++fld) {
+      const int s0 = fld * len;
+      for (int j = 0; j < R; ++j) EXPECT_EQ(probe.samples[s0 + j].active_pes, 0) << "load cycle busy";
+      EXPECT_EQ(probe.samples[s0 + R].active_pes, 1);  // only PE(0,0) in the first fill cycle
+      // The fold's last partial sum reaches the last column's accumulator in
+      // the next fold's first load cycle and is visible one cycle later.
+      EXPECT_TRUE(probe.samples[s0 + len + 1].out_valid);
+      EXPECT_EQ(probe.samples[s0 + len + 1].m, M - 1);
+      EXPECT_EQ(probe.samples[s0 + len].m, M - 2);  // one cycle earlier: the row before
+      EXPECT_EQ(probe.samples[s0 + len + 1].final, fld % 2 == 1);
+    }
+    EXPECT_EQ(run.stats.weight_load, 4u * R);
+    EXPECT_EQ(run.stats.drain, 1u);
+  }
+}
+
+// os with two M folds: stream, drain, and the PEs busy in each.
+TEST(Timing, OsPhasesAndIdleCycles) {
+  std::mt19937 rng(hwtest::seed() + 24);
+  const int R = 2, C = 3, T = 4;
+  const Gemm g = hwtest::random_gemm(2 * R, C, T, rng);
+  for (Fidelity f : {Fidelity::Fast, Fidelity::Structural}) {
+    CycleProbe probe;
+    probe.col = 1;
+    const GemmRun run = simulate_gemm(g, cfg_of(R, C, Dataflow::OS, f), nullptr, &probe);
+    const std::string fold = std::string(R + C - 2, 'F') + std::string(T, 'S') + std::string(R, 'D');
+    std::string got;
+    for (std::size_t t = 0; t + 1 < probe.samples.size(); ++t) got += probe.samples[t].phase;
+    EXPECT_EQ(got, fold + fold);
+    const int len = T + 2 * R + C - 2;
+    for (int fld = 0; fld < 2; ++fld) {
+      const int s0 = fld * len;
+      EXPECT_EQ(probe.samples[s0].active_pes, 1);
+      for (int d = 0; d < R; ++d) EXPECT_EQ(probe.samples[s0 + T + R + C - 2 + d].active_pes, 0) << "drain";
+      // Column 1 is reached one cycle after column 0: its first MAC of the fold.
+      EXPECT_FALSE(probe.samples[s0 + T + R + C - 2].out_valid);
+      EXPECT_TRUE(probe.samples[s0 + T + R + C - 1].out_valid);
+    }
+    EXPECT_EQ(run.stats.drain, 2u * R);
+    EXPECT_EQ(run.stats.fill, 2u * (R + C - 2));
+  }
+}
