@@ -49,7 +49,7 @@ struct ArrayConfig {
 
 // Waveform dump (structural fidelity only; ignored by the fast model).
 struct VcdOptions {
-  // Output file; ".vcd" is appended by SystemC if missing. Required.
+  // Output file (".vcd" is appended if the path does not end in it). Required.
   std::string path;
   // PEs to trace as (row, col), 0-based; empty = every PE. Out-of-range
   // entries throw std::invalid_argument.

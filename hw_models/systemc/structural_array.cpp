@@ -175,7 +175,10 @@ class StructuralArray : public sc_core::sc_module {
 
   // Opens the waveform: controller state always, the chosen PEs via taps.
   void open_vcd(const VcdOptions& o) {
-    tf_ = sc_core::sc_create_vcd_trace_file(o.path.c_str());
+    // SystemC appends ".vcd" to the name it is given.
+    std::string base = o.path;
+    if (base.size() > 4 && base.compare(base.size() - 4, 4, ".vcd") == 0) base.resize(base.size() - 4);
+    tf_ = sc_core::sc_create_vcd_trace_file(base.c_str());
     if (!tf_) throw std::runtime_error("cannot create VCD file " + o.path);
     tf_->set_time_unit(1, sc_core::SC_NS);
     sc_core::sc_trace(tf_, clk_, "clk");
