@@ -21,6 +21,10 @@ for b in inceptionv3 mobilenetv2; do
     echo "FAIL: $b manifest missing"; status=1
   fi
   node verify.js "$tmp/$b" || status=1
+  # The simulator's own reader must accept the bundle (sha256, shapes, ranges).
+  if [ -n "${SPARQ_SIM:-}" ]; then
+    "$SPARQ_SIM" stats "$tmp/$b" || status=1
+  fi
 done
 echo "ci_smoke: $(( $(date +%s) - start )) s, node_modules $(du -sh node_modules | cut -f1)"
 exit $status

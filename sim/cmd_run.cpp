@@ -1,0 +1,201 @@
+// The `run` and `area` commands.
+#include <algorithm>
+#include <boost/program_options.hpp>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "atomic_file.h"
+#include "cost_library.h"
+#include "cost_report.h"
+#include "errors.h"
+#include "runner.h"
+
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace sparq {
+
+namespace {
+
+std::string cell(double v, int prec) {
+  if (!std::isfinite(v)) return "-";
+  char b[32];
+  std::snprintf(b, sizeof b, "%.*f", prec, v);
+  return b;
+}
+
+std::string sqnr_cell(const ErrorMetrics& e) {
+  return e.exact ? "exact" : cell(e.sqnr_db, 1);
+}
+
+void print_rows(std::ostream& out, const std::vector<std::pair<std::string, const LayerOutcome*>>& rows,
+                const std::vector<double>& clock_mhz) {
+  char line[320];
+  std::snprintf(line, sizeof line, "  %-22s %12s %9s %8s %8s %10s %10s %10s\n", "design", "cycles", "MAC/cyc",
+                "PE util", "mult", "SQNR int8", "relL2 flt", "int8 flt");
+  out << line;
+  std::snprintf(line, sizeof line, "  %-22s %12s %9s %8s %8s %10s %10s %10s\n", "", "[cycle]", "[MAC/cy]", "[%]", "[%]",
+                "[dB]", "[1]", "[1]");
+  out << line;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const LayerOutcome& l = *rows[i].second;
+    if (l.skipped) {
+      std::snprintf(line, sizeof line, "  %-22s %s\n", rows[i].first.c_str(), ("skipped: " + l.skip_reason).c_str());
+      out << line;
+      continue;
+    }
+    const auto& a = l.array;
+    const double mpc = a.cycles ? static_cast<double>(a.macs) / static_cast<double>(a.cycles) : 0;
+    const double util = a.pe_cycles_available ? 100.0 * static_cast<double>(a.pe_active_cycles) /
+                                                    static_cast<double>(a.pe_cycles_available)
+                                              : 0;
+    const double mult = a.mult_slots_available ? 100.0 * static_cast<double>(a.mult_slot_busy) /
+                                                     static_cast<double>(a.mult_slots_available)
+                                               : 0;
+    std::snprintf(line, sizeof line, "  %-22s %12llu %9.1f %8.1f %8.1f %10s %10s %10s\n", rows[i].first.c_str(),
+                  static_cast<unsigned long long>(a.cycles), mpc, util, mult, sqnr_cell(l.vs_int8).c_str(),
+                  l.has_float ? cell(l.vs_float.rel_l2, 4).c_str() : "-",
+                  l.has_float ? cell(l.int8_vs_float.rel_l2, 4).c_str() : "-");
+    out << line;
+  }
+  (void)clock_mhz;
+}
+
+}  // namespace
+
+void print_table(const RunOutcome& r, std::ostream& out) {
+  if (r.designs.empty()) return;
+  const auto& first = r.designs.front();
+  std::vector<double> clocks;
+  for (const auto& d : r.designs) clocks.push_back(d.design.clock_mhz);
+  out << "\nbundle " << r.bundle_name << ": " << first.layers.size() << " layer(s) x " << r.designs.size()
+      << " design(s); array " << first.design.array.rows << "x" << first.design.array.cols << " "
+      << hw::to_string(first.design.array.dataflow) << ", " << hw::to_string(first.design.array.fidelity)
+      << " fidelity\n";
+  out << "SQNR int8: accumulators vs exact int8; relL2 flt: dequantized output vs the float model;\n"
+         "int8 flt: the exact int8 baseline vs the float model. Full results: "
+      << (fs::path(r.config.output_dir) / "results.json").string() << "\n";
+  for (std::size_t li = 0; li < first.layers.size(); ++li) {
+    const auto& L = first.layers[li];
+    out << "\nlayer " << L.layer << "  " << L.op << " " << L.geometry
+        << (L.pixels > 0 ? "  (" + std::to_string(L.pixels) + " output pixels)" : "") << "\n";
+    std::vector<std::pair<std::string, const LayerOutcome*>> rows;
+    for (const auto& d : r.designs) rows.emplace_back(d.design.name, &d.layers[li]);
+    print_rows(out, rows, clocks);
+  }
+}
+
+int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  po::options_description opts("sparq-sim run CONFIG.yaml [MORE.yaml ...] [options]");
+  std::vector<std::string> configs;
+  std::string out_dir, dump, layers, fidelity, vcd;
+  std::vector<std::string> sets;
+  opts.add_options()("help,h", "this help, and every configuration key")(
+      "set,s", po::value(&sets)->composing(), "override a configuration key: --set array.rows=32 (repeatable)")(
+      "out,o", po::value(&out_dir), "output directory (output.dir)")(
+      "dump-outputs", po::value(&dump), "write each layer's integer accumulators as .npy [H_out, W_out, C_out] here")(
+      "layers,l", po::value(&layers), "comma-separated layer names (trace.layers)")(
+      "fidelity", po::value(&fidelity), "fast | structural (simulation.fidelity)")(
+      "vcd", po::value(&vcd), "write a waveform of PE (0,0) to this VCD file (structural fidelity; see output.vcd)")(
+      "check", "also run the reference engine and require bit-exact equal outputs")("quiet,q", "no table on stdout");
+  po::options_description hidden;
+  hidden.add_options()("config", po::value(&configs)->multitoken());
+  po::positional_options_description pos;
+  pos.add("config", -1);
+  po::options_description all;
+  all.add(opts).add(hidden);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    out << opts
+        << "\nSeveral config files merge in order (later keys win), e.g.\n"
+           "  sparq-sim run configs/default.yaml configs/pe/vsparq-3opt.yaml configs/array/32x32-os.yaml\n\n"
+        << config_reference();
+    return 0;
+  }
+  if (configs.empty()) throw InputError("run: a configuration file is required (sparq-sim run CONFIG.yaml)");
+  if (!out_dir.empty()) sets.push_back("output.dir=" + out_dir);
+  if (!dump.empty()) sets.push_back("output.dump_outputs=" + dump);
+  if (!layers.empty()) sets.push_back("trace.layers=[" + layers + "]");
+  if (!fidelity.empty()) sets.push_back("simulation.fidelity=" + fidelity);
+  if (!vcd.empty()) {
+    sets.push_back("output.vcd.path=" + vcd);
+    sets.push_back("simulation.fidelity=structural");
+  }
+  if (vm.count("quiet")) sets.push_back("output.quiet=true");
+  const RunConfig cfg = load_run_config(configs, sets);
+  ensure_directory(cfg.output_dir);  // fail before simulating if it cannot be written
+  RunOptions opt;
+  opt.check_reference = vm.count("check") > 0;
+  const RunOutcome r = run_simulation(cfg, opt, cfg.quiet ? std::cerr : err);
+  write_results(r);
+  if (!cfg.quiet) print_table(r, out);
+  return 0;
+}
+
+int cmd_area(const std::vector<std::string>& args, std::ostream& out, std::ostream& /*err*/) {
+  po::options_description opts("sparq-sim area [CONFIG.yaml ...] [options]");
+  std::vector<std::string> configs, sets;
+  opts.add_options()("help,h", "this help")("set,s", po::value(&sets)->composing(),
+                                            "override a configuration key (repeatable)")(
+      "detail,d", "print every component of every design (cells, area, basis)");
+  po::options_description hidden;
+  hidden.add_options()("config", po::value(&configs)->multitoken());
+  po::positional_options_description pos;
+  pos.add("config", -1);
+  po::options_description all;
+  all.add(opts).add(hidden);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    out << opts
+        << "\nArea proxy of each configured design (or, without a config, of every PE preset on a 16x16\n"
+           "ws array): per-PE and array area, ratios to int8, per-component breakdown. No trace is run.\n"
+           "Model and sources: docs/cost_model.md; cell table: configs/cost/nangate45.yaml.\n";
+    return 0;
+  }
+  if (configs.empty() && std::find_if(sets.begin(), sets.end(),
+                                      [](const std::string& s) { return s.rfind("compare", 0) == 0; }) == sets.end())
+    sets.insert(sets.begin(),
+                "compare=[{design: int8}, {design: int4}, {design: bsparq, shift_set: 5opt}, "
+                "{design: bsparq, shift_set: 3opt}, {design: bsparq, shift_set: 2opt}, "
+                "{design: vsparq, shift_set: 5opt}, {design: vsparq, shift_set: 3opt}, "
+                "{design: vsparq, shift_set: 2opt}, {design: vsparq, budget: 3}, "
+                "{design: vsparq, budget: 2}]");
+  const RunConfig cfg = load_run_config(configs, sets, /*require_trace=*/false);
+  const CellLibrary lib = load_cell_library(cfg.cost_library);
+  out << "Area proxy (" << lib.name << "; " << cfg.cost_library << ")\n";
+  char line[256];
+  std::snprintf(line, sizeof line, "  %-24s %10s %9s %11s %9s %12s %9s %12s\n", "design", "PE", "PE/int8", "PE+edge/C",
+                "x int8", "array", "x int8", "area/peakMAC");
+  out << line;
+  std::snprintf(line, sizeof line, "  %-24s %10s %9s %11s %9s %12s %9s %12s\n", "", "[um^2]", "[x]", "[um^2]", "[x]",
+                "[mm^2]", "[x]", "[x int8]");
+  out << line;
+  std::vector<ArrayCost> costs;
+  for (const auto& d : cfg.designs) {
+    const ArrayCost c = design_cost(d, lib);
+    std::snprintf(line, sizeof line, "  %-24s %10.1f %9.3f %11.1f %9.3f %12.4f %9.3f %12.3f\n", d.name.c_str(),
+                  c.pe.area_um2, c.pe_area_ratio, c.pe_amortized_area_um2, c.pe_amortized_area_ratio,
+                  c.array_area_um2 * 1e-6, c.array_area_ratio, c.area_per_peak_mac_ratio);
+    out << line;
+    costs.push_back(c);
+  }
+  out << "  (array " << cfg.designs.front().array.rows << "x" << cfg.designs.front().array.cols << " "
+      << hw::to_string(cfg.designs.front().array.dataflow) << "; PE+edge/C = PE area plus its share of the row-edge "
+      << "logic; area/peakMAC: pair designs do 2 MACs per PE cycle)\n";
+  if (vm.count("detail"))
+    for (const auto& c : costs) out << "\n" << c.describe();
+  const auto& e = lib.energy;
+  out << "\nEnergy per event [pJ] (" << lib.energy_source << "):\n"
+      << "  partial-product cell toggle " << e.mult_pp_cell_toggle_pj << ", adder bit " << e.add_bit_pj
+      << ", logic NAND2-eq op " << e.logic_nand2eq_op_pj << ", register bit clocked " << e.reg_bit_clock_pj
+      << ", register bit toggle " << e.reg_bit_toggle_pj << "\n";
+  return 0;
+}
+
+}  // namespace sparq

@@ -1,0 +1,699 @@
+#include "config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "errors.h"
+#include "sweep.h"
+
+namespace fs = std::filesystem;
+
+#ifndef SPARQ_DATA_DIR
+#define SPARQ_DATA_DIR "."
+#endif
+
+namespace sparq {
+
+namespace {
+
+// The schema: section -> key -> (default as YAML text, help).
+struct KeyDef {
+  const char* key;
+  const char* def;  // default, as YAML; "~" = no default (optional)
+  const char* help;
+};
+struct SectionDef {
+  const char* name;
+  std::vector<KeyDef> keys;
+};
+
+const std::vector<SectionDef>& schema() {
+  static const std::vector<SectionDef> s = {
+      {"array",
+       {{"rows", "16", "PE rows R (>= 1)"},
+        {"cols", "16", "PE columns C (>= 1)"},
+        {"dataflow", "ws", "ws (weight stationary) | os (output stationary)"},
+        {"clock_mhz", "1000", "clock frequency in MHz (> 0), for time and throughput"}}},
+      {"pe",
+       {{"design", "vsparq", "int8 | int4 | bsparq | vsparq"},
+        {"shift_set", "5opt", "preset (5opt 3opt 2opt 6opt 7opt 6b-3opt 1opt) or a list of shifts, e.g. [4, 2, 0]"},
+        {"window_bits", "4", "window width n for an explicit shift list (1..8)"},
+        {"budget", "4", "vsparq bit budget: 4 (shift_set applies), 3 (6opt / 6b-3opt) or 2 (7opt / 5opt)"},
+        {"rounding", "round", "trunc | round | round_renorm"},
+        {"lod", "pe", "leading-one detection: pe (in every PE) | edge (once per row at the array edge)"},
+        {"accumulator_bits", "32", "signed accumulator width in bits (8..64)"}}},
+      {"simulation",
+       {{"fidelity", "fast", "fast (one clocked process over arrays) | structural (one sc_module per PE)"},
+        {"scalesim_compatible", "false", "also report SCALE-Sim v2 compute cycles"}}},
+      {"trace",
+       {{"bundle", "~", "trace bundle directory (required)"},
+        {"layers", "all", "all, or a list of layer names"},
+        {"verify_sha256", "true", "check every array against the manifest's sha256"},
+        {"max_pixels", "0", "0 = whole layer; N > 0 = only the first N output pixels of each layer (preview)"}}},
+      {"output",
+       {{"dir", "results", "output directory (created; results are written atomically)"},
+        {"dump_outputs", "~", "directory for each layer's integer accumulators as .npy [H_out, W_out, C_out]"},
+        {"vcd", "~", "waveform: {path: f.vcd, pes: [[row, col], ...], first_cycle: N, last_cycle: N} (structural)"},
+        {"quiet", "false", "no table on stdout"}}},
+      {"cost", {{"library", "~", "cell-area / energy data file (default: configs/cost/nangate45.yaml)"}}},
+      {"compare", {}},
+  };
+  return s;
+}
+
+const SectionDef* find_section(const std::string& name) {
+  for (const auto& s : schema())
+    if (name == s.name) return &s;
+  return nullptr;
+}
+
+struct Source {
+  std::vector<std::string> files;             // config files, in merge order
+  std::map<std::string, std::string> origin;  // "section.key" or "section" -> file that set it
+  std::set<std::string> overridden;           // key paths set on the command line
+  std::string file_of(const std::string& key) const {
+    for (std::string k = key;;) {
+      auto it = origin.find(k);
+      if (it != origin.end()) return it->second;
+      const auto dot = k.rfind('.');
+      if (dot == std::string::npos) break;
+      k = k.substr(0, dot);
+    }
+    return files.empty() ? "<defaults>" : files.back();
+  }
+  std::string where(const std::string& key) const {
+    for (const auto& o : overridden)
+      if (key == o || key.rfind(o + ".", 0) == 0 || o.rfind(key + ".", 0) == 0) return "--set " + o;
+    return file_of(key) + (key.empty() ? "" : ": " + key);
+  }
+  [[noreturn]] void fail(const std::string& key, const std::string& why) const {
+    throw InputError(where(key) + ": " + why);
+  }
+};
+
+std::string known_list(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+void apply_override(YAML::Node& root, const std::string& spec, std::set<std::string>& overridden) {
+  const auto eq = spec.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw InputError("--set " + spec + ": expected key.path=value, e.g. --set array.rows=32");
+  const std::string path = spec.substr(0, eq), text = spec.substr(eq + 1);
+  YAML::Node value;
+  try {
+    value = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw InputError("--set " + path + ": value '" + text + "' is not valid YAML: " + e.what());
+  }
+  std::vector<std::string> parts;
+  std::stringstream ss(path);
+  std::string p;
+  while (std::getline(ss, p, '.')) {
+    if (p.empty()) throw InputError("--set " + spec + ": empty key in path");
+    parts.push_back(p);
+  }
+  // Walk with fresh handles: yaml-cpp nodes are references, so assignment
+  // through a copied handle would rebind it instead of writing into the tree.
+  std::vector<YAML::Node> chain{root};
+  for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+    YAML::Node cur = chain.back();
+    if (cur.IsSequence()) {
+      std::size_t idx = 0;
+      try {
+        idx = std::stoul(parts[i]);
+      } catch (...) {
+        throw InputError("--set " + path + ": '" + parts[i] + "' must be a list index");
+      }
+      if (idx >= cur.size()) throw InputError("--set " + path + ": index " + parts[i] + " is out of range");
+      chain.push_back(cur[idx]);
+    } else {
+      if (!cur[parts[i]] || !cur[parts[i]].IsDefined() || cur[parts[i]].IsNull())
+        cur[parts[i]] = YAML::Node(YAML::NodeType::Map);
+      chain.push_back(cur[parts[i]]);
+    }
+  }
+  YAML::Node parent = chain.back();
+  if (parent.IsSequence()) {
+    std::size_t idx = 0;
+    try {
+      idx = std::stoul(parts.back());
+    } catch (...) {
+      throw InputError("--set " + path + ": '" + parts.back() + "' must be a list index");
+    }
+    if (idx >= parent.size()) throw InputError("--set " + path + ": index out of range");
+    parent[idx] = value;
+  } else if (parent.IsMap() || parent.IsNull()) {
+    parent[parts.back()] = value;
+  } else {
+    throw InputError("--set " + path + ": '" + parts[parts.size() - 2] + "' is not a mapping");
+  }
+  overridden.insert(path);
+}
+
+// Typed access with defaults from the schema.
+class Reader {
+ public:
+  Reader(const YAML::Node& root, const Source& src) : root_(root), src_(src) {}
+
+  bool has(const std::string& sec, const std::string& key) const {
+    const YAML::Node s = root_[sec];
+    return s && s.IsMap() && s[key];
+  }
+  // The key's node, or its schema default.
+  YAML::Node value(const std::string& sec, const std::string& key) const {
+    if (has(sec, key)) return root_[sec][key];
+    for (const auto& k : find_section(sec)->keys)
+      if (key == k.key) return YAML::Load(k.def);
+    return YAML::Node();
+  }
+  template <typename T>
+  T get(const std::string& sec, const std::string& key, const char* expected) const {
+    return convert<T>(value(sec, key), sec + "." + key, expected);
+  }
+  template <typename T>
+  T convert(const YAML::Node& n, const std::string& path, const char* expected) const {
+    if (!n.IsScalar()) src_.fail(path, std::string("must be ") + expected);
+    try {
+      return n.as<T>();
+    } catch (const YAML::Exception&) {
+      src_.fail(path, std::string("must be ") + expected + ", got '" + n.Scalar() + "'");
+    }
+  }
+  const Source& src() const { return src_; }
+
+ private:
+  const YAML::Node& root_;
+  const Source& src_;
+};
+
+template <typename T>
+T choose(const std::string& v, const std::map<std::string, T>& options, const std::string& key, const Source& src) {
+  auto it = options.find(v);
+  if (it != options.end()) return it->second;
+  std::vector<std::string> names;
+  for (const auto& o : options) names.push_back(o.first);
+  src.fail(key, "must be one of " + known_list(names) + ", got '" + v + "'");
+}
+
+// Reads the PE keys from map `pe` (a `pe:` section or a `compare` entry), on
+// top of the base `pe` section. prefix names the keys in errors.
+DesignPoint build_design(const Reader& r, const YAML::Node& entry, const std::string& prefix) {
+  const Source& src = r.src();
+  auto pick = [&](const char* key) -> std::pair<YAML::Node, std::string> {
+    if (entry && entry[key]) return {entry[key], prefix + "." + key};
+    return {r.value("pe", key), std::string("pe.") + key};
+  };
+  DesignPoint d;
+  hw::ArrayConfig& a = d.array;
+  a.rows = r.get<int>("array", "rows", "an integer");
+  a.cols = r.get<int>("array", "cols", "an integer");
+  if (a.rows < 1 || a.rows > 4096) src.fail("array.rows", "must be in 1..4096, got " + std::to_string(a.rows));
+  if (a.cols < 1 || a.cols > 4096) src.fail("array.cols", "must be in 1..4096, got " + std::to_string(a.cols));
+  a.dataflow = choose<hw::Dataflow>(r.get<std::string>("array", "dataflow", "a string"),
+                                    {{"ws", hw::Dataflow::WS}, {"os", hw::Dataflow::OS}}, "array.dataflow", src);
+  d.clock_mhz = r.get<double>("array", "clock_mhz", "a number");
+  if (!(d.clock_mhz > 0) || !std::isfinite(d.clock_mhz)) src.fail("array.clock_mhz", "must be a positive number");
+  a.fidelity = choose<hw::Fidelity>(r.get<std::string>("simulation", "fidelity", "a string"),
+                                    {{"fast", hw::Fidelity::Fast}, {"structural", hw::Fidelity::Structural}},
+                                    "simulation.fidelity", src);
+
+  auto [dn, dk] = pick("design");
+  const std::string design = r.convert<std::string>(dn, dk, "a string");
+  const Design des = choose<Design>(
+      design, {{"int8", Design::Int8}, {"int4", Design::Int4}, {"bsparq", Design::BSparq}, {"vsparq", Design::VSparq}},
+      dk, src);
+  auto [rn, rk] = pick("rounding");
+  const Rounding rounding = choose<Rounding>(
+      r.convert<std::string>(rn, rk, "a string"),
+      {{"trunc", Rounding::Trunc}, {"round", Rounding::Round}, {"round_renorm", Rounding::RoundRenorm}}, rk, src);
+  auto [ln, lk] = pick("lod");
+  a.lod = choose<hw::LodPlacement>(r.convert<std::string>(ln, lk, "a string"),
+                                   {{"pe", hw::LodPlacement::PE}, {"edge", hw::LodPlacement::Edge}}, lk, src);
+  auto [accn, acck] = pick("accumulator_bits");
+  a.acc_bits = r.convert<int>(accn, acck, "an integer");
+  if (a.acc_bits < 8 || a.acc_bits > 64) src.fail(acck, "must be in 8..64, got " + std::to_string(a.acc_bits));
+
+  // The window: a preset name or an explicit list with window_bits.
+  auto [sn, sk] = pick("shift_set");
+  auto [wn, wk] = pick("window_bits");
+  WindowSpec win;
+  if (sn.IsSequence()) {
+    std::uint16_t mask = 0;
+    std::string label;
+    for (const auto& e : sn) {
+      const int s = r.convert<int>(e, sk, "a list of shifts in 0..7");
+      if (s < 0 || s > 7) src.fail(sk, "shifts must be in 0..7, got " + std::to_string(s));
+      mask = static_cast<std::uint16_t>(mask | (1u << s));
+    }
+    if (!mask) src.fail(sk, "must not be empty");
+    win = WindowSpec{r.convert<int>(wn, wk, "an integer"), mask, rounding};
+    d.shift_set_label = "{" + shift_set_string(mask) + "}";
+  } else {
+    const std::string name = r.convert<std::string>(sn, sk, "a preset name or a list of shifts");
+    try {
+      if (name.find(',') != std::string::npos) {
+        win = WindowSpec{r.convert<int>(wn, wk, "an integer"), parse_shift_set(name), rounding};
+        d.shift_set_label = "{" + shift_set_string(win.shift_mask) + "}";
+      } else {
+        win = preset(name, rounding);
+        d.shift_set_label = name;
+      }
+    } catch (const std::invalid_argument& e) {
+      src.fail(sk, e.what());
+    }
+  }
+  try {
+    win.validate();
+  } catch (const std::invalid_argument& e) {
+    src.fail(sk, e.what());
+  }
+  auto [bn, bk] = pick("budget");
+  const int budget = r.convert<int>(bn, bk, "an integer");
+  std::string name;
+  try {
+    switch (des) {
+      case Design::Int8:
+        a.pe = PeArith::int8();
+        name = "int8";
+        d.shift_set_label = "-";
+        break;
+      case Design::Int4:
+        a.pe = PeArith::int4(rounding);
+        name = "int4";
+        d.shift_set_label = "1opt";
+        break;
+      case Design::BSparq:
+        a.pe = PeArith::bsparq(win);
+        name = "bsparq-" + d.shift_set_label;
+        break;
+      case Design::VSparq:
+        if (budget == 4) {
+          if (win.n != 4)
+            src.fail(sk, "vsparq with budget 4 needs a 4-bit window (5opt, 3opt, 2opt or a list with window_bits 4)");
+          a.pe = PeArith::vsparq(4, win);
+          name = "vsparq-" + d.shift_set_label;
+        } else {
+          if (budget != 3 && budget != 2) src.fail(bk, "must be 4, 3 or 2, got " + std::to_string(budget));
+          a.pe = PeArith::vsparq(budget, WindowSpec{4, 0x1F, rounding});
+          name = "vsparq-b" + std::to_string(budget);
+          d.shift_set_label = budget == 3 ? "6opt/6b-3opt" : "7opt/5opt";
+        }
+        break;
+    }
+  } catch (const std::invalid_argument& e) {
+    src.fail(dk, e.what());
+  }
+  if (des != Design::Int8 && rounding != Rounding::Round) name += std::string("-") + to_string(rounding);
+  if (a.lod == hw::LodPlacement::Edge && des != Design::Int8) name += "-edge";
+  d.name = name;
+  if (entry && entry["name"]) d.name = r.convert<std::string>(entry["name"], prefix + ".name", "a string");
+  return d;
+}
+
+void check_structure(const YAML::Node& root, const Source& src) {
+  if (!root.IsMap()) src.fail("", "the configuration must be a YAML mapping");
+  for (const auto& kv : root) {
+    const std::string sec = kv.first.as<std::string>();
+    const SectionDef* def = find_section(sec);
+    if (!def) {
+      std::vector<std::string> names;
+      for (const auto& s : schema()) names.push_back(s.name);
+      src.fail(sec, "is not a known section (known: " + known_list(names) + ")");
+    }
+    if (sec == "compare") {
+      if (!kv.second.IsSequence() || kv.second.size() == 0)
+        src.fail("compare", "must be a non-empty list of PE designs");
+      const auto& pe = find_section("pe")->keys;
+      for (std::size_t i = 0; i < kv.second.size(); ++i) {
+        const YAML::Node e = kv.second[i];
+        const std::string p = "compare." + std::to_string(i);
+        if (!e.IsMap()) src.fail(p, "must be a mapping of pe keys");
+        for (const auto& ek : e) {
+          const std::string k = ek.first.as<std::string>();
+          bool ok = k == "name";
+          for (const auto& kd : pe) ok |= (k == kd.key);
+          if (!ok) {
+            std::vector<std::string> names{"name"};
+            for (const auto& kd : pe) names.push_back(kd.key);
+            src.fail(p + "." + k, "is not a known key (known: " + known_list(names) + ")");
+          }
+        }
+      }
+      continue;
+    }
+    if (!kv.second.IsMap()) src.fail(sec, "must be a mapping");
+    for (const auto& ek : kv.second) {
+      const std::string k = ek.first.as<std::string>();
+      bool ok = false;
+      for (const auto& kd : def->keys) ok |= (k == kd.key);
+      if (!ok) {
+        std::vector<std::string> names;
+        for (const auto& kd : def->keys) names.push_back(kd.key);
+        src.fail(sec + "." + k, "is not a known key (known: " + known_list(names) + ")");
+      }
+    }
+  }
+}
+
+std::string emit_effective(const RunConfig& c) {
+  YAML::Emitter e;
+  e << YAML::BeginMap;
+  e << YAML::Key << "source" << YAML::Value << (c.config_file.empty() ? "<defaults>" : c.config_file);
+  e << YAML::Key << "trace" << YAML::Value << YAML::BeginMap;
+  e << YAML::Key << "bundle" << YAML::Value << c.bundle;
+  e << YAML::Key << "layers" << YAML::Value;
+  if (c.layers.empty())
+    e << "all";
+  else
+    e << YAML::Flow << c.layers;
+  e << YAML::Key << "verify_sha256" << YAML::Value << c.verify_sha256;
+  e << YAML::Key << "max_pixels" << YAML::Value << c.max_pixels << YAML::EndMap;
+  e << YAML::Key << "output" << YAML::Value << YAML::BeginMap << YAML::Key << "dir" << YAML::Value << c.output_dir
+    << YAML::Key << "dump_outputs" << YAML::Value << c.dump_outputs_dir << YAML::Key << "vcd" << YAML::Value
+    << c.vcd.path << YAML::EndMap;
+  e << YAML::Key << "simulation" << YAML::Value << YAML::BeginMap << YAML::Key << "scalesim_compatible" << YAML::Value
+    << c.scalesim_compatible << YAML::EndMap;
+  e << YAML::Key << "cost" << YAML::Value << YAML::BeginMap << YAML::Key << "library" << YAML::Value << c.cost_library
+    << YAML::EndMap;
+  e << YAML::Key << "designs" << YAML::Value << YAML::BeginSeq;
+  for (const auto& d : c.designs) {
+    const auto& a = d.array;
+    e << YAML::BeginMap;
+    e << YAML::Key << "name" << YAML::Value << d.name;
+    e << YAML::Key << "array" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "rows" << YAML::Value
+      << a.rows << YAML::Key << "cols" << YAML::Value << a.cols << YAML::Key << "dataflow" << YAML::Value
+      << hw::to_string(a.dataflow) << YAML::Key << "clock_mhz" << YAML::Value << d.clock_mhz << YAML::EndMap;
+    e << YAML::Key << "pe" << YAML::Value << YAML::Flow << YAML::BeginMap;
+    e << YAML::Key << "design" << YAML::Value << to_string(a.pe.design);
+    e << YAML::Key << "window_bits" << YAML::Value << a.pe.window.n;
+    e << YAML::Key << "shift_set" << YAML::Value << d.shift_set_label;
+    e << YAML::Key << "shifts" << YAML::Value << shift_set_string(a.pe.window.shift_mask);
+    if (a.pe.design == Design::VSparq) {
+      e << YAML::Key << "budget" << YAML::Value << a.pe.budget;
+      e << YAML::Key << "partner_bits" << YAML::Value << a.pe.partner.n;
+      e << YAML::Key << "partner_shifts" << YAML::Value << shift_set_string(a.pe.partner.shift_mask);
+    }
+    e << YAML::Key << "rounding" << YAML::Value << to_string(a.pe.window.rounding);
+    e << YAML::Key << "lod" << YAML::Value << hw::to_string(a.lod);
+    e << YAML::Key << "accumulator_bits" << YAML::Value << a.acc_bits;
+    e << YAML::EndMap;
+    e << YAML::Key << "fidelity" << YAML::Value << hw::to_string(a.fidelity);
+    e << YAML::EndMap;
+  }
+  e << YAML::EndSeq << YAML::EndMap;
+  return std::string(e.c_str()) + "\n";
+}
+
+}  // namespace
+
+namespace {
+
+// Deep merge: maps merge key by key, anything else replaces.
+void merge_into(YAML::Node dst, const YAML::Node& src) {
+  for (const auto& kv : src) {
+    const std::string k = kv.first.as<std::string>();
+    if (kv.second.IsMap() && dst[k] && dst[k].IsMap())
+      merge_into(dst[k], kv.second);
+    else
+      dst[k] = YAML::Clone(kv.second);
+  }
+}
+
+// Input paths in a file are relative to that file's directory.
+void resolve_paths(YAML::Node root, const std::string& file) {
+  const fs::path dir = fs::path(file).parent_path();
+  for (const auto& [sec, key] : {std::pair<const char*, const char*>{"trace", "bundle"}, {"cost", "library"}}) {
+    YAML::Node s = root[sec];
+    if (!s || !s.IsMap() || !s[key] || !s[key].IsScalar()) continue;
+    const std::string v = s[key].as<std::string>();
+    if (!v.empty() && fs::path(v).is_relative()) s[key] = (dir / v).lexically_normal().string();
+  }
+}
+
+}  // namespace
+
+RunConfig load_run_config(const std::vector<std::string>& files, const std::vector<std::string>& overrides,
+                          bool require_trace) {
+  Source src;
+  src.files = files;
+  YAML::Node root(YAML::NodeType::Map);
+  for (const auto& file : files) {
+    if (!fs::exists(file)) throw InputError(file + ": configuration file not found");
+    if (fs::is_directory(file)) throw InputError(file + ": is a directory, expected a YAML configuration file");
+    YAML::Node doc;
+    try {
+      doc = YAML::LoadFile(file);
+    } catch (const YAML::Exception& e) {
+      throw InputError(file + ": malformed YAML: " + e.what());
+    }
+    if (doc.IsNull()) continue;
+    Source one;
+    one.files = {file};
+    check_structure(doc, one);
+    resolve_paths(doc, file);
+    for (const auto& kv : doc) {
+      const std::string sec = kv.first.as<std::string>();
+      src.origin[sec] = file;
+      if (kv.second.IsMap())
+        for (const auto& ek : kv.second) src.origin[sec + "." + ek.first.as<std::string>()] = file;
+    }
+    merge_into(root, doc);
+  }
+  for (const auto& o : overrides) apply_override(root, o, src.overridden);
+  check_structure(root, src);
+
+  const Reader r(root, src);
+  RunConfig c;
+  for (const auto& f : files) c.config_file += (c.config_file.empty() ? "" : " + ") + f;
+  if (root["compare"]) {
+    for (std::size_t i = 0; i < root["compare"].size(); ++i)
+      c.designs.push_back(build_design(r, root["compare"][i], "compare." + std::to_string(i)));
+  } else {
+    c.designs.push_back(build_design(r, YAML::Node(), "pe"));
+  }
+  std::set<std::string> names;
+  for (const auto& d : c.designs)
+    if (!names.insert(d.name).second)
+      src.fail("compare", "two designs are both named '" + d.name + "': give them distinct `name`s");
+
+  if (require_trace && !r.has("trace", "bundle")) src.fail("trace.bundle", "is required (a trace bundle directory)");
+  if (r.has("trace", "bundle")) c.bundle = r.get<std::string>("trace", "bundle", "a path");
+  const YAML::Node layers = r.value("trace", "layers");
+  if (layers.IsSequence()) {
+    for (const auto& l : layers) c.layers.push_back(r.convert<std::string>(l, "trace.layers", "a list of layer names"));
+    if (c.layers.empty()) src.fail("trace.layers", "must not be an empty list (use 'all')");
+  } else if (r.convert<std::string>(layers, "trace.layers", "'all' or a list of layer names") != "all") {
+    c.layers.push_back(layers.Scalar());  // a single layer name
+  }
+  c.verify_sha256 = r.get<bool>("trace", "verify_sha256", "true or false");
+  c.max_pixels = r.get<std::int64_t>("trace", "max_pixels", "an integer");
+  if (c.max_pixels < 0) src.fail("trace.max_pixels", "must be >= 0");
+
+  c.output_dir = r.get<std::string>("output", "dir", "a path");
+  if (c.output_dir.empty()) src.fail("output.dir", "must not be empty");
+  if (r.has("output", "dump_outputs")) c.dump_outputs_dir = r.get<std::string>("output", "dump_outputs", "a path");
+  c.quiet = r.get<bool>("output", "quiet", "true or false");
+  if (r.has("output", "vcd")) {
+    const YAML::Node v = r.value("output", "vcd");
+    if (!v.IsMap()) src.fail("output.vcd", "must be a mapping {path, pes, first_cycle, last_cycle}");
+    for (const auto& kv : v) {
+      const auto k = kv.first.as<std::string>();
+      if (k != "path" && k != "pes" && k != "first_cycle" && k != "last_cycle")
+        src.fail("output.vcd." + k, "is not a known key (known: path, pes, first_cycle, last_cycle)");
+    }
+    if (!v["path"]) src.fail("output.vcd.path", "is required");
+    c.vcd.path = r.convert<std::string>(v["path"], "output.vcd.path", "a path");
+    if (v["pes"]) {
+      if (!v["pes"].IsSequence()) src.fail("output.vcd.pes", "must be a list of [row, col] pairs");
+      for (const auto& p : v["pes"]) {
+        if (!p.IsSequence() || p.size() != 2) src.fail("output.vcd.pes", "must be a list of [row, col] pairs");
+        const int pr = r.convert<int>(p[0], "output.vcd.pes", "integers");
+        const int pc = r.convert<int>(p[1], "output.vcd.pes", "integers");
+        for (const auto& d : c.designs)
+          if (pr < 0 || pc < 0 || pr >= d.array.rows || pc >= d.array.cols)
+            src.fail("output.vcd.pes", "PE [" + std::to_string(pr) + ", " + std::to_string(pc) + "] is outside the " +
+                                           std::to_string(d.array.rows) + "x" + std::to_string(d.array.cols) +
+                                           " array");
+        c.vcd.pes.emplace_back(pr, pc);
+      }
+    }
+    if (v["first_cycle"])
+      c.vcd.first_cycle = r.convert<std::uint64_t>(v["first_cycle"], "output.vcd.first_cycle", "a cycle number");
+    if (v["last_cycle"])
+      c.vcd.last_cycle = r.convert<std::uint64_t>(v["last_cycle"], "output.vcd.last_cycle", "a cycle number");
+    if (c.vcd.last_cycle < c.vcd.first_cycle) src.fail("output.vcd.last_cycle", "must be >= first_cycle");
+  }
+  c.scalesim_compatible = r.get<bool>("simulation", "scalesim_compatible", "true or false");
+  if (r.has("cost", "library"))
+    c.cost_library = r.get<std::string>("cost", "library", "a path");
+  else
+    c.cost_library = (fs::path(SPARQ_DATA_DIR) / "configs/cost/nangate45.yaml").string();
+  c.effective_yaml = emit_effective(c);
+  return c;
+}
+
+namespace {
+
+std::string yaml_text(const YAML::Node& n) {
+  YAML::Emitter e;
+  e << YAML::Flow << n;
+  return e.c_str();
+}
+
+std::string fnv_hex(const std::string& s) {
+  std::uint32_t h = 2166136261u;
+  for (unsigned char c : s) h = (h ^ c) * 16777619u;
+  char buf[9];
+  std::snprintf(buf, sizeof buf, "%08x", h);
+  return buf;
+}
+
+std::vector<std::pair<std::string, std::string>> override_map(const YAML::Node& n, const std::string& file,
+                                                              const std::string& key) {
+  if (!n.IsMap()) throw InputError(file + ": " + key + ": must be a mapping of key.path: value");
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& kv : n) out.emplace_back(kv.first.as<std::string>(), yaml_text(kv.second));
+  return out;
+}
+
+}  // namespace
+
+SweepSpec load_sweep(const std::string& file) {
+  if (!fs::exists(file)) throw InputError(file + ": sweep file not found");
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(file);
+  } catch (const YAML::Exception& e) {
+    throw InputError(file + ": malformed YAML: " + e.what());
+  }
+  if (!root.IsMap()) throw InputError(file + ": a sweep file must be a YAML mapping");
+  for (const auto& kv : root) {
+    const auto k = kv.first.as<std::string>();
+    if (k != "base" && k != "set" && k != "axes" && k != "points" && k != "output" && k != "description")
+      throw InputError(file + ": " + k + ": is not a known key (known: base, set, points, axes, output, description)");
+  }
+  SweepSpec spec;
+  spec.file = file;
+  const YAML::Node base = root["base"];
+  if (!base || !(base.IsScalar() || base.IsSequence()))
+    throw InputError(file + ": base: is required (a run config path, or a list of them merged in order)");
+  auto rel = [&](const YAML::Node& n) {
+    if (!n.IsScalar()) throw InputError(file + ": base: must be a path or a list of paths");
+    return (fs::path(file).parent_path() / n.as<std::string>()).lexically_normal().string();
+  };
+  if (base.IsScalar())
+    spec.base_configs.push_back(rel(base));
+  else
+    for (const auto& b : base) spec.base_configs.push_back(rel(b));
+  if (root["output"]) spec.output_dir = root["output"].as<std::string>();
+  if (root["set"]) spec.fixed = override_map(root["set"], file, "set");
+
+  struct Named {
+    std::string name;
+    std::vector<std::pair<std::string, std::string>> set;
+  };
+  std::vector<Named> named;
+  if (root["points"]) {
+    const YAML::Node pts = root["points"];
+    if (!pts.IsSequence() || pts.size() == 0) throw InputError(file + ": points: must be a non-empty list");
+    for (std::size_t i = 0; i < pts.size(); ++i) {
+      const std::string where = "points." + std::to_string(i);
+      if (!pts[i].IsMap()) throw InputError(file + ": " + where + ": must be a mapping {name, set}");
+      for (const auto& kv : pts[i]) {
+        const auto k = kv.first.as<std::string>();
+        if (k != "name" && k != "set")
+          throw InputError(file + ": " + where + "." + k + ": is not a known key (known: name, set)");
+      }
+      Named n;
+      n.name = pts[i]["name"] ? pts[i]["name"].as<std::string>() : "";
+      if (pts[i]["set"]) n.set = override_map(pts[i]["set"], file, where + ".set");
+      named.push_back(std::move(n));
+    }
+  } else {
+    named.push_back({});
+  }
+  std::vector<std::pair<std::string, std::vector<std::string>>> axes;
+  if (root["axes"]) {
+    const YAML::Node ax = root["axes"];
+    if (!ax.IsMap()) throw InputError(file + ": axes: must be a mapping of key.path: [values]");
+    for (const auto& kv : ax) {
+      const auto k = kv.first.as<std::string>();
+      if (!kv.second.IsSequence() || kv.second.size() == 0)
+        throw InputError(file + ": axes." + k + ": must be a non-empty list of values");
+      std::vector<std::string> vals;
+      for (const auto& v : kv.second) vals.push_back(yaml_text(v));
+      axes.emplace_back(k, vals);
+    }
+  }
+  if (!root["points"] && axes.empty()) throw InputError(file + ": give `points`, `axes` or both");
+  int index = 0;
+  for (const auto& n : named) {
+    std::vector<std::size_t> ix(axes.size(), 0);
+    while (true) {
+      SweepPoint p;
+      p.index = index++;
+      p.overrides = n.set;
+      std::string label = n.name;
+      for (std::size_t a = 0; a < axes.size(); ++a) {
+        p.overrides.emplace_back(axes[a].first, axes[a].second[ix[a]]);
+        label += (label.empty() ? "" : " ") + axes[a].first + "=" + axes[a].second[ix[a]];
+      }
+      if (label.empty())
+        for (const auto& kv : n.set) label += (label.empty() ? "" : " ") + kv.first + "=" + kv.second;
+      p.label = label;
+      std::string key;
+      for (const auto& kv : p.overrides) key += kv.first + "=" + kv.second + ";";
+      char idbuf[16];
+      std::snprintf(idbuf, sizeof idbuf, "p%04d-", p.index);
+      p.id = idbuf + fnv_hex(key);
+      spec.points.push_back(std::move(p));
+      std::size_t a = 0;
+      for (; a < axes.size(); ++a) {
+        if (++ix[a] < axes[a].second.size()) break;
+        ix[a] = 0;
+      }
+      if (a == axes.size()) break;
+    }
+  }
+  // Validate every point's configuration now: a bad combination is reported
+  // before anything runs, naming the point.
+  for (const auto& p : spec.points) {
+    std::vector<std::string> ov;
+    for (const auto& [k, v] : spec.fixed) ov.push_back(k + "=" + v);
+    for (const auto& [k, v] : p.overrides) ov.push_back(k + "=" + v);
+    try {
+      load_run_config(spec.base_configs, ov);
+    } catch (const InputError& e) {
+      throw InputError(file + ": point " + p.id + " (" + p.label + "): " + e.what());
+    }
+  }
+  return spec;
+}
+
+std::string config_reference() {
+  std::ostringstream os;
+  os << "Configuration keys (YAML sections; override any with --set section.key=value):\n";
+  for (const auto& s : schema()) {
+    if (std::string(s.name) == "compare") continue;
+    os << "  " << s.name << ":\n";
+    for (const auto& k : s.keys) {
+      std::string key = std::string(k.key) + (std::string(k.def) == "~" ? "" : " = " + std::string(k.def));
+      os << "    " << key << std::string(key.size() < 28 ? 28 - key.size() : 1, ' ') << k.help << "\n";
+    }
+  }
+  os << "  compare: a list of PE designs simulated side by side; each entry takes `name` and any pe key,\n"
+        "           e.g. [{design: int8}, {design: vsparq, shift_set: 3opt}]\n"
+        "Relative input paths in a file resolve against the file's directory; --set paths against the\n"
+        "current directory.\n";
+  return os.str();
+}
+
+}  // namespace sparq

@@ -1,0 +1,56 @@
+// Run configuration, in two layers (CONVENTIONS §3): the YAML file plus
+// `--set key.path=value` overrides are merged into one document, then
+// validated once into RunConfig with named defaults and range checks. Every
+// error is an InputError naming the file and the key path. yaml-cpp is
+// confined to config.cpp (and the bundle/cost loaders).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "array_sim.h"
+
+namespace sparq {
+
+// One PE + array design to simulate.
+struct DesignPoint {
+  std::string name;       // label in reports, e.g. "vsparq-5opt"
+  hw::ArrayConfig array;  // rows, cols, dataflow, LOD placement, fidelity, PE arithmetic, accumulator
+  double clock_mhz = 1000.0;
+  std::string shift_set_label;  // preset name or explicit list, for reports
+};
+
+struct RunConfig {
+  std::string config_file;           // the files it came from, joined with " + "
+  std::vector<DesignPoint> designs;  // one per `compare` entry, or the single `pe`
+  // trace
+  std::string bundle;               // resolved path of the bundle directory
+  std::vector<std::string> layers;  // empty: all layers
+  bool verify_sha256 = true;
+  std::int64_t max_pixels = 0;  // >0: simulate only the first N output pixels of each layer
+  // output
+  std::string output_dir;
+  std::string dump_outputs_dir;  // "" = off
+  bool scalesim_compatible = false;
+  hw::VcdOptions vcd;        // vcd.path empty = off
+  std::string cost_library;  // resolved path of the cell/energy data file
+  bool quiet = false;
+
+  // The effective configuration as YAML (every default filled in).
+  std::string effective_yaml;
+};
+
+// Loads config files, merged in order (a later file's keys replace an
+// earlier one's; maps merge key by key), then applies overrides
+// ("key.path=value", value parsed as YAML). Relative input paths in a file
+// resolve against that file's directory; those given as overrides against
+// the current directory.
+RunConfig load_run_config(const std::vector<std::string>& files, const std::vector<std::string>& overrides,
+                          bool require_trace = true);
+
+// The keys a config accepts, one per line with its default and meaning (for --help).
+std::string config_reference();
+
+}  // namespace sparq

@@ -1,0 +1,264 @@
+#include "plots.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <sstream>
+
+#include "atomic_file.h"
+#include "stats.h"
+
+namespace fs = std::filesystem;
+
+namespace sparq {
+
+std::vector<std::size_t> pareto_front(const std::vector<ParetoInput>& p) {
+  std::vector<std::size_t> front;
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    bool dominated = false;
+    for (std::size_t j = 0; j < p.size() && !dominated; ++j) {
+      if (i == j) continue;
+      const bool no_worse = p[j].area <= p[i].area && p[j].error <= p[i].error && p[j].throughput >= p[i].throughput;
+      const bool better = p[j].area < p[i].area || p[j].error < p[i].error || p[j].throughput > p[i].throughput;
+      dominated = no_worse && better;
+    }
+    if (!dominated) front.push_back(i);
+  }
+  return front;
+}
+
+namespace {
+
+std::string esc(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    if (c == '<')
+      o += "&lt;";
+    else if (c == '>')
+      o += "&gt;";
+    else if (c == '&')
+      o += "&amp;";
+    else if (c == '"')
+      o += "&quot;";
+    else
+      o += c;
+  }
+  return o;
+}
+
+std::string num(double v) {
+  char b[32];
+  if (v != 0 && (std::fabs(v) >= 1e5 || std::fabs(v) < 1e-2))
+    std::snprintf(b, sizeof b, "%.2g", v);
+  else
+    std::snprintf(b, sizeof b, "%.4g", v);
+  return b;
+}
+
+double cell(const CsvTable& t, const std::vector<std::string>& row, const std::string& col) {
+  const int c = t.column_prefix(col);
+  if (c < 0 || row[static_cast<std::size_t>(c)].empty() || row[static_cast<std::size_t>(c)] == "null") return NAN;
+  try {
+    return std::stod(row[static_cast<std::size_t>(c)]);
+  } catch (...) {
+    return NAN;
+  }
+}
+
+std::string text(const CsvTable& t, const std::vector<std::string>& row, const std::string& col) {
+  const int c = t.column(col);
+  return c < 0 ? "" : row[static_cast<std::size_t>(c)];
+}
+
+// Label of a summary/layer row: the sweep point's label and/or the design.
+std::string series(const CsvTable& t, const std::vector<std::string>& row) {
+  const std::string label = text(t, row, "label"), design = text(t, row, "design");
+  if (label.empty()) return design;
+  return label + " / " + design;
+}
+
+const char* kPalette[] = {"#4477aa", "#ee6677", "#228833", "#ccbb44", "#66ccee", "#aa3377", "#bbbbbb", "#000000"};
+
+struct Frame {
+  double x0 = 80, y0 = 50, w = 620, h = 380;  // plot area in px
+  double xmin = 0, xmax = 1, ymin = 0, ymax = 1;
+  bool xlog = false;
+  double X(double v) const {
+    const double a = xlog ? std::log10(v) : v, lo = xlog ? std::log10(xmin) : xmin, hi = xlog ? std::log10(xmax) : xmax;
+    return x0 + (a - lo) / (hi - lo) * w;
+  }
+  double Y(double v) const { return y0 + h - (v - ymin) / (ymax - ymin) * h; }
+};
+
+void axes(std::ostringstream& s, const Frame& f, const std::string& title, const std::string& xl,
+          const std::string& yl) {
+  s << "<text x='" << f.x0 + f.w / 2 << "' y='24' text-anchor='middle' font-size='16' font-weight='bold'>" << esc(title)
+    << "</text>\n";
+  s << "<rect x='" << f.x0 << "' y='" << f.y0 << "' width='" << f.w << "' height='" << f.h
+    << "' fill='none' stroke='#333'/>\n";
+  for (int i = 0; i <= 5; ++i) {
+    const double xv = f.xlog ? std::pow(10, std::log10(f.xmin) + (std::log10(f.xmax) - std::log10(f.xmin)) * i / 5)
+                             : f.xmin + (f.xmax - f.xmin) * i / 5;
+    const double yv = f.ymin + (f.ymax - f.ymin) * i / 5;
+    s << "<line x1='" << f.X(xv) << "' y1='" << f.y0 + f.h << "' x2='" << f.X(xv) << "' y2='" << f.y0 + f.h + 5
+      << "' stroke='#333'/><text x='" << f.X(xv) << "' y='" << f.y0 + f.h + 18
+      << "' text-anchor='middle' font-size='11'>" << num(xv) << "</text>\n";
+    s << "<line x1='" << f.x0 - 5 << "' y1='" << f.Y(yv) << "' x2='" << f.x0 + f.w << "' y2='" << f.Y(yv)
+      << "' stroke='#ddd'/><text x='" << f.x0 - 8 << "' y='" << f.Y(yv) + 4 << "' text-anchor='end' font-size='11'>"
+      << num(yv) << "</text>\n";
+  }
+  s << "<text x='" << f.x0 + f.w / 2 << "' y='" << f.y0 + f.h + 40 << "' text-anchor='middle' font-size='13'>"
+    << esc(xl) << "</text>\n";
+  s << "<text transform='translate(20," << f.y0 + f.h / 2 << ") rotate(-90)' text-anchor='middle' font-size='13'>"
+    << esc(yl) << "</text>\n";
+}
+
+std::string svg_open(int w, int h) {
+  std::ostringstream s;
+  s << "<svg xmlns='http://www.w3.org/2000/svg' width='" << w << "' height='" << h << "' viewBox='0 0 " << w << " " << h
+    << "' font-family='sans-serif'>\n<rect width='100%' height='100%' fill='white'/>\n";
+  return s.str();
+}
+
+std::string pareto_svg(const CsvTable& t) {
+  struct P {
+    std::string name;
+    double area, err, thr;
+  };
+  std::vector<P> pts;
+  for (const auto& r : t.rows) {
+    P p{series(t, r), cell(t, r, "area.array"), cell(t, r, "error_vs_int8.relative_l2"),
+        cell(t, r, "throughput.gmacs_per_s")};
+    if (std::isfinite(p.area) && std::isfinite(p.err) && std::isfinite(p.thr)) pts.push_back(p);
+  }
+  std::vector<ParetoInput> in;
+  for (const auto& p : pts) in.push_back({p.area, p.err, p.thr});
+  const auto front = pareto_front(in);
+  Frame f;
+  f.w = 560;
+  double amin = 1e300, amax = 0, emax = 0, tmax = 0;
+  for (const auto& p : pts) {
+    amin = std::min(amin, p.area), amax = std::max(amax, p.area), emax = std::max(emax, p.err),
+    tmax = std::max(tmax, p.thr);
+  }
+  if (pts.empty()) amin = 0, amax = 1;
+  const double pad = (amax - amin) * 0.1 + amax * 0.02 + 1e-9;
+  f.xmin = std::max(0.0, amin - pad), f.xmax = amax + pad, f.ymin = 0, f.ymax = emax > 0 ? emax * 1.15 : 1;
+  std::ostringstream s;
+  s << svg_open(900, 500);
+  axes(s, f, "Design space: array area vs output error (marker area ~ throughput)", "array area proxy [um^2]",
+       "relative L2 error vs exact int8 [1]");
+  // Pareto front in the area/error projection, sorted by area.
+  std::vector<std::size_t> fr(front.begin(), front.end());
+  std::sort(fr.begin(), fr.end(), [&](std::size_t a, std::size_t b) { return pts[a].area < pts[b].area; });
+  if (fr.size() > 1) {
+    s << "<polyline fill='none' stroke='#cc3311' stroke-width='1.5' stroke-dasharray='5,3' points='";
+    for (auto i : fr) s << f.X(pts[i].area) << "," << f.Y(pts[i].err) << " ";
+    s << "'/>\n";
+  }
+  for (std::size_t i = 0; i < pts.size(); ++i) {
+    const bool on = std::find(front.begin(), front.end(), i) != front.end();
+    const double r = 4 + 10 * std::sqrt(tmax > 0 ? pts[i].thr / tmax : 0);
+    s << "<circle cx='" << f.X(pts[i].area) << "' cy='" << f.Y(pts[i].err) << "' r='" << r << "' fill='"
+      << kPalette[i % 8] << "' fill-opacity='0.6' stroke='" << (on ? "#cc3311" : "#333") << "' stroke-width='"
+      << (on ? 3 : 1) << "'><title>" << esc(pts[i].name) << ": area " << num(pts[i].area) << " um^2, rel L2 "
+      << num(pts[i].err) << ", " << num(pts[i].thr) << " GMAC/s" << (on ? " (Pareto)" : "") << "</title></circle>\n";
+    s << "<text x='" << f.X(pts[i].area) + r + 2 << "' y='" << f.Y(pts[i].err) - 2 << "' font-size='10'>"
+      << esc(pts[i].name) << "</text>\n";
+  }
+  // Legend
+  double ly = f.y0;
+  s << "<text x='" << f.x0 + f.w + 20 << "' y='" << ly
+    << "' font-size='12' font-weight='bold'>throughput [GMAC/s]</text>\n";
+  for (std::size_t i = 0; i < pts.size() && i < 24; ++i) {
+    ly += 15;
+    s << "<circle cx='" << f.x0 + f.w + 26 << "' cy='" << ly - 4 << "' r='5' fill='" << kPalette[i % 8]
+      << "' fill-opacity='0.6'/><text x='" << f.x0 + f.w + 36 << "' y='" << ly << "' font-size='10'>"
+      << esc(pts[i].name.substr(0, 28)) << " " << num(pts[i].thr) << "</text>\n";
+  }
+  s << "<text x='" << f.x0 + f.w + 20 << "' y='" << ly + 24
+    << "' font-size='11' fill='#cc3311'>red ring/dashes: Pareto front</text>\n";
+  s << "<text x='" << f.x0 + f.w + 20 << "' y='" << ly + 38
+    << "' font-size='10' fill='#555'>(min area, min error, max throughput)</text>\n";
+  s << "</svg>\n";
+  return s.str();
+}
+
+std::string bars_svg(const CsvTable& t, const std::string& col, const std::string& title, const std::string& ylabel) {
+  std::vector<std::string> layer_names, series_names;
+  std::map<std::pair<std::string, std::string>, double> v;
+  double vmax = 0;
+  for (const auto& r : t.rows) {
+    const std::string L = text(t, r, "layer"), S = series(t, r);
+    const double x = cell(t, r, col);
+    if (!std::isfinite(x)) continue;
+    if (std::find(layer_names.begin(), layer_names.end(), L) == layer_names.end()) layer_names.push_back(L);
+    if (std::find(series_names.begin(), series_names.end(), S) == series_names.end()) series_names.push_back(S);
+    v[{L, S}] = x;
+    vmax = std::max(vmax, x);
+  }
+  Frame f;
+  f.w = std::max(500.0, 40.0 * static_cast<double>(layer_names.size() * std::max<std::size_t>(series_names.size(), 1)));
+  f.ymax = vmax > 0 ? vmax * 1.1 : 1;
+  f.xmin = 0, f.xmax = 1;
+  std::ostringstream s;
+  const int width = static_cast<int>(f.x0 + f.w + 260);
+  s << svg_open(width, 520);
+  s << "<text x='" << f.x0 + f.w / 2 << "' y='24' text-anchor='middle' font-size='16' font-weight='bold'>" << esc(title)
+    << "</text>\n<rect x='" << f.x0 << "' y='" << f.y0 << "' width='" << f.w << "' height='" << f.h
+    << "' fill='none' stroke='#333'/>\n";
+  for (int i = 0; i <= 5; ++i) {
+    const double yv = f.ymax * i / 5;
+    s << "<line x1='" << f.x0 - 5 << "' y1='" << f.Y(yv) << "' x2='" << f.x0 + f.w << "' y2='" << f.Y(yv)
+      << "' stroke='#ddd'/><text x='" << f.x0 - 8 << "' y='" << f.Y(yv) + 4 << "' text-anchor='end' font-size='11'>"
+      << num(yv) << "</text>\n";
+  }
+  s << "<text transform='translate(20," << f.y0 + f.h / 2 << ") rotate(-90)' text-anchor='middle' font-size='13'>"
+    << esc(ylabel) << "</text>\n";
+  const double gw = f.w / static_cast<double>(std::max<std::size_t>(layer_names.size(), 1));
+  const double bw = gw * 0.8 / static_cast<double>(std::max<std::size_t>(series_names.size(), 1));
+  for (std::size_t li = 0; li < layer_names.size(); ++li) {
+    for (std::size_t si = 0; si < series_names.size(); ++si) {
+      auto it = v.find({layer_names[li], series_names[si]});
+      if (it == v.end()) continue;
+      const double x = f.x0 + gw * static_cast<double>(li) + gw * 0.1 + bw * static_cast<double>(si);
+      s << "<rect x='" << x << "' y='" << f.Y(it->second) << "' width='" << bw * 0.95 << "' height='"
+        << f.y0 + f.h - f.Y(it->second) << "' fill='" << kPalette[si % 8] << "'><title>" << esc(layer_names[li])
+        << " / " << esc(series_names[si]) << ": " << num(it->second) << "</title></rect>\n";
+    }
+    s << "<text transform='translate(" << f.x0 + gw * (static_cast<double>(li) + 0.5) << "," << f.y0 + f.h + 14
+      << ") rotate(30)' font-size='11'>" << esc(layer_names[li]) << "</text>\n";
+  }
+  double ly = f.y0;
+  for (std::size_t si = 0; si < series_names.size() && si < 30; ++si) {
+    ly += 15;
+    s << "<rect x='" << f.x0 + f.w + 15 << "' y='" << ly - 9 << "' width='10' height='10' fill='" << kPalette[si % 8]
+      << "'/><text x='" << f.x0 + f.w + 30 << "' y='" << ly << "' font-size='11'>"
+      << esc(series_names[si].substr(0, 34)) << "</text>\n";
+  }
+  s << "</svg>\n";
+  return s.str();
+}
+
+}  // namespace
+
+std::vector<std::string> write_plots(const CsvTable& summary, const CsvTable& layers, const std::string& dir) {
+  fs::create_directories(dir);
+  std::vector<std::string> files;
+  auto put = [&](const std::string& name, const std::string& svg) {
+    const std::string p = (fs::path(dir) / name).string();
+    write_file_atomic(p, svg);
+    files.push_back(p);
+  };
+  if (!summary.rows.empty()) put("pareto.svg", pareto_svg(summary));
+  if (!layers.rows.empty()) {
+    put("layers_cycles.svg", bars_svg(layers, "cycles.total", "Cycles per layer by design", "cycles [cycle]"));
+    put("layers_utilization.svg",
+        bars_svg(layers, "throughput.pe_utilization", "PE utilization per layer by design", "PE utilization [%]"));
+  }
+  return files;
+}
+
+}  // namespace sparq

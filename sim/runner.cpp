@@ -1,0 +1,393 @@
+#include "runner.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iomanip>
+#include <sstream>
+
+#include "atomic_file.h"
+#include "bundle.h"
+#include "cost_library.h"
+#include "cost_report.h"
+#include "csv.h"
+#include "errors.h"
+#include "gemm.h"
+#include "npy.h"
+
+namespace fs = std::filesystem;
+
+namespace sparq {
+
+namespace {
+
+struct LoadedLayer {
+  LayerTrace trace;
+  std::vector<Gemm> gemms;          // one per group, truncated to max_pixels rows
+  std::vector<std::int64_t> exact;  // exact int8 sums [pixels, C_out]
+  std::int64_t pixels = 0;
+};
+
+// Scatters a group's GEMM result [M, N] into [pixels, C_out].
+void scatter(const std::vector<std::int64_t>& c, const Gemm& g, int group, int c_out, std::vector<std::int64_t>& out) {
+  for (int m = 0; m < g.M; ++m)
+    for (int n = 0; n < g.N; ++n)
+      out[static_cast<std::size_t>(m) * c_out + group * g.N + n] = c[static_cast<std::size_t>(m) * g.N + n];
+}
+
+LoadedLayer load(const BundleManifest& m, const LayerInfo& info, const RunConfig& cfg) {
+  LoadedLayer L;
+  L.trace = load_layer(m, info, cfg.verify_sha256);
+  const ConvGeometry& g = info.geo;
+  const std::int64_t all = static_cast<std::int64_t>(g.H_out()) * g.W_out();
+  L.pixels = cfg.max_pixels > 0 ? std::min(all, cfg.max_pixels) : all;
+  L.exact.assign(static_cast<std::size_t>(L.pixels) * g.C_out, 0);
+  for (int grp = 0; grp < g.groups; ++grp) {
+    Gemm gm = lower_conv(g, L.trace.input.data(), L.trace.weights.data(), grp, info.activation_signed);
+    if (L.pixels < gm.M) {
+      gm.M = static_cast<int>(L.pixels);
+      gm.A.resize(static_cast<std::size_t>(gm.M) * gm.Kp);
+    }
+    scatter(reference_gemm(gm, PeArith::int8(), 64, nullptr), gm, grp, g.C_out, L.exact);
+    L.gemms.push_back(std::move(gm));
+  }
+  return L;
+}
+
+std::vector<float> first_pixels(const std::vector<float>& v, std::int64_t pixels, int c_out) {
+  return std::vector<float>(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(pixels * c_out));
+}
+
+std::vector<double> to_double(const std::vector<float>& v) {
+  return std::vector<double>(v.begin(), v.end());
+}
+
+double pct(double a, double b) {
+  return b > 0 ? 100.0 * a / b : 0.0;
+}
+
+void add_error(StatGroup& g, const ErrorMetrics& e, const std::string& unit, const std::string& against) {
+  g.add_optional("sqnr", e.sqnr_db, !e.exact, "dB",
+                 "signal-to-quantization-noise ratio against " + against + " (null = identical)");
+  g.add("max_abs_error", e.max_abs, unit, "largest |output - " + against + "|");
+  g.add("mean_abs_error", e.mean_abs, unit, "mean |output - " + against + "|");
+  g.add("relative_l2", e.rel_l2, "1", "||output - " + against + "||_2 / ||" + against + "||_2");
+  g.add_count("mismatches", e.mismatches, "output", "outputs that differ from " + against);
+  g.add_count("outputs", e.count, "output", "outputs compared");
+}
+
+void add_array_stats(StatGroup& g, const hw::ArrayStats& s, std::int64_t macs, double clock_mhz, bool scalesim) {
+  StatGroup& c = g.child("cycles", "clock cycles of the array; the parts sum to the total");
+  c.add_count("total", s.cycles, "cycle", "all cycles from the first weight load to the last output drained");
+  c.add_count("weight_load", s.weight_load, "cycle", "cycles spent loading weights into the PEs");
+  c.add_count("fill", s.fill, "cycle", "pipeline fill: operands skewing in before the first result");
+  c.add_count("stream", s.stream, "cycle", "steady streaming of operand pairs");
+  c.add_count("drain", s.drain, "cycle", "pipeline drain after the last operand enters");
+  if (scalesim)
+    c.add_count("scalesim_compute", s.scalesim_compute_cycles, "cycle",
+                "SCALE-Sim v2 compute cycles for the same array, dataflow and GEMM");
+  StatGroup& t = g.child("throughput", "work per cycle and occupancy");
+  t.add_count("macs", static_cast<std::uint64_t>(macs), "MAC", "useful multiply-accumulates (M*N*K, unpadded)");
+  t.add("macs_per_cycle", s.cycles ? static_cast<double>(macs) / static_cast<double>(s.cycles) : 0, "MAC/cycle",
+        "useful MACs per array cycle");
+  t.add("pe_utilization", pct(static_cast<double>(s.pe_active_cycles), static_cast<double>(s.pe_cycles_available)), "%",
+        "PE-cycles doing useful work / (rows * cols * cycles)");
+  t.add("mult_slot_utilization",
+        pct(static_cast<double>(s.mult_slot_busy), static_cast<double>(s.mult_slots_available)), "%",
+        "busy multiplier slots / available slots (int8: 1 per PE, pair designs: 2 per PE)");
+  const double us = static_cast<double>(s.cycles) / clock_mhz;
+  t.add("time", us, "us", "cycles / clock frequency");
+  t.add("gmacs_per_s", us > 0 ? static_cast<double>(macs) / us / 1e3 : 0, "GMAC/s", "useful MACs per second");
+  t.add_count("tiles", s.folds, "tile", "array folds over M, N and K");
+  const PeStats& f = s.front_end;
+  StatGroup& p = g.child("pairs", "activation pairs of the lowered GEMM, each (output pixel, k-pair) once");
+  const double np = f.pairs ? static_cast<double>(f.pairs) : 1;
+  p.add_count("pairs", f.pairs, "pair", "activation pairs");
+  p.add("both_nonzero", static_cast<double>(f.both_nonzero()) / np, "1", "share of pairs with no zero");
+  p.add("one_zero", static_cast<double>(f.one_zero()) / np, "1", "share of pairs with exactly one zero");
+  p.add("both_zero", static_cast<double>(f.both_zero()) / np, "1", "share of pairs with two zeros");
+  StatGroup& w = g.child("windows", "windows selected by the leading-one detectors (lanes that carry an activation)");
+  w.add_count("windows", f.windows, "window", "windows selected");
+  for (int sft = 0; sft < 8; ++sft)
+    w.add("shift" + std::to_string(sft),
+          f.windows ? static_cast<double>(f.shift_hist[sft]) / static_cast<double>(f.windows) : 0, "1",
+          "share of windows at shift " + std::to_string(sft));
+  w.add_count("rounded_up", f.rounded_up, "window", "windows the rounding incrementer increased");
+  w.add_count("saturated", f.saturated, "window", "windows held at their maximum instead of overflowing");
+  w.add_count("renormed", f.renormed, "window", "round_renorm windows moved to the next larger shift");
+  w.add_count("renorm_differs_from_round", f.renorm_differs, "window",
+              "windows where round_renorm gives another value than round");
+  StatGroup& act = g.child("activity", "switching activity, the basis of the energy proxy");
+  act.add_count("mult_input_toggles", s.mult_input_toggles, "bit toggle", "bit flips on multiplier operand inputs");
+  act.add_count("act_reg_toggles", s.act_reg_toggles, "bit toggle", "bit flips of horizontal operand registers");
+  act.add_count("weight_reg_toggles", s.weight_reg_toggles, "bit toggle", "bit flips of weight registers");
+  act.add_count("psum_reg_toggles", s.psum_reg_toggles, "bit toggle",
+                "bit flips of partial-sum / PE accumulator registers");
+  act.add_count("acc_toggles", s.acc_toggles, "bit toggle", "bit flips of the output accumulators at the array edge");
+  act.add_count("reg_writes", s.reg_writes, "event", "clock-enabled data register loads");
+  act.add_count("lod_edge_encodings", s.lod_edge_encodings, "encoding", "operand pairs encoded at the row edges");
+  act.add_count("lod_pe_encodings", s.lod_pe_encodings, "encoding", "operand pairs encoded inside PEs");
+  g.child("accumulator", "")
+      .add_count("overflows", s.acc_overflows, "event",
+                 "accumulator additions whose exact result left the signed range");
+}
+
+}  // namespace
+
+RunOutcome run_simulation(const RunConfig& cfg, const RunOptions& opt, std::ostream& progress) {
+  RunOutcome r;
+  r.config = cfg;
+  r.library = load_cell_library(cfg.cost_library);
+  const BundleManifest m = read_manifest(cfg.bundle);
+  r.bundle_name = m.name;
+  std::vector<const LayerInfo*> sel;
+  if (cfg.layers.empty())
+    for (const auto& l : m.layers) sel.push_back(&l);
+  else
+    for (const auto& n : cfg.layers) sel.push_back(&m.layer(n));
+
+  // Load and check every selected layer before simulating anything.
+  std::vector<LoadedLayer> layers;
+  for (const LayerInfo* info : sel) layers.push_back(load(m, *info, cfg));
+
+  for (const DesignPoint& d : cfg.designs) {
+    DesignOutcome out;
+    out.design = d;
+    out.cost = design_cost(d, r.library);
+    for (const LoadedLayer& L : layers) {
+      const LayerInfo& info = L.trace.info;
+      LayerOutcome lo;
+      lo.layer = info.name;
+      lo.op = info.op;
+      lo.geometry = info.geo.describe();
+      lo.signed_activations = info.activation_signed;
+      lo.pixels = L.pixels;
+      if (info.activation_signed && d.array.pe.design != Design::Int8) {
+        lo.skipped = true;
+        lo.skip_reason = "signed activations: SPARQ designs take unsigned activations; run under int8";
+        out.layers.push_back(lo);
+        continue;
+      }
+      if (!cfg.quiet) progress << "  " << d.name << " / " << info.name << " ..." << std::flush;
+      const auto t0 = std::chrono::steady_clock::now();
+      std::vector<std::int64_t> acc(L.exact.size(), 0);
+      const hw::VcdOptions* vcd = cfg.vcd.path.empty() ? nullptr : &cfg.vcd;
+      hw::VcdOptions vcd_layer;
+      if (vcd && (layers.size() > 1 || cfg.designs.size() > 1)) {
+        vcd_layer = cfg.vcd;
+        vcd_layer.path = (fs::path(cfg.output_dir) / (d.name + "." + info.name + ".vcd")).string();
+        vcd = &vcd_layer;
+      }
+      for (std::size_t grp = 0; grp < L.gemms.size(); ++grp) {
+        const hw::GemmRun run = hw::simulate_gemm(L.gemms[grp], d.array, grp == 0 ? vcd : nullptr);
+        lo.array.merge(run.stats);
+        scatter(run.C, L.gemms[grp], static_cast<int>(grp), info.geo.C_out, acc);
+        if (opt.check_reference) {
+          const auto ref = reference_gemm(L.gemms[grp], d.array.pe, d.array.acc_bits, nullptr);
+          if (ref != run.C)
+            throw std::runtime_error("array output differs from the reference engine on layer " + info.name +
+                                     " group " + std::to_string(grp) + " under design " + d.name);
+          lo.reference_checked = true;
+        }
+      }
+      lo.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      lo.energy = estimate_energy(out.cost, r.library, energy_activity(lo.array, d));
+      lo.vs_int8 = compare(acc, L.exact);
+      if (!L.trace.float_output.empty()) {
+        lo.has_float = true;
+        const auto ref = to_double(first_pixels(L.trace.float_output, L.pixels, info.geo.C_out));
+        lo.vs_float = compare(dequantize(acc, info.activation_scale, L.trace.weight_scales, L.trace.bias), ref);
+        lo.int8_vs_float =
+            compare(dequantize(L.exact, info.activation_scale, L.trace.weight_scales, L.trace.bias), ref);
+      }
+      if (!cfg.dump_outputs_dir.empty()) {
+        ensure_directory(cfg.dump_outputs_dir);
+        const bool whole = L.pixels == static_cast<std::int64_t>(info.geo.H_out()) * info.geo.W_out();
+        std::vector<std::int64_t> shape =
+            whole ? std::vector<std::int64_t>{info.geo.H_out(), info.geo.W_out(), info.geo.C_out}
+                  : std::vector<std::int64_t>{L.pixels, info.geo.C_out};
+        write_npy((fs::path(cfg.dump_outputs_dir) / (d.name + "." + info.name + ".acc.npy")).string(),
+                  make_npy(DType::I8, shape, acc));
+      }
+      if (!cfg.quiet)
+        progress << " " << lo.array.cycles << " cycles, " << std::fixed << std::setprecision(2) << lo.wall_seconds
+                 << " s\n"
+                 << std::defaultfloat;
+      out.layers.push_back(std::move(lo));
+    }
+    r.designs.push_back(std::move(out));
+  }
+  return r;
+}
+
+StatGroup layer_stats(const DesignOutcome& d, const LayerOutcome& l) {
+  StatGroup g(l.layer, l.op + " " + l.geometry);
+  g.add_text("geometry", l.geometry, "kernel/stride, input -> output");
+  g.add_count("pixels", static_cast<std::uint64_t>(l.pixels), "pixel", "output pixels simulated");
+  if (l.skipped) {
+    g.add_text("skipped", l.skip_reason, "why this design did not run the layer");
+    return g;
+  }
+  add_array_stats(g, l.array, static_cast<std::int64_t>(l.array.macs), d.design.clock_mhz, true);
+  add_error(g.child("error_vs_int8", "accumulators against the exact int8 accumulators (integer units)"), l.vs_int8,
+            "LSB", "exact int8");
+  if (l.has_float) {
+    add_error(g.child("error_vs_float", "dequantized output against the original float model's output"), l.vs_float,
+              "1", "float");
+    add_error(g.child("int8_error_vs_float", "baseline: exact int8 output against the float model's output"),
+              l.int8_vs_float, "1", "float");
+  }
+  g.adopt(energy_stats(l.energy, l.array.macs));
+  g.add_text("reference_checked", l.reference_checked ? "true" : "false",
+             "outputs compared bit for bit against the reference engine (--check)");
+  return g;
+}
+
+}  // namespace sparq
+
+namespace sparq {
+
+namespace {
+
+struct Totals {
+  hw::ArrayStats array;
+  ErrorMetrics vs_int8, vs_float, int8_vs_float;
+  bool has_float = false;
+  EnergyBreakdown energy;
+  int layers_run = 0, layers_skipped = 0;
+};
+
+void add_energy(EnergyBreakdown& sum, const EnergyBreakdown& e) {
+  if (sum.components.empty()) {
+    sum = e;
+    return;
+  }
+  for (std::size_t i = 0; i < e.components.size() && i < sum.components.size(); ++i)
+    sum.components[i].pj += e.components[i].pj;
+  sum.total_pj += e.total_pj;
+}
+
+Totals totals_of(const DesignOutcome& d) {
+  Totals t;
+  for (const auto& l : d.layers) {
+    if (l.skipped) {
+      ++t.layers_skipped;
+      continue;
+    }
+    ++t.layers_run;
+    t.array.merge(l.array);
+    add_energy(t.energy, l.energy);
+    t.vs_int8.merge(l.vs_int8);
+    if (l.has_float) {
+      t.has_float = true;
+      t.vs_float.merge(l.vs_float);
+      t.int8_vs_float.merge(l.int8_vs_float);
+    }
+  }
+  return t;
+}
+
+void add_design_keys(StatGroup& g, const DesignPoint& d) {
+  const auto& a = d.array;
+  g.add_text("design", d.name, "design label");
+  g.add_text("pe_design", to_string(a.pe.design), "PE design: int8 | int4 | bsparq | vsparq");
+  g.add_text("shift_set", d.shift_set_label, "window shift set (preset or list)");
+  g.add_count("window_bits", static_cast<std::uint64_t>(a.pe.window.n), "bit", "window width n");
+  g.add_text("rounding", to_string(a.pe.window.rounding), "rounding mode");
+  g.add_text("lod", hw::to_string(a.lod), "leading-one detection placement");
+  g.add_text("dataflow", hw::to_string(a.dataflow), "array dataflow");
+  g.add_count("rows", static_cast<std::uint64_t>(a.rows), "PE", "array rows");
+  g.add_count("cols", static_cast<std::uint64_t>(a.cols), "PE", "array columns");
+  g.add_count("accumulator_bits", static_cast<std::uint64_t>(a.acc_bits), "bit", "accumulator width");
+  g.add("clock", d.clock_mhz, "MHz", "clock frequency");
+}
+
+}  // namespace
+
+StatGroup design_totals(const RunConfig& cfg, const DesignOutcome& d) {
+  const Totals t = totals_of(d);
+  StatGroup g("total", "all simulated layers of the bundle under design " + d.design.name);
+  g.add_count("layers_run", static_cast<std::uint64_t>(t.layers_run), "layer", "layers simulated");
+  g.add_count("layers_skipped", static_cast<std::uint64_t>(t.layers_skipped), "layer",
+              "layers this design cannot run (signed activations)");
+  add_array_stats(g, t.array, static_cast<std::int64_t>(t.array.macs), d.design.clock_mhz, cfg.scalesim_compatible);
+  add_error(g.child("error_vs_int8", "all layers' accumulators against exact int8 (pooled sums of squares)"), t.vs_int8,
+            "LSB", "exact int8");
+  if (t.has_float) {
+    add_error(g.child("error_vs_float", "dequantized outputs against the float model (pooled over layers)"), t.vs_float,
+              "1", "float");
+    add_error(g.child("int8_error_vs_float", "baseline: exact int8 against the float model (pooled)"), t.int8_vs_float,
+              "1", "float");
+  }
+  g.adopt(area_stats(d.cost,
+                     t.array.cycles ? static_cast<double>(t.array.macs) / static_cast<double>(t.array.cycles) : 0,
+                     d.design.clock_mhz));
+  g.adopt(energy_stats(t.energy, t.array.macs));
+  return g;
+}
+
+namespace {
+
+void csv_append(CsvTable& t, const std::vector<std::pair<std::string, std::string>>& lead, const StatGroup& g) {
+  std::vector<std::pair<std::string, const Stat*>> flat;
+  g.flatten(flat);
+  std::vector<std::string> header, row;
+  for (const auto& [k, v] : lead) header.push_back(k), row.push_back(v);
+  for (const auto& [path, s] : flat) {
+    header.push_back(s->unit == "text" || s->unit.empty() ? path : path + " [" + s->unit + "]");
+    row.push_back(s->unit == "text" ? s->text : (s->defined ? format_number(s->value, s->integer) : "null"));
+  }
+  if (t.header.empty()) t.header = header;
+  // Align by column name (skipped layers have fewer columns).
+  std::vector<std::string> aligned(t.header.size());
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    auto it = std::find(t.header.begin(), t.header.end(), header[i]);
+    if (it == t.header.end()) {
+      t.header.push_back(header[i]);
+      for (auto& r : t.rows) r.push_back("");
+      aligned.push_back(row[i]);
+    } else {
+      aligned[static_cast<std::size_t>(it - t.header.begin())] = row[i];
+    }
+  }
+  t.rows.push_back(std::move(aligned));
+}
+
+}  // namespace
+
+void write_results(const RunOutcome& r) {
+  const RunConfig& cfg = r.config;
+  ensure_directory(cfg.output_dir);
+  StatGroup root("run", "sparq-sim run of bundle " + r.bundle_name);
+  root.add_text("bundle", cfg.bundle, "trace bundle directory");
+  root.add_text("config", cfg.config_file, "configuration file");
+  CsvTable layers_csv, summary_csv;
+  for (const auto& d : r.designs) {
+    StatGroup& dg = root.child(d.design.name, "PE design " + d.design.name);
+    add_design_keys(dg.child("config", "the design's configuration"), d.design);
+    StatGroup& lg = dg.child("layers", "per-layer results");
+    for (const auto& l : d.layers) {
+      StatGroup ls = layer_stats(d, l);
+      csv_append(layers_csv, {{"design", d.design.name}, {"layer", l.layer}}, ls);
+      lg.adopt(std::move(ls));
+    }
+    // One summary row per design: its configuration keys, then its totals.
+    StatGroup row("summary");
+    add_design_keys(row, d.design);
+    const StatGroup& tot = dg.adopt(design_totals(cfg, d));
+    for (const auto& c : tot.children()) row.adopt(c);
+    for (const auto& st : tot.stats()) row.add(st);
+    csv_append(summary_csv, {}, row);
+  }
+  std::ostringstream js;
+  root.write_json(js);
+  js << "\n";
+  write_file_atomic((fs::path(cfg.output_dir) / "effective_config.yaml").string(), cfg.effective_yaml);
+  write_file_atomic((fs::path(cfg.output_dir) / "results.json").string(), js.str());
+  write_file_atomic((fs::path(cfg.output_dir) / "layers.csv").string(), layers_csv.to_string());
+  write_file_atomic((fs::path(cfg.output_dir) / "summary.csv").string(), summary_csv.to_string());
+}
+
+}  // namespace sparq

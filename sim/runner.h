@@ -1,0 +1,66 @@
+// The `run` job: replays the selected layers of a trace bundle through each
+// configured PE design on the simulated array, measures cycles, utilization,
+// numerical error (against exact int8 and the float model), and attaches
+// area and energy proxies. Results are written atomically at the end.
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "array_sim.h"
+#include "config.h"
+#include "cost_model.h"
+#include "metrics.h"
+#include "stats.h"
+
+namespace sparq {
+
+struct LayerOutcome {
+  std::string layer;
+  std::string op;
+  std::string geometry;
+  bool signed_activations = false;
+  bool skipped = false;  // design cannot run this layer (signed activations)
+  std::string skip_reason;
+  std::int64_t pixels = 0;  // output pixels simulated
+  hw::ArrayStats array;     // summed over groups
+  ErrorMetrics vs_int8;     // accumulators against exact int8 sums
+  bool has_float = false;
+  ErrorMetrics vs_float;           // dequantized output against the float model
+  ErrorMetrics int8_vs_float;      // the exact int8 baseline against the float model
+  EnergyBreakdown energy;          // activity-based energy proxy of this layer
+  bool reference_checked = false;  // compared bit for bit against the reference engine
+  double wall_seconds = 0;
+};
+
+struct DesignOutcome {
+  DesignPoint design;
+  ArrayCost cost;  // area proxy
+  std::vector<LayerOutcome> layers;
+};
+
+struct RunOutcome {
+  RunConfig config;
+  std::string bundle_name;
+  CellLibrary library;
+  std::vector<DesignOutcome> designs;
+};
+
+struct RunOptions {
+  bool check_reference = false;  // also run the reference engine and require bit-exact equality
+};
+
+RunOutcome run_simulation(const RunConfig& cfg, const RunOptions& opt, std::ostream& progress);
+
+// Stats tree of one layer under one design, and of a design's totals.
+StatGroup layer_stats(const DesignOutcome& d, const LayerOutcome& l);
+StatGroup design_totals(const RunConfig& cfg, const DesignOutcome& d);
+
+// Writes effective_config.yaml, results.json, layers.csv, summary.csv
+// (and dumps) into cfg.output_dir, each atomically.
+void write_results(const RunOutcome& r);
+// The readable table.
+void print_table(const RunOutcome& r, std::ostream& out);
+
+}  // namespace sparq

@@ -1,0 +1,399 @@
+#include "sweep.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/program_options.hpp>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <ostream>
+#include <set>
+#include <sstream>
+
+#include "atomic_file.h"
+#include "csv.h"
+#include "errors.h"
+#include "plots.h"
+
+extern char** environ;
+
+namespace fs = std::filesystem;
+namespace po = boost::program_options;
+
+namespace sparq {
+
+std::string points_csv(const std::vector<SweepPoint>& points) {
+  CsvTable t;
+  t.header = {"index", "id", "label", "overrides"};
+  for (const auto& p : points) {
+    std::string ov;
+    for (const auto& [k, v] : p.overrides) ov += (ov.empty() ? "" : "\n") + k + "=" + v;
+    t.rows.push_back({std::to_string(p.index), p.id, p.label, ov});
+  }
+  return t.to_string();
+}
+
+std::vector<SweepPoint> read_points_csv(const std::string& path) {
+  const CsvTable t = read_csv(path);
+  if (t.header != std::vector<std::string>{"index", "id", "label", "overrides"})
+    throw InputError(path + ": not a sweep points.csv (expected columns index,id,label,overrides)");
+  std::vector<SweepPoint> out;
+  for (const auto& r : t.rows) {
+    SweepPoint p;
+    p.index = std::stoi(r[0]);
+    p.id = r[1];
+    p.label = r[2];
+    std::stringstream ss(r[3]);
+    std::string line;
+    while (std::getline(ss, line))
+      if (auto eq = line.find('='); eq != std::string::npos)
+        p.overrides.emplace_back(line.substr(0, eq), line.substr(eq + 1));
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+namespace {
+
+volatile std::sig_atomic_t g_interrupted = 0;
+extern "C" void on_interrupt(int) {
+  g_interrupted = 1;
+}
+
+std::string point_dir(const std::string& out, const SweepPoint& p) {
+  return (fs::path(out) / "points" / p.id).string();
+}
+
+bool point_done(const std::string& dir) {
+  return fs::exists(fs::path(dir) / "summary.csv");
+}
+
+std::string self_exe(const std::string& argv0) {
+  std::error_code ec;
+  const auto p = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? argv0 : p.string();
+}
+
+struct Running {
+  pid_t pid;
+  const SweepPoint* point;
+  std::chrono::steady_clock::time_point start;
+};
+
+pid_t spawn_point(const std::string& exe, const SweepSpec& spec, const SweepPoint& p, const std::string& dir) {
+  fs::create_directories(dir);
+  std::vector<std::string> args = {exe, "run"};
+  args.insert(args.end(), spec.base_configs.begin(), spec.base_configs.end());
+  args.insert(args.end(), {"--quiet", "--out", dir});
+  for (const auto& [k, v] : spec.fixed) args.insert(args.end(), {"--set", k + "=" + v});
+  for (const auto& [k, v] : p.overrides) args.insert(args.end(), {"--set", k + "=" + v});
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  const std::string log = (fs::path(dir) / "run.log").string();
+  posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
+  pid_t pid = 0;
+  const int rc = posix_spawn(&pid, exe.c_str(), &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) throw std::runtime_error("cannot start " + exe + ": " + std::strerror(rc));
+  return pid;
+}
+
+std::string last_line(const std::string& file) {
+  std::ifstream in(file);
+  std::string line, last;
+  while (std::getline(in, line))
+    if (!line.empty()) last = line;
+  return last;
+}
+
+std::string fmt_duration(double s) {
+  char buf[32];
+  if (s < 60)
+    std::snprintf(buf, sizeof buf, "%.0fs", s);
+  else
+    std::snprintf(buf, sizeof buf, "%dm%02ds", static_cast<int>(s) / 60, static_cast<int>(s) % 60);
+  return buf;
+}
+
+std::pair<int, int> parse_shard(const std::string& s) {
+  const auto slash = s.find('/');
+  try {
+    if (slash == std::string::npos) throw std::invalid_argument("");
+    const int i = std::stoi(s.substr(0, slash)), n = std::stoi(s.substr(slash + 1));
+    if (n < 1 || i < 0 || i >= n) throw std::invalid_argument("");
+    return {i, n};
+  } catch (const std::exception&) {
+    throw InputError("--shard " + s + ": expected i/N with 0 <= i < N (e.g. --shard 0/4)");
+  }
+}
+
+}  // namespace
+
+int cmd_sweep(const std::vector<std::string>& args, const std::string& self, std::ostream& out, std::ostream& err) {
+  po::options_description opts("sparq-sim sweep SWEEP.yaml [options]");
+  std::string file, out_dir, shard;
+  int jobs = 1;
+  opts.add_options()("help,h", "this help")("out,o", po::value(&out_dir),
+                                            "output directory (default: the sweep's output.dir)")(
+      "jobs,j", po::value(&jobs)->default_value(1), "points simulated at once, each in its own process")(
+      "shard", po::value(&shard), "run only slice i of N (i/N, 0-based): point index % N == i; combine with merge")(
+      "no-progress", "no live progress line")("dry-run", "list the points and exit");
+  po::options_description hidden;
+  hidden.add_options()("file", po::value(&file));
+  po::positional_options_description pos;
+  pos.add("file", 1);
+  po::options_description all;
+  all.add(opts).add(hidden);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    out << opts
+        << "\nA sweep file:\n"
+           "  base: default.yaml            # run config (relative to the sweep file)\n"
+           "  set: {trace.layers: [conv2d_2]}  # overrides for every point (optional)\n"
+           "  output: results/sweep         # default output directory (optional)\n"
+           "  points:                       # named points (optional) ...\n"
+           "    - {name: int8, set: {pe.design: int8}}\n"
+           "  axes:                         # ... times the cartesian product of axes (optional)\n"
+           "    array.rows: [16, 32]\n"
+           "Results: OUT/points/<id>/ per point, OUT/sweep_summary.csv, OUT/sweep_layers.csv, OUT/plots/*.svg.\n"
+           "Re-running the same command resumes: finished points are kept.\n"
+           "Cluster: run `sweep FILE --shard i/N --out DIR` for i in 0..N-1 (Slurm array, GNU parallel), then\n"
+           "`sparq-sim merge DIR [DIR...] --out OUT`.\n";
+    return 0;
+  }
+  if (file.empty()) throw InputError("sweep: a sweep file is required (sparq-sim sweep SWEEP.yaml)");
+  if (jobs < 1 || jobs > 256) throw InputError("--jobs must be in 1..256");
+  SweepSpec spec = load_sweep(file);
+  if (out_dir.empty()) out_dir = spec.output_dir;
+  if (out_dir.empty()) out_dir = (fs::path("results") / fs::path(file).stem()).string();
+  int shard_i = 0, shard_n = 1;
+  if (!shard.empty()) std::tie(shard_i, shard_n) = parse_shard(shard);
+  std::vector<const SweepPoint*> mine;
+  for (const auto& p : spec.points)
+    if (p.index % shard_n == shard_i) mine.push_back(&p);
+  if (vm.count("dry-run")) {
+    for (const auto* p : mine) out << p->id << "  " << p->label << "\n";
+    out << mine.size() << " of " << spec.points.size() << " points\n";
+    return 0;
+  }
+  ensure_directory(out_dir);
+  ensure_directory((fs::path(out_dir) / "points").string());
+  write_file_atomic((fs::path(out_dir) / "points.csv").string(), points_csv(spec.points));
+
+  std::vector<const SweepPoint*> todo;
+  int already = 0;
+  for (const auto* p : mine) {
+    if (point_done(point_dir(out_dir, *p)))
+      ++already;
+    else
+      todo.push_back(p);
+  }
+  out << "sweep " << file << ": " << mine.size() << " points" << (shard_n > 1 ? " in shard " + shard : "") << ", "
+      << already << " already done, " << todo.size() << " to run, " << jobs << " at a time -> " << out_dir << "\n";
+
+  const bool tty = !vm.count("no-progress") && ::isatty(STDERR_FILENO);
+  g_interrupted = 0;
+  struct sigaction sa {};
+  sa.sa_handler = on_interrupt;
+  sigemptyset(&sa.sa_mask);
+  struct sigaction old_int {
+  }, old_term{};
+  sigaction(SIGINT, &sa, &old_int);
+  sigaction(SIGTERM, &sa, &old_term);
+
+  const std::string exe = self_exe(self);
+  std::vector<Running> running;
+  std::size_t next = 0;
+  int done = 0, failed = 0;
+  std::vector<std::string> failures;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto progress = [&] {
+    if (!tty) return;
+    const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const int finished = done + failed;
+    const double eta =
+        finished ? el / finished * static_cast<double>(todo.size() - static_cast<std::size_t>(finished)) : 0;
+    err << "\r[" << finished << "/" << todo.size() << "] " << running.size() << " running, " << failed << " failed, "
+        << fmt_duration(el) << " elapsed" << (finished ? ", eta " + fmt_duration(eta) : "") << "   " << std::flush;
+  };
+  while ((next < todo.size() && !g_interrupted) || !running.empty()) {
+    while (!g_interrupted && next < todo.size() && running.size() < static_cast<std::size_t>(jobs)) {
+      const SweepPoint* p = todo[next++];
+      running.push_back({spawn_point(exe, spec, *p, point_dir(out_dir, *p)), p, std::chrono::steady_clock::now()});
+      progress();
+    }
+    int status = 0;
+    const pid_t pid = ::waitpid(-1, &status, 0);
+    if (pid < 0) {
+      if (errno == EINTR) {
+        if (g_interrupted)
+          for (auto& r : running) ::kill(r.pid, SIGTERM);
+        continue;
+      }
+      break;
+    }
+    for (std::size_t i = 0; i < running.size(); ++i) {
+      if (running[i].pid != pid) continue;
+      const SweepPoint* p = running[i].point;
+      const std::string dir = point_dir(out_dir, *p);
+      const bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0 && point_done(dir);
+      const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - running[i].start).count();
+      if (ok) {
+        ++done;
+        if (!tty) out << "  done " << p->id << " (" << p->label << ") in " << fmt_duration(secs) << "\n" << std::flush;
+      } else if (!g_interrupted) {
+        ++failed;
+        failures.push_back(p->id + " (" + p->label + "): " + last_line((fs::path(dir) / "run.log").string()));
+      }
+      running.erase(running.begin() + static_cast<std::ptrdiff_t>(i));
+      break;
+    }
+    progress();
+  }
+  if (tty) err << "\n";
+  sigaction(SIGINT, &old_int, nullptr);
+  sigaction(SIGTERM, &old_term, nullptr);
+  if (g_interrupted) {
+    err << "sweep interrupted: " << done << " points finished and kept; run the same command again to resume\n";
+    return 130;
+  }
+  for (const auto& f : failures) err << "point failed: " << f << "\n";
+  if (shard_n > 1) {
+    out << "shard " << shard << ": " << done << " run, " << failed
+        << " failed; merge the shards with `sparq-sim merge`\n";
+    return failed ? 1 : 0;
+  }
+  const auto missing = merge_sweep(spec.points, {out_dir}, out_dir);
+  out << "results: " << (fs::path(out_dir) / "sweep_summary.csv").string() << ", plots in "
+      << (fs::path(out_dir) / "plots").string() << "\n";
+  return (failed || !missing.empty()) ? 1 : 0;
+}
+
+int cmd_merge(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  po::options_description opts("sparq-sim merge DIR [DIR...] --out OUT");
+  std::vector<std::string> dirs;
+  std::string out_dir;
+  opts.add_options()("help,h", "this help")("out,o", po::value(&out_dir), "where to write the merged results")(
+      "allow-missing", "merge even if some points have no result");
+  po::options_description hidden;
+  hidden.add_options()("dirs", po::value(&dirs)->multitoken());
+  po::positional_options_description pos;
+  pos.add("dirs", -1);
+  po::options_description all;
+  all.add(opts).add(hidden);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    out << opts
+        << "\nCombines the point results of sweep shards (each DIR written by `sweep --shard i/N --out DIR`,\n"
+           "or one shared DIR) into OUT/sweep_summary.csv, OUT/sweep_layers.csv and OUT/plots/.\n";
+    return 0;
+  }
+  if (dirs.empty()) throw InputError("merge: give at least one sweep output directory");
+  if (out_dir.empty()) out_dir = dirs.front();
+  std::vector<SweepPoint> points;
+  for (const auto& d : dirs) {
+    const std::string pc = (fs::path(d) / "points.csv").string();
+    if (!fs::exists(pc)) throw InputError(d + ": not a sweep output directory (no points.csv)");
+    auto p = read_points_csv(pc);
+    if (points.empty())
+      points = std::move(p);
+    else if (points_csv(p) != points_csv(points))
+      throw InputError(pc + ": these shards come from different sweeps (their point lists differ)");
+  }
+  ensure_directory(out_dir);
+  write_file_atomic((fs::path(out_dir) / "points.csv").string(), points_csv(points));
+  const auto missing = merge_sweep(points, dirs, out_dir);
+  if (!missing.empty()) {
+    err << (vm.count("allow-missing") ? "warning: " : "error: ") << missing.size() << " of " << points.size()
+        << " points have no result:";
+    for (const auto& m : missing) err << " " << m;
+    err << "\n";
+    if (!vm.count("allow-missing")) return 2;
+  }
+  out << "merged " << points.size() - missing.size() << " points -> "
+      << (fs::path(out_dir) / "sweep_summary.csv").string() << "\n";
+  return 0;
+}
+
+std::vector<std::string> merge_sweep(const std::vector<SweepPoint>& points, const std::vector<std::string>& dirs,
+                                     const std::string& out_dir) {
+  std::vector<std::string> missing;
+  // Axis keys (in order of first appearance) become columns.
+  std::vector<std::string> keys;
+  for (const auto& p : points)
+    for (const auto& kv : p.overrides)
+      if (std::find(keys.begin(), keys.end(), kv.first) == keys.end()) keys.push_back(kv.first);
+  CsvTable summary, layers;
+  for (const auto& which : {std::string("summary.csv"), std::string("layers.csv")}) {
+    CsvTable& dst = which == "summary.csv" ? summary : layers;
+    for (const auto& p : points) {
+      std::string found;
+      for (const auto& d : dirs) {
+        const auto f = fs::path(point_dir(d, p)) / which;
+        if (fs::exists(f)) {
+          found = f.string();
+          break;
+        }
+      }
+      if (found.empty()) {
+        if (which == "summary.csv") missing.push_back(p.id);
+        continue;
+      }
+      const CsvTable t = read_csv(found);
+      if (dst.header.empty()) {
+        dst.header = {"point", "label"};
+        dst.header.insert(dst.header.end(), keys.begin(), keys.end());
+        dst.header.insert(dst.header.end(), t.header.begin(), t.header.end());
+      }
+      const std::size_t fixed = 2 + keys.size();
+      for (const auto& row : t.rows) {
+        std::vector<std::string> r = {p.id, p.label};
+        for (const auto& k : keys) {
+          std::string v;
+          for (const auto& kv : p.overrides)
+            if (kv.first == k) v = kv.second;
+          r.push_back(v);
+        }
+        // Align columns by name (points may differ in optional columns).
+        std::vector<std::string> aligned(dst.header.size() - fixed);
+        for (std::size_t c = 0; c < t.header.size(); ++c) {
+          auto it = std::find(dst.header.begin() + static_cast<std::ptrdiff_t>(fixed), dst.header.end(), t.header[c]);
+          if (it == dst.header.end()) {
+            dst.header.push_back(t.header[c]);
+            for (auto& old : dst.rows) old.push_back("");
+            aligned.push_back(row[c]);
+          } else {
+            aligned[static_cast<std::size_t>(it - dst.header.begin()) - fixed] = row[c];
+          }
+        }
+        r.insert(r.end(), aligned.begin(), aligned.end());
+        dst.rows.push_back(std::move(r));
+      }
+    }
+  }
+  if (!summary.header.empty()) {
+    write_file_atomic((fs::path(out_dir) / "sweep_summary.csv").string(), summary.to_string());
+    write_plots(summary, layers, (fs::path(out_dir) / "plots").string());
+  }
+  if (!layers.header.empty()) write_file_atomic((fs::path(out_dir) / "sweep_layers.csv").string(), layers.to_string());
+  return missing;
+}
+
+}  // namespace sparq

@@ -1,0 +1,146 @@
+// Configuration: defaults, merging of several files, --set overrides, path
+// resolution, and one clear error naming the file and key for every kind of
+// bad input.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "config.h"
+#include "errors.h"
+
+namespace fs = std::filesystem;
+using namespace sparq;
+
+namespace {
+
+struct Dir {
+  fs::path p;
+  Dir() {
+    p = fs::temp_directory_path() /
+        ("sparq_cfg_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(p);
+    fs::create_directories(p);
+  }
+  ~Dir() { fs::remove_all(p); }
+  std::string write(const std::string& name, const std::string& text) const {
+    const auto f = p / name;
+    fs::create_directories(f.parent_path());
+    std::ofstream(f) << text;
+    return f.string();
+  }
+};
+
+std::string error_of(const std::vector<std::string>& files, const std::vector<std::string>& sets = {}) {
+  try {
+    load_run_config(files, sets);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "<no error>";
+}
+
+const char* kMinimal = "trace:\n  bundle: bundles/b\n";
+
+}  // namespace
+
+TEST(Config, DefaultsAndPathResolution) {
+  Dir d;
+  const auto f = d.write("sub/run.yaml", kMinimal);
+  const RunConfig c = load_run_config({f}, {});
+  ASSERT_EQ(c.designs.size(), 1u);
+  const auto& a = c.designs[0].array;
+  EXPECT_EQ(a.rows, 16);
+  EXPECT_EQ(a.cols, 16);
+  EXPECT_EQ(a.dataflow, hw::Dataflow::WS);
+  EXPECT_EQ(a.pe.design, Design::VSparq);
+  EXPECT_EQ(a.pe.window, preset("5opt"));
+  EXPECT_EQ(a.acc_bits, 32);
+  EXPECT_EQ(c.designs[0].name, "vsparq-5opt");
+  // Relative to the file, not the working directory.
+  EXPECT_EQ(c.bundle, (d.p / "sub/bundles/b").lexically_normal().string());
+  // --set paths are relative to the working directory.
+  EXPECT_EQ(load_run_config({f}, {"trace.bundle=x/y"}).bundle, "x/y");
+  EXPECT_NE(c.effective_yaml.find("rounding: round"), std::string::npos);
+}
+
+TEST(Config, MergeOrderAndOverrides) {
+  Dir d;
+  const auto base = d.write(
+      "base.yaml", std::string(kMinimal) + "array: {rows: 8, cols: 4}\npe: {design: bsparq, shift_set: 3opt}\n");
+  const auto pe = d.write("pe.yaml", "pe: {design: vsparq, budget: 3}\n");
+  const auto arr = d.write("arr.yaml", "array: {dataflow: os}\n");
+  const RunConfig c = load_run_config({base, pe, arr}, {"array.cols=5", "pe.rounding=trunc"});
+  const auto& a = c.designs[0].array;
+  EXPECT_EQ(a.rows, 8);  // from base
+  EXPECT_EQ(a.cols, 5);  // --set wins
+  EXPECT_EQ(a.dataflow, hw::Dataflow::OS);
+  EXPECT_EQ(a.pe.design, Design::VSparq);
+  EXPECT_EQ(a.pe.budget, 3);
+  EXPECT_EQ(a.pe.window, preset("6opt", Rounding::Trunc));
+  EXPECT_EQ(a.pe.partner, preset("6b-3opt", Rounding::Trunc));
+}
+
+TEST(Config, CompareListBuildsOneDesignEach) {
+  Dir d;
+  const auto f = d.write(
+      "c.yaml", std::string(kMinimal) +
+                    "pe: {rounding: trunc}\ncompare:\n  - {design: int8}\n  - {design: bsparq, shift_set: [4, 2, 0]}\n"
+                    "  - {design: vsparq, budget: 2, name: tiny}\n  - {design: int4, lod: edge}\n");
+  const RunConfig c = load_run_config({f}, {});
+  ASSERT_EQ(c.designs.size(), 4u);
+  EXPECT_EQ(c.designs[0].name, "int8");
+  EXPECT_EQ(c.designs[1].array.pe.window.shift_mask, 0b10101);
+  EXPECT_EQ(c.designs[1].array.pe.window.rounding, Rounding::Trunc);
+  EXPECT_EQ(c.designs[1].name, "bsparq-{4,2,0}-trunc");
+  EXPECT_EQ(c.designs[2].name, "tiny");
+  EXPECT_EQ(c.designs[3].name, "int4-trunc-edge");
+  EXPECT_EQ(c.designs[3].array.lod, hw::LodPlacement::Edge);
+}
+
+TEST(Config, BadInputNamesFileAndKey) {
+  Dir d;
+  const auto ok = d.write("ok.yaml", kMinimal);
+  struct Case {
+    std::string text;
+    std::vector<std::string> sets;
+    std::string expect;
+  };
+  const std::vector<Case> cases = {
+      {"trace: {bundle: b}\narray: {rows: 16, colz: 3}\n", {}, "array.colz: is not a known key"},
+      {"trace: {bundle: b}\narrey: {rows: 16}\n", {}, "arrey: is not a known section"},
+      {"trace: {bundle: b}\narray: {rows: sixteen}\n", {}, "array.rows: must be an integer, got 'sixteen'"},
+      {"trace: {bundle: b}\narray: {rows: 0}\n", {}, "array.rows: must be in 1..4096"},
+      {"trace: {bundle: b}\narray: {dataflow: rs}\n", {}, "array.dataflow: must be one of os, ws, got 'rs'"},
+      {"trace: {bundle: b}\npe: {design: fp8}\n", {}, "pe.design: must be one of"},
+      {"trace: {bundle: b}\npe: {design: bsparq, shift_set: [3, 2]}\n", {}, "pe.shift_set: shift set {3,2} with n=4"},
+      {"trace: {bundle: b}\npe: {design: bsparq, shift_set: 9opt}\n", {}, "unknown shift-set preset '9opt'"},
+      {"trace: {bundle: b}\npe: {accumulator_bits: 4}\n", {}, "pe.accumulator_bits: must be in 8..64"},
+      {"trace: {bundle: b}\npe: {design: vsparq, budget: 5}\n", {}, "pe.budget: must be 4, 3 or 2"},
+      {"trace: {bundle: b}\npe: {rounding: nearest}\n", {}, "pe.rounding: must be one of"},
+      {"trace: {bundle: b}\ncompare: [{design: int8}, {design: int8}]\n", {}, "both named 'int8'"},
+      {"trace: {bundle: b}\ncompare: [{desing: int8}]\n", {}, "compare.0.desing: is not a known key"},
+      {"array: {rows: 4}\n", {}, "trace.bundle: is required"},
+      {"trace: {bundle: b}\narray: [1, 2]\n", {}, "array: must be a mapping"},
+      {"trace: {bundle: b, max_pixels: -1}\n", {}, "trace.max_pixels: must be >= 0"},
+      {"trace: {bundle: b}\noutput: {vcd: {path: x.vcd, pes: [[16, 0]]}}\n", {}, "outside the 16x16 array"},
+      {"trace: {bundle: b}\narray: {rows: 16\n", {}, "malformed YAML"},
+  };
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const auto f = d.write("bad" + std::to_string(i) + ".yaml", cases[i].text);
+    const std::string msg = error_of({f}, cases[i].sets);
+    EXPECT_NE(msg.find(f), std::string::npos) << "case " << i << ": " << msg;
+    EXPECT_NE(msg.find(cases[i].expect), std::string::npos) << "case " << i << ": " << msg;
+  }
+  // Errors from overrides name the --set.
+  EXPECT_NE(error_of({ok}, {"array.rows=-3"}).find("--set array.rows: must be in 1..4096"), std::string::npos);
+  EXPECT_NE(error_of({ok}, {"array.rowz=3"}).find("--set array.rowz"), std::string::npos);
+  EXPECT_NE(error_of({ok}, {"norow"}).find("expected key.path=value"), std::string::npos);
+  EXPECT_NE(error_of({d.write("dir/x", "")}, {}).find("trace.bundle: is required"), std::string::npos);
+  EXPECT_NE(error_of({(d.p / "missing.yaml").string()}).find("configuration file not found"), std::string::npos);
+  // The error names the file that set the bad key, not the last file merged.
+  const auto bad_pe = d.write("badpe.yaml", "pe: {design: nope}\n");
+  const auto arr = d.write("arr.yaml", "array: {rows: 4}\n");
+  const auto msg = error_of({ok, bad_pe, arr});
+  EXPECT_NE(msg.find(bad_pe + ": pe.design"), std::string::npos) << msg;
+}
