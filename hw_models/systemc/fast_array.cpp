@@ -1,5 +1,11 @@
+// The toggle counters are popcounts: use the instruction (every x86-64 CPU
+// since 2008 has it) instead of libgcc's generic routine.
+#if defined(__x86_64__) && !defined(__POPCNT__)
+#pragma GCC target("popcnt")
+#endif
 #include "fast_array.h"
 
+#include <algorithm>
 #include <vector>
 
 namespace sparq::hw {
@@ -35,6 +41,8 @@ class FastArray {
         R_(cfg.rows),
         C_(cfg.cols),
         mask_(width_mask(cfg.acc_bits)),
+        lo_(cfg.acc_bits >= 64 ? INT64_MIN : -(std::int64_t{1} << (cfg.acc_bits - 1))),
+        hi_(cfg.acc_bits >= 64 ? INT64_MAX : (std::int64_t{1} << (cfg.acc_bits - 1)) - 1),
         folds_(fold_counts(mem, cfg.rows, cfg.cols, cfg.dataflow)),
         fsm_(cfg.dataflow, cfg.rows, cfg.cols, folds_.first, folds_.second),
         pes_(static_cast<std::size_t>(R_) * C_),
@@ -85,16 +93,16 @@ class FastArray {
   }
 
   template <bool Pairs>
-  void sample_mult(MultTap& t, const OpReg& a, std::uint32_t w) {
+  void sample_mult(MultTap& t, const OpReg& a, std::uint32_t w, HwCounters& k) {
     if (a.pay == t.key_a && w == t.key_w) return;
     t.key_a = a.pay;
     t.key_w = w;
     std::uint32_t bits;
     if constexpr (Pairs)
-      bits = pack_mult_inputs(route_pair(mem_.enc[a.idx], weight_lo(w), weight_hi(w), mem_.pe));
+      bits = mem_.mult_inputs(a.idx, a.pay, w);
     else
       bits = pack_int8_mult_inputs(a.pay, w);
-    cnt_.mult_toggles += static_cast<std::uint64_t>(hamming(t.bits, bits));
+    k.mult_toggles += static_cast<std::uint64_t>(hamming(t.bits, bits));
     t.bits = bits;
   }
 
@@ -106,28 +114,34 @@ class FastArray {
       return 1;
   }
 
-  void load_reg(OpReg& reg, const OpReg& in, std::uint64_t& toggles) {
+  static void load_reg(OpReg& reg, const OpReg& in, std::uint64_t& toggles, HwCounters& k) {
     if (in.ctl & kEn) {
       toggles += static_cast<std::uint64_t>(hamming(reg.pay, in.pay));
       reg.pay = in.pay;
       reg.idx = in.idx;
-      ++cnt_.reg_writes;
+      ++k.reg_writes;
     }
     reg.ctl = in.ctl;
   }
 
-  std::int64_t add(std::int64_t a, std::int64_t x) {
+  std::int64_t add(std::int64_t a, std::int64_t x, HwCounters& k) {
+    // Common case first: the sum stays inside the register's range (the
+    // bounds are the core's, Accumulator::fits at construction).
+    if (cfg_.acc_bits < 63) {
+      const std::int64_t exact = a + x;
+      if (exact >= lo_ && exact <= hi_) return exact;
+    }
     bool ovf = false;
     const std::int64_t v = wrapped_add(a, x, cfg_.acc_bits, &ovf);
-    cnt_.overflows += ovf;
+    k.overflows += ovf;
     return v;
   }
 
-  void write_psum(std::int64_t& reg, std::int64_t v, std::uint64_t& toggles) {
+  void write_psum(std::int64_t& reg, std::int64_t v, std::uint64_t& toggles, HwCounters& k) {
     toggles += static_cast<std::uint64_t>(
         hamming(static_cast<std::uint64_t>(reg) & mask_, static_cast<std::uint64_t>(v) & mask_));
     reg = v;
-    ++cnt_.reg_writes;
+    ++k.reg_writes;
   }
 
   // Edge feeders: buses sampled for toggles; the row edge's view for PE(r, 0).
@@ -175,9 +189,37 @@ class FastArray {
     next_sample_.value = v;
   }
 
+  // One ws PE for one cycle; `up` is the PE above (null in the top row),
+  // read before it is updated (rows run bottom-up, columns right to left).
+  template <bool Pairs>
+  void ws_pe(PeState& p, const OpReg& ain, const PeState* up, bool mapped, bool load, std::uint32_t top_w,
+             HwCounters& k, int& active) {
+    sample_mult<Pairs>(p.tap, ain, p.w, k);
+    const std::uint8_t pin_ctl = up ? up->psum_ctl : static_cast<std::uint8_t>(ain.ctl & (kValid | kLast));
+    const std::int64_t pin = up ? up->psum : 0;
+    const bool en = ain.ctl & kEn;
+    if (en) {
+      if (pe_lod_) ++k.lod_pe;
+      if (mapped) {
+        ++active;
+        k.mult_busy += static_cast<std::uint64_t>(busy<Pairs>(ain));
+      }
+    }
+    if (pin_ctl & kValid) write_psum(p.psum, en ? add(pin, product<Pairs>(ain, p.w), k) : pin, k.psum_toggles, k);
+    p.psum_ctl = pin_ctl;
+    load_reg(p.a, ain, k.act_toggles, k);
+    if (load) {
+      const std::uint32_t win = up ? up->w : top_w;
+      k.weight_toggles += static_cast<std::uint64_t>(hamming(p.w, win));
+      p.w = win;
+      ++k.reg_writes;
+    }
+  }
+
   template <bool Pairs>
   void cycle_ws(ArrayStats& st) {
     const CtlState s = fsm_.state();
+    HwCounters k;
     feed();
     const std::uint8_t corner = C_ == 1 ? in0_[R_ - 1].ctl : pe(R_ - 1, C_ - 2).a.ctl;
     const std::uint8_t coll_last = pe(R_ - 1, C_ - 1).psum_ctl;
@@ -191,8 +233,8 @@ class FastArray {
       const int n = nf * C_ + c;
       if (n < mem_.N) {
         std::int64_t& e = acc_buf_[static_cast<std::size_t>(m) * C_ + c];
-        const std::int64_t v = kf == 0 ? p.psum : add(e, p.psum);
-        write_psum(e, v, cnt_.acc_toggles);
+        const std::int64_t v = kf == 0 ? p.psum : add(e, p.psum, k);
+        write_psum(e, v, k.acc_toggles, k);
         const bool final = kf == inner_folds - 1;
         if (final) out_[static_cast<std::size_t>(m) * mem_.N + n] = v;
         probe_write(c, m, n, v, final);
@@ -203,48 +245,24 @@ class FastArray {
       }
     }
     const bool load = s.phase == Phase::Load;
-    const int n0 = s.outer * C_;
+    const int mapped_cols = std::min(C_, mem_.N - s.outer * C_);
     int active = 0;
     for (int r = R_ - 1; r >= 0; --r) {
-      for (int c = C_ - 1; c >= 0; --c) {
-        PeState& p = pe(r, c);
-        const OpReg& ain = c == 0 ? in0_[r] : pe(r, c - 1).a;
-        sample_mult<Pairs>(p.tap, ain, p.w);
-        std::uint8_t pin_ctl;
-        std::int64_t pin = 0;
-        if (r == 0) {
-          pin_ctl = ain.ctl & (kValid | kLast);
-        } else {
-          const PeState& up = pe(r - 1, c);
-          pin_ctl = up.psum_ctl;
-          pin = up.psum;
-        }
-        const bool en = ain.ctl & kEn;
-        if (en) {
-          if (pe_lod_) ++cnt_.lod_pe;
-          if (n0 + c < mem_.N) {
-            ++active;
-            cnt_.mult_busy += static_cast<std::uint64_t>(busy<Pairs>(ain));
-          }
-        }
-        if (pin_ctl & kValid) write_psum(p.psum, en ? add(pin, product<Pairs>(ain, p.w)) : pin, cnt_.psum_toggles);
-        p.psum_ctl = pin_ctl;
-        load_reg(p.a, ain, cnt_.act_toggles);
-        if (load) {
-          const std::uint32_t win = r == 0 ? wbus_[c].pay : pe(r - 1, c).w;
-          cnt_.weight_toggles += static_cast<std::uint64_t>(hamming(p.w, win));
-          p.w = win;
-          ++cnt_.reg_writes;
-        }
-      }
+      PeState* row = &pes_[static_cast<std::size_t>(r) * C_];
+      const PeState* up = r == 0 ? nullptr : row - C_;
+      for (int c = C_ - 1; c >= 1; --c)
+        ws_pe<Pairs>(row[c], row[c - 1].a, up ? &up[c] : nullptr, c < mapped_cols, load, wbus_[c].pay, k, active);
+      ws_pe<Pairs>(row[0], in0_[r], up, 0 < mapped_cols, load, wbus_[0].pay, k, active);
     }
-    cnt_.pe_active += static_cast<std::uint64_t>(active);
+    k.pe_active += static_cast<std::uint64_t>(active);
+    cnt_.merge(k);
     end_cycle(corner, coll_last, active, st);
   }
 
   template <bool Pairs>
   void cycle_os(ArrayStats& st) {
     const CtlState s = fsm_.state();
+    HwCounters k;
     feed();
     const std::uint8_t corner = C_ == 1 ? in0_[R_ - 1].ctl : pe(R_ - 1, C_ - 2).a.ctl;
     const bool drain = s.phase == Phase::Drain;
@@ -255,7 +273,7 @@ class FastArray {
         const int n = s.outer * C_ + c;
         if (m >= mem_.M || n >= mem_.N) continue;
         const std::int64_t v = pe(R_ - 1, c).psum;
-        write_psum(out_reg_[c], v, cnt_.acc_toggles);
+        write_psum(out_reg_[c], v, k.acc_toggles, k);
         out_[static_cast<std::size_t>(m) * mem_.N + n] = v;
         probe_write(c, m, n, v, true);
       }
@@ -266,19 +284,20 @@ class FastArray {
         PeState& p = pe(r, c);
         const OpReg& ain = c == 0 ? in0_[r] : pe(r, c - 1).a;
         const OpReg& bin = r == 0 ? wbus_[c] : pe(r - 1, c).b;
-        sample_mult<Pairs>(p.tap, ain, bin.pay);
-        if ((ain.ctl & kEn) && pe_lod_) ++cnt_.lod_pe;
+        sample_mult<Pairs>(p.tap, ain, bin.pay, k);
+        if ((ain.ctl & kEn) && pe_lod_) ++k.lod_pe;
         if ((ain.ctl & kEn) && (bin.ctl & kEn)) {
           ++active;
-          cnt_.mult_busy += static_cast<std::uint64_t>(busy<Pairs>(ain));
-          write_psum(p.psum, add(p.psum, product<Pairs>(ain, bin.pay)), cnt_.psum_toggles);
+          k.mult_busy += static_cast<std::uint64_t>(busy<Pairs>(ain));
+          write_psum(p.psum, add(p.psum, product<Pairs>(ain, bin.pay), k), k.psum_toggles, k);
         }
-        if (drain) write_psum(p.psum, r == 0 ? 0 : pe(r - 1, c).psum, cnt_.psum_toggles);
-        load_reg(p.a, ain, cnt_.act_toggles);
-        load_reg(p.b, bin, cnt_.weight_toggles);
+        if (drain) write_psum(p.psum, r == 0 ? 0 : pe(r - 1, c).psum, k.psum_toggles, k);
+        load_reg(p.a, ain, k.act_toggles, k);
+        load_reg(p.b, bin, k.weight_toggles, k);
       }
     }
-    cnt_.pe_active += static_cast<std::uint64_t>(active);
+    k.pe_active += static_cast<std::uint64_t>(active);
+    cnt_.merge(k);
     end_cycle(corner, 0, active, st);
   }
 
@@ -286,6 +305,7 @@ class FastArray {
   const ArrayConfig& cfg_;
   const int R_, C_;
   const std::uint64_t mask_;
+  const std::int64_t lo_, hi_;
   const std::pair<int, int> folds_;
   ControllerFsm fsm_;
   std::vector<PeState> pes_;

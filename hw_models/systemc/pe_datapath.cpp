@@ -116,6 +116,14 @@ OperandMemory::OperandMemory(const Gemm& gemm, const ArrayConfig& cfg)
     }
     enc[entries] = encode_pair(0, 0, pe);
     act_enc[entries] = pack_encoded(enc[entries], pe);
+    lane_v.resize(entries + 1);
+    lane_wsel.resize(entries + 1);
+    for (std::size_t i = 0; i <= entries; ++i) {
+      // Distinct probe weights reveal which weight the mux routes to each lane.
+      const LaneOperands o = route_pair(enc[i], 1, 2, pe);
+      lane_v[i] = static_cast<std::uint32_t>(o.lane[0].v) | (static_cast<std::uint32_t>(o.lane[1].v) << 16);
+      lane_wsel[i] = static_cast<std::uint8_t>((o.w[0] == 2 ? 1u : 0u) | (o.w[1] == 2 ? 2u : 0u));
+    }
   }
 }
 

@@ -131,10 +131,17 @@ struct OperandMemory {
     if (!pairs) return int8_product(static_cast<std::uint8_t>(a_raw), weight_lo(w), signed_act);
     return pair_product(enc[idx], weight_lo(w), weight_hi(w));
   }
+  // Multiplier input bits for entry idx against weight payload w: the lanes'
+  // windows (routed once per entry by route_pair) and the weights the pair
+  // mux routes to each lane.
   std::uint32_t mult_inputs(std::uint32_t idx, std::uint32_t a_raw, std::uint32_t w) const {
     if (!pairs) return pack_int8_mult_inputs(a_raw, w);
-    return pack_mult_inputs(route_pair(enc[idx], weight_lo(w), weight_hi(w), pe));
+    const std::uint32_t w0 = (w >> (8 * (lane_wsel[idx] & 1u))) & 0xFFu;
+    const std::uint32_t w1 = (w >> (8 * ((lane_wsel[idx] >> 1) & 1u))) & 0xFFu;
+    return lane_v[idx] | (w0 << 8) | (w1 << 24);
   }
+  std::vector<std::uint32_t> lane_v;    // v0 | v1 << 16 of the routed lanes (pairs)
+  std::vector<std::uint8_t> lane_wsel;  // bit l: lane l takes w2 (else w1)
 };
 
 // --- Controller: the per-fold sequence of phases. ws: per fold LOAD (R
