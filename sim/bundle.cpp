@@ -186,11 +186,6 @@ NpyArray load_checked(const BundleManifest& b, const LayerInfo& L, const ArrayRe
   if (!in) throw InputError(where + ": cannot open " + path);
   const std::vector<std::uint8_t> file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   NpyArray a = parse_npy(file, path);
-  if (verify_sha && !r.sha256.empty()) {
-    const std::string got = sha256_hex(file.data(), file.size());
-    if (got != r.sha256)
-      throw InputError(where + ": sha256 mismatch for " + path + " (manifest " + r.sha256 + ", file " + got + ")");
-  }
   bool ok = false;
   for (auto d : dtypes) ok |= (a.dtype == d);
   if (!ok) {
@@ -203,6 +198,11 @@ NpyArray load_checked(const BundleManifest& b, const LayerInfo& L, const ArrayRe
     want.shape = shape;
     throw InputError(where + ": " + path + " has shape " + a.shape_string() + ", the manifest implies " +
                      want.shape_string());
+  }
+  if (verify_sha && !r.sha256.empty()) {
+    const std::string got = sha256_hex(file.data(), file.size());
+    if (got != r.sha256)
+      throw InputError(where + ": sha256 mismatch for " + path + " (manifest " + r.sha256 + ", file " + got + ")");
   }
   return a;
 }

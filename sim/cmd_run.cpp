@@ -30,37 +30,32 @@ std::string sqnr_cell(const ErrorMetrics& e) {
   return e.exact ? "exact" : cell(e.sqnr_db, 1);
 }
 
-void print_rows(std::ostream& out, const std::vector<std::pair<std::string, const LayerOutcome*>>& rows,
-                const std::vector<double>& clock_mhz) {
-  char line[320];
-  std::snprintf(line, sizeof line, "  %-22s %12s %9s %8s %8s %10s %10s %10s\n", "design", "cycles", "MAC/cyc",
-                "PE util", "mult", "SQNR int8", "relL2 flt", "int8 flt");
+void print_rows(std::ostream& out, const std::vector<std::pair<const DesignOutcome*, const LayerOutcome*>>& rows) {
+  char line[400];
+  std::snprintf(line, sizeof line, "  %-20s %11s %8s %6s %6s %9s %9s %8s %7s %8s %9s\n", "design", "cycles", "MAC/cyc",
+                "PE ut", "mult", "SQNR i8", "relL2 fl", "i8 fl", "area", "energy", "GMAC/s");
   out << line;
-  std::snprintf(line, sizeof line, "  %-22s %12s %9s %8s %8s %10s %10s %10s\n", "", "[cycle]", "[MAC/cy]", "[%]", "[%]",
-                "[dB]", "[1]", "[1]");
+  std::snprintf(line, sizeof line, "  %-20s %11s %8s %6s %6s %9s %9s %8s %7s %8s %9s\n", "", "[cycle]", "[MAC/cy]",
+                "[%]", "[%]", "[dB]", "[1]", "[1]", "[x i8]", "[pJ/MAC]", "[/mm^2]");
   out << line;
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    const LayerOutcome& l = *rows[i].second;
+  for (const auto& [d, lp] : rows) {
+    const LayerOutcome& l = *lp;
     if (l.skipped) {
-      std::snprintf(line, sizeof line, "  %-22s %s\n", rows[i].first.c_str(), ("skipped: " + l.skip_reason).c_str());
+      std::snprintf(line, sizeof line, "  %-20s %s\n", d->design.name.c_str(), ("skipped: " + l.skip_reason).c_str());
       out << line;
       continue;
     }
     const auto& a = l.array;
-    const double mpc = a.cycles ? static_cast<double>(a.macs) / static_cast<double>(a.cycles) : 0;
-    const double util = a.pe_cycles_available ? 100.0 * static_cast<double>(a.pe_active_cycles) /
-                                                    static_cast<double>(a.pe_cycles_available)
-                                              : 0;
-    const double mult = a.mult_slots_available ? 100.0 * static_cast<double>(a.mult_slot_busy) /
-                                                     static_cast<double>(a.mult_slots_available)
-                                               : 0;
-    std::snprintf(line, sizeof line, "  %-22s %12llu %9.1f %8.1f %8.1f %10s %10s %10s\n", rows[i].first.c_str(),
-                  static_cast<unsigned long long>(a.cycles), mpc, util, mult, sqnr_cell(l.vs_int8).c_str(),
+    const double mpc = a.macs_per_cycle();
+    std::snprintf(line, sizeof line, "  %-20s %11llu %8.1f %6.1f %6.1f %9s %9s %8s %7.3f %8.4f %9.1f\n",
+                  d->design.name.c_str(), static_cast<unsigned long long>(a.cycles), mpc, 100 * a.pe_utilization(),
+                  100 * a.mult_slot_utilization(), sqnr_cell(l.vs_int8).c_str(),
                   l.has_float ? cell(l.vs_float.rel_l2, 4).c_str() : "-",
-                  l.has_float ? cell(l.int8_vs_float.rel_l2, 4).c_str() : "-");
+                  l.has_float ? cell(l.int8_vs_float.rel_l2, 4).c_str() : "-", d->cost.array_area_ratio,
+                  a.macs ? l.energy.total_pj / static_cast<double>(a.macs) : 0.0,
+                  gmacs_per_s_per_mm2(mpc, d->design.clock_mhz, d->cost.array_area_um2));
     out << line;
   }
-  (void)clock_mhz;
 }
 
 }  // namespace
@@ -68,23 +63,28 @@ void print_rows(std::ostream& out, const std::vector<std::pair<std::string, cons
 void print_table(const RunOutcome& r, std::ostream& out) {
   if (r.designs.empty()) return;
   const auto& first = r.designs.front();
-  std::vector<double> clocks;
-  for (const auto& d : r.designs) clocks.push_back(d.design.clock_mhz);
+  const auto& a = first.design.array;
   out << "\nbundle " << r.bundle_name << ": " << first.layers.size() << " layer(s) x " << r.designs.size()
-      << " design(s); array " << first.design.array.rows << "x" << first.design.array.cols << " "
-      << hw::to_string(first.design.array.dataflow) << ", " << hw::to_string(first.design.array.fidelity)
-      << " fidelity\n";
-  out << "SQNR int8: accumulators vs exact int8; relL2 flt: dequantized output vs the float model;\n"
-         "int8 flt: the exact int8 baseline vs the float model. Full results: "
+      << " design(s); array " << a.rows << "x" << a.cols << " " << hw::to_string(a.dataflow) << " at "
+      << first.design.clock_mhz << " MHz, " << hw::to_string(a.fidelity) << " fidelity\n";
+  out << "SQNR i8: accumulators vs exact int8 (dB); relL2 fl: dequantized output vs the float model; i8 fl: the\n"
+         "exact int8 baseline vs the float model; area: array area proxy relative to int8 (Nangate 45 nm cells);\n"
+         "energy: activity-based proxy per useful MAC; GMAC/s per mm^2 of array. Every statistic, with units:\n  "
       << (fs::path(r.config.output_dir) / "results.json").string() << "\n";
   for (std::size_t li = 0; li < first.layers.size(); ++li) {
     const auto& L = first.layers[li];
-    out << "\nlayer " << L.layer << "  " << L.op << " " << L.geometry
-        << (L.pixels > 0 ? "  (" + std::to_string(L.pixels) + " output pixels)" : "") << "\n";
-    std::vector<std::pair<std::string, const LayerOutcome*>> rows;
-    for (const auto& d : r.designs) rows.emplace_back(d.design.name, &d.layers[li]);
-    print_rows(out, rows, clocks);
+    out << "\nlayer " << L.layer << "  " << L.op << " " << L.geometry << "  (" << L.pixels << " output pixels)\n";
+    std::vector<std::pair<const DesignOutcome*, const LayerOutcome*>> rows;
+    for (const auto& d : r.designs) rows.emplace_back(&d, &d.layers[li]);
+    print_rows(out, rows);
   }
+  if (first.layers.size() < 2) return;
+  out << "\nall " << first.layers.size() << " layers (cycles and energy summed, errors pooled over all outputs)\n";
+  std::vector<LayerOutcome> totals;
+  for (const auto& d : r.designs) totals.push_back(design_total(d));
+  std::vector<std::pair<const DesignOutcome*, const LayerOutcome*>> rows;
+  for (std::size_t i = 0; i < r.designs.size(); ++i) rows.emplace_back(&r.designs[i], &totals[i]);
+  print_rows(out, rows);
 }
 
 int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {

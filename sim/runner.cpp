@@ -251,14 +251,6 @@ namespace sparq {
 
 namespace {
 
-struct Totals {
-  hw::ArrayStats array;
-  ErrorMetrics vs_int8, vs_float, int8_vs_float;
-  bool has_float = false;
-  EnergyBreakdown energy;
-  int layers_run = 0, layers_skipped = 0;
-};
-
 void add_energy(EnergyBreakdown& sum, const EnergyBreakdown& e) {
   if (sum.components.empty()) {
     sum = e;
@@ -267,26 +259,6 @@ void add_energy(EnergyBreakdown& sum, const EnergyBreakdown& e) {
   for (std::size_t i = 0; i < e.components.size() && i < sum.components.size(); ++i)
     sum.components[i].pj += e.components[i].pj;
   sum.total_pj += e.total_pj;
-}
-
-Totals totals_of(const DesignOutcome& d) {
-  Totals t;
-  for (const auto& l : d.layers) {
-    if (l.skipped) {
-      ++t.layers_skipped;
-      continue;
-    }
-    ++t.layers_run;
-    t.array.merge(l.array);
-    add_energy(t.energy, l.energy);
-    t.vs_int8.merge(l.vs_int8);
-    if (l.has_float) {
-      t.has_float = true;
-      t.vs_float.merge(l.vs_float);
-      t.int8_vs_float.merge(l.int8_vs_float);
-    }
-  }
-  return t;
 }
 
 void add_design_keys(StatGroup& g, const DesignPoint& d) {
@@ -306,11 +278,39 @@ void add_design_keys(StatGroup& g, const DesignPoint& d) {
 
 }  // namespace
 
+LayerOutcome design_total(const DesignOutcome& d, int* run, int* skipped) {
+  LayerOutcome t;
+  t.layer = "total";
+  int n_run = 0, n_skipped = 0;
+  for (const auto& l : d.layers) {
+    if (l.skipped) {
+      ++n_skipped;
+      continue;
+    }
+    ++n_run;
+    t.pixels += l.pixels;
+    t.array.merge(l.array);
+    add_energy(t.energy, l.energy);
+    t.vs_int8.merge(l.vs_int8);
+    if (l.has_float) {
+      t.has_float = true;
+      t.vs_float.merge(l.vs_float);
+      t.int8_vs_float.merge(l.int8_vs_float);
+    }
+  }
+  t.skipped = n_run == 0;
+  if (t.skipped) t.skip_reason = "no layer could run under this design";
+  if (run) *run = n_run;
+  if (skipped) *skipped = n_skipped;
+  return t;
+}
+
 StatGroup design_totals(const RunConfig& cfg, const DesignOutcome& d) {
-  const Totals t = totals_of(d);
+  int layers_run = 0, layers_skipped = 0;
+  const LayerOutcome t = design_total(d, &layers_run, &layers_skipped);
   StatGroup g("total", "all simulated layers of the bundle under design " + d.design.name);
-  g.add_count("layers_run", static_cast<std::uint64_t>(t.layers_run), "layer", "layers simulated");
-  g.add_count("layers_skipped", static_cast<std::uint64_t>(t.layers_skipped), "layer",
+  g.add_count("layers_run", static_cast<std::uint64_t>(layers_run), "layer", "layers simulated");
+  g.add_count("layers_skipped", static_cast<std::uint64_t>(layers_skipped), "layer",
               "layers this design cannot run (signed activations)");
   add_array_stats(g, t.array, static_cast<std::int64_t>(t.array.macs), d.design.clock_mhz, cfg.scalesim_compatible);
   add_error(g.child("error_vs_int8", "all layers' accumulators against exact int8 (pooled sums of squares)"), t.vs_int8,

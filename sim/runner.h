@@ -56,6 +56,9 @@ RunOutcome run_simulation(const RunConfig& cfg, const RunOptions& opt, std::ostr
 // Stats tree of one layer under one design, and of a design's totals.
 StatGroup layer_stats(const DesignOutcome& d, const LayerOutcome& l);
 StatGroup design_totals(const RunConfig& cfg, const DesignOutcome& d);
+// All layers of a design pooled into one outcome (sums; errors pooled over
+// outputs); counts the layers run and skipped.
+LayerOutcome design_total(const DesignOutcome& d, int* run = nullptr, int* skipped = nullptr);
 
 // Writes effective_config.yaml, results.json, layers.csv, summary.csv
 // (and dumps) into cfg.output_dir, each atomically.

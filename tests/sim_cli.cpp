@@ -1,0 +1,350 @@
+// End-to-end tests of the sparq-sim executable, run as a child process on the
+// shipped real bundles: golden results compared key by key, the bad-input
+// matrix (exit 2, one error line naming the file/key/layer, no partial
+// results, earlier results intact), dumps against the reference engine, and
+// sweeps (resume after interruption, shards + merge).
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "bundle.h"
+#include "csv.h"
+#include "gemm.h"
+#include "npy.h"
+
+namespace fs = std::filesystem;
+using namespace sparq;
+
+namespace {
+
+const std::string kSrc = SPARQ_SOURCE_DIR;
+const std::string kExe = SPARQ_SIM_EXE;
+
+struct Result {
+  int code = -1;
+  std::string out, err;
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Runs the simulator with args (shell-quoted by the caller where needed).
+Result run(const std::string& args) {
+  static int n = 0;
+  const fs::path o =
+      fs::temp_directory_path() / ("sparq_cli_out_" + std::to_string(::getpid()) + "_" + std::to_string(n));
+  const fs::path e =
+      fs::temp_directory_path() / ("sparq_cli_err_" + std::to_string(::getpid()) + "_" + std::to_string(n++));
+  const std::string cmd =
+      "cd '" + kSrc + "' && '" + kExe + "' " + args + " >'" + o.string() + "' 2>'" + e.string() + "'";
+  const int status = std::system(cmd.c_str());
+  Result r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = slurp(o);
+  r.err = slurp(e);
+  fs::remove(o);
+  fs::remove(e);
+  return r;
+}
+
+struct Tmp {
+  fs::path p;
+  Tmp() {
+    p = fs::temp_directory_path() /
+        ("sparq_cli_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(p);
+    fs::create_directories(p);
+  }
+  ~Tmp() { fs::remove_all(p); }
+  std::string s(const std::string& f) const { return (p / f).string(); }
+  std::string write(const std::string& f, const std::string& text) const {
+    std::ofstream(p / f) << text;
+    return s(f);
+  }
+};
+
+bool is_number(const std::string& s, double& v) {
+  if (s.empty()) return false;
+  char* end = nullptr;
+  v = std::strtod(s.c_str(), &end);
+  return end && *end == '\0';
+}
+
+// Key-by-key comparison of two CSV tables: text and integer columns exactly,
+// other numbers within a relative tolerance of 1e-9 (formatting round-off).
+void expect_same_table(const CsvTable& got, const CsvTable& want, const std::string& what) {
+  ASSERT_EQ(got.header, want.header) << what;
+  ASSERT_EQ(got.rows.size(), want.rows.size()) << what;
+  for (std::size_t r = 0; r < want.rows.size(); ++r)
+    for (std::size_t c = 0; c < want.header.size(); ++c) {
+      const std::string& g = got.rows[r][c];
+      const std::string& w = want.rows[r][c];
+      double gv = 0, wv = 0;
+      const bool integer_col =
+          want.header[c].find("[cycle]") != std::string::npos || want.header[c].find("[MAC]") != std::string::npos ||
+          want.header[c].find("toggle]") != std::string::npos || want.header[c].find("[event]") != std::string::npos;
+      if (!integer_col && is_number(g, gv) && is_number(w, wv))
+        EXPECT_NEAR(gv, wv, 1e-9 * std::max(1.0, std::fabs(wv))) << what << " row " << r << " " << want.header[c];
+      else
+        EXPECT_EQ(g, w) << what << " row " << r << " " << want.header[c];
+    }
+}
+
+const char* kGoldenArgs =
+    "run configs/default.yaml --set trace.max_pixels=96 --set 'trace.layers=[conv2d_11, conv2d_37]' --quiet";
+
+}  // namespace
+
+TEST(Cli, HelpForEveryCommand) {
+  for (const char* c : {"--help", "run --help", "sweep --help", "merge --help", "area --help", "stats --help"}) {
+    const Result r = run(c);
+    EXPECT_EQ(r.code, 0) << c << ": " << r.err;
+    EXPECT_NE(r.out.find("sparq-sim"), std::string::npos) << c;
+  }
+  EXPECT_NE(run("run --help").out.find("pe:"), std::string::npos);  // the configuration reference
+  EXPECT_EQ(run("frobnicate").code, 2);
+  EXPECT_EQ(run("").code, 2);
+}
+
+// Golden regression: the default comparison on two real layers (96 output
+// pixels each), committed in tests/golden/. Cycles and counts must match
+// exactly. Regenerate deliberately with tools/update_golden.sh.
+TEST(Cli, DefaultRunMatchesGolden) {
+  Tmp t;
+  const Result r = run(std::string(kGoldenArgs) + " --out " + t.s("out"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const char* f : {"summary.csv", "layers.csv"})
+    expect_same_table(read_csv(t.s(std::string("out/") + f)), read_csv(kSrc + "/tests/golden/default/" + f), f);
+  // Every column says its unit (or is text), every JSON stat has a unit.
+  for (const auto& h : read_csv(t.s("out/summary.csv")).header) {
+    const bool unit = h.find(" [") != std::string::npos;
+    const bool text = h == "design" || h == "pe_design" || h == "shift_set" || h == "rounding" || h == "lod" ||
+                      h == "dataflow" || h.find(".cells") != std::string::npos;
+    EXPECT_TRUE(unit || text) << h;
+  }
+  const std::string js = slurp(t.s("out/results.json"));
+  EXPECT_NE(js.find("\"unit\": \"cycle\""), std::string::npos);
+  EXPECT_EQ(js.find("\"unit\": \"\""), std::string::npos);
+  EXPECT_TRUE(fs::exists(t.s("out/effective_config.yaml")));
+}
+
+TEST(Cli, TablePrintsEveryDesignWithUnits) {
+  Tmp t;
+  const Result r = run("run configs/default.yaml --set trace.max_pixels=32 --out " + t.s("o"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  for (const char* d : {"int8", "int4", "bsparq-5opt", "bsparq-2opt", "vsparq-3opt", "vsparq-b3", "vsparq-b2"})
+    EXPECT_NE(r.out.find(std::string("  ") + d + " "), std::string::npos) << d << "\n" << r.out;
+  EXPECT_NE(r.out.find("[cycle]"), std::string::npos);
+  EXPECT_NE(r.out.find("[dB]"), std::string::npos);
+  EXPECT_NE(r.out.find("[pJ/MAC]"), std::string::npos);
+}
+
+// The dumped accumulators equal the reference engine's, bit for bit.
+TEST(Cli, DumpedOutputsEqualTheReferenceEngine) {
+  Tmp t;
+  const Result r = run("run configs/base.yaml --set trace.layers=[conv2d_79] --set pe.shift_set=3opt --quiet --out " +
+                       t.s("o") + " --dump-outputs " + t.s("dump") + " --check");
+  ASSERT_EQ(r.code, 0) << r.err;
+  const NpyArray a = read_npy(t.s("dump/vsparq-3opt.conv2d_79.acc.npy"));
+  const BundleManifest m = read_manifest(kSrc + "/traces/inceptionv3-dog");
+  const LayerTrace L = load_layer(m, m.layer("conv2d_79"));
+  ASSERT_EQ(a.shape, (std::vector<std::int64_t>{8, 8, 384}));
+  const LayerResult ref =
+      reference_layer(L.info.geo, L.input.data(), L.weights.data(), PeArith::vsparq(4, preset("3opt")), 32);
+  ASSERT_EQ(a.count(), ref.acc.size());
+  for (std::size_t i = 0; i < ref.acc.size(); ++i) ASSERT_EQ(a.data<std::int64_t>()[i], ref.acc[i]) << i;
+}
+
+// Every kind of bad input: exit code 2, one "error:" line naming what is
+// wrong, no result files written, and an earlier run's results left intact.
+TEST(Cli, BadInputMatrix) {
+  Tmp t;
+  // A good run first, whose results must survive every failing run into the same directory.
+  const std::string out = t.s("out");
+  ASSERT_EQ(run("run configs/base.yaml --set trace.max_pixels=8 --quiet --out " + out).code, 0);
+  const std::string before = slurp(out + "/summary.csv");
+  // A copy of a real bundle to corrupt.
+  const fs::path b = t.p / "bundle";
+  fs::copy(kSrc + "/traces/inceptionv3-dog", b);
+  auto with_bundle = [&](const std::string& extra) {
+    return "run configs/base.yaml --set trace.bundle=" + b.string() + " --set trace.layers=[conv2d_79] " + extra;
+  };
+  const std::string cfg_dir = t.s("");
+  struct Case {
+    std::string name, args, expect;
+    std::function<void()> setup;
+  };
+  std::vector<Case> cases = {
+      {"malformed yaml", "run " + t.write("m.yaml", "array: {rows: 3\n"), "malformed YAML", nullptr},
+      {"unknown key", "run configs/base.yaml " + t.write("u.yaml", "array: {rowz: 3}\n"),
+       "array.rowz: is not a known key", nullptr},
+      {"wrong type", "run configs/base.yaml --set array.cols=wide", "--set array.cols: must be an integer", nullptr},
+      {"out of range", "run configs/base.yaml --set array.rows=0", "array.rows: must be in 1..4096", nullptr},
+      {"missing config", "run " + t.s("nope.yaml"), "configuration file not found", nullptr},
+      {"missing bundle", "run configs/base.yaml --set trace.bundle=" + t.s("nobundle"),
+       "trace bundle manifest not found", nullptr},
+      {"unknown layer", "run configs/base.yaml --set trace.layers=[conv9]", "no layer named 'conv9'", nullptr},
+      {"truncated array", with_bundle(""), "conv2d_79.input.npy: truncated data",
+       [&] { fs::resize_file(b / "conv2d_79.input.npy", fs::file_size(b / "conv2d_79.input.npy") - 100); }},
+      {"mismatched array", with_bundle(""), "the manifest implies",
+       [&] {
+         // a real array of another layer (17x17x192 instead of 8x8x384)
+         fs::copy_file(kSrc + "/traces/inceptionv3-dog/conv2d_72.input.npy", b / "conv2d_79.input.npy",
+                       fs::copy_options::overwrite_existing);
+       }},
+      {"sha mismatch", with_bundle(""), "sha256 mismatch",
+       [&] {
+         fs::copy_file(kSrc + "/traces/inceptionv3-dog/conv2d_79.input.npy", b / "conv2d_79.input.npy",
+                       fs::copy_options::overwrite_existing);
+         std::fstream f(b / "conv2d_79.input.npy", std::ios::in | std::ios::out | std::ios::binary);
+         f.seekp(200);
+         f.put('\x7f');
+       }},
+      {"unwritable output", "run configs/base.yaml --quiet --out " + t.s("afile/sub"), "cannot create output directory",
+       [&] { std::ofstream(t.p / "afile") << "x"; }},
+      {"bad sweep", "sweep " + t.write("s.yaml", "base: nothere.yaml\npoints: [{name: a}]\n"),
+       "configuration file not found", nullptr},
+      {"bad shard", "sweep configs/sweeps/paper.yaml --shard 3/2 --dry-run", "--shard 3/2", nullptr},
+  };
+  for (auto& c : cases) {
+    if (c.setup) c.setup();
+    const std::string args =
+        c.args.find(" --out ") == std::string::npos && c.args.rfind("run", 0) == 0 ? c.args + " --out " + out : c.args;
+    const Result r = run(args);
+    EXPECT_EQ(r.code, 2) << c.name << ": " << r.err;
+    EXPECT_EQ(r.err.rfind("error: ", 0), 0u) << c.name << ": " << r.err;
+    EXPECT_NE(r.err.find(c.expect), std::string::npos) << c.name << ": " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << c.name << ": " << r.err;
+    EXPECT_EQ(slurp(out + "/summary.csv"), before) << c.name << " touched earlier results";
+    for (const auto& e : fs::directory_iterator(out))
+      EXPECT_EQ(e.path().string().find(".tmp."), std::string::npos) << c.name << " left " << e.path();
+  }
+  // A failed run into a fresh directory leaves no result files.
+  const std::string fresh = t.s("fresh");
+  EXPECT_EQ(run(with_bundle("--out " + fresh)).code, 2);
+  EXPECT_FALSE(fs::exists(fresh + "/summary.csv"));
+  EXPECT_FALSE(fs::exists(fresh + "/results.json"));
+}
+
+TEST(Cli, StatsCommandOnRealBundle) {
+  Tmp t;
+  const Result r = run("stats traces/inceptionv3-dog --layers conv2d_2,conv2d_66 --json " + t.s("s.json"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  // TRACES.md: activation_1 (input of conv2d_2) zeros .530, pair any zero .758;
+  // activation_65 (input of conv2d_66) zeros .749, any zero .939.
+  const std::string js = slurp(t.s("s.json"));
+  EXPECT_NE(r.out.find("conv2d_2"), std::string::npos);
+  auto value_after = [&](const std::string& layer, const std::string& key) {
+    const auto l = js.find("\"" + layer + "\"");
+    const auto k = js.find("\"" + key + "\"", l);
+    const auto v = js.find("\"value\": ", k);
+    return std::stod(js.substr(v + 9));
+  };
+  EXPECT_NEAR(value_after("conv2d_2", "zero_fraction"), 0.530, 0.005);
+  EXPECT_NEAR(value_after("conv2d_2", "any_zero"), 0.758, 0.005);
+  EXPECT_NEAR(value_after("conv2d_66", "zero_fraction"), 0.749, 0.005);
+  EXPECT_NEAR(value_after("conv2d_66", "any_zero"), 0.939, 0.005);
+}
+
+namespace {
+
+const char* kSweep =
+    "base: %s/configs/base.yaml\n"
+    "set: {trace.layers: [conv2d_79], trace.max_pixels: 16}\n"
+    "points:\n"
+    "  - {name: int8, set: {pe.design: int8}}\n"
+    "  - {name: vsparq, set: {pe.design: vsparq}}\n"
+    "axes:\n"
+    "  array.rows: [8, 16]\n"
+    "  array.dataflow: [ws, os]\n";
+
+std::string sweep_file(const Tmp& t) {
+  char buf[512];
+  std::snprintf(buf, sizeof buf, kSweep, kSrc.c_str());
+  return t.write("sweep.yaml", buf);
+}
+
+}  // namespace
+
+TEST(Cli, SweepResumesAfterInterruptionWithIdenticalResults) {
+  Tmp t;
+  const std::string sw = sweep_file(t);
+  const Result full = run("sweep " + sw + " --jobs 2 --no-progress --out " + t.s("full"));
+  ASSERT_EQ(full.code, 0) << full.err;
+  const CsvTable summary = read_csv(t.s("full/sweep_summary.csv"));
+  EXPECT_EQ(summary.rows.size(), 8u);  // 2 points x 2 rows x 2 dataflows, one design each
+  for (const char* p : {"plots/pareto.svg", "plots/layers_cycles.svg", "plots/layers_utilization.svg"}) {
+    const std::string svg = slurp(t.s(std::string("full/") + p));
+    EXPECT_EQ(svg.rfind("<svg", 0), 0u) << p;
+    EXPECT_NE(svg.find(std::string(p).find("pareto") != std::string::npos ? "<circle" : "<rect x"), std::string::npos)
+        << p;
+  }
+  // Interrupt a second sweep after its first point finishes, then resume.
+  const std::string part = t.s("part");
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    const std::string log = t.s("part.log");
+    ::freopen(log.c_str(), "w", stdout);
+    ::freopen(log.c_str(), "a", stderr);
+    ::execl(kExe.c_str(), kExe.c_str(), "sweep", sw.c_str(), "--jobs", "1", "--no-progress", "--out", part.c_str(),
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  auto finished = [&] {
+    int n = 0;
+    if (fs::exists(part + "/points"))
+      for (const auto& e : fs::directory_iterator(part + "/points")) n += fs::exists(e.path() / "summary.csv");
+    return n;
+  };
+  while (finished() < 1 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ::kill(pid, SIGINT);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  const int done_before = finished();
+  ASSERT_GE(done_before, 1);
+  if (done_before < 8) {
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 130) << slurp(t.s("part.log"));
+    EXPECT_FALSE(fs::exists(part + "/sweep_summary.csv"));
+  }
+  const Result resumed = run("sweep " + sw + " --jobs 2 --no-progress --out " + part);
+  ASSERT_EQ(resumed.code, 0) << resumed.err;
+  EXPECT_NE(resumed.out.find(std::to_string(done_before) + " already done"), std::string::npos) << resumed.out;
+  EXPECT_EQ(slurp(part + "/sweep_summary.csv"), slurp(t.s("full/sweep_summary.csv")));
+  EXPECT_EQ(slurp(part + "/sweep_layers.csv"), slurp(t.s("full/sweep_layers.csv")));
+}
+
+TEST(Cli, ShardsMergeToTheUnshardedResult) {
+  Tmp t;
+  const std::string sw = sweep_file(t);
+  ASSERT_EQ(run("sweep " + sw + " --jobs 2 --no-progress --out " + t.s("full")).code, 0);
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(
+        run("sweep " + sw + " --no-progress --shard " + std::to_string(i) + "/3 --out " + t.s("s" + std::to_string(i)))
+            .code,
+        0);
+  // Missing shards are an error naming the points.
+  const Result partial = run("merge " + t.s("s0") + " " + t.s("s1") + " --out " + t.s("m"));
+  EXPECT_EQ(partial.code, 2);
+  EXPECT_NE(partial.err.find("points have no result"), std::string::npos) << partial.err;
+  const Result m = run("merge " + t.s("s0") + " " + t.s("s1") + " " + t.s("s2") + " --out " + t.s("m"));
+  ASSERT_EQ(m.code, 0) << m.err;
+  EXPECT_EQ(slurp(t.s("m/sweep_summary.csv")), slurp(t.s("full/sweep_summary.csv")));
+  EXPECT_TRUE(fs::exists(t.s("m/plots/pareto.svg")));
+}
