@@ -22,6 +22,20 @@ int cmd_area(const std::vector<std::string>& args, std::ostream& out, std::ostre
 int cmd_sweep(const std::vector<std::string>& args, const std::string& self, std::ostream& out, std::ostream& err);
 int cmd_merge(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
+po::variables_map parse_command(const std::vector<std::string>& args, const po::options_description& visible,
+                                std::vector<std::string>* positionals, int max_positionals) {
+  po::options_description hidden;
+  hidden.add_options()("positional", po::value(positionals)->multitoken());
+  po::positional_options_description pos;
+  pos.add("positional", max_positionals);
+  po::options_description all;
+  all.add(visible).add(hidden);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+  po::notify(vm);
+  return vm;
+}
+
 namespace {
 
 const char* kUsage =
@@ -57,15 +71,9 @@ int cmd_stats(const std::vector<std::string>& args, std::ostream& out, std::ostr
                                             "layer names (comma-separated or repeated); default: all")(
       "json", po::value(&json), "also write the statistics as JSON to this file")(
       "no-verify", "skip sha256 verification of the arrays");
-  po::options_description hidden;
-  hidden.add_options()("bundle", po::value(&bundle));
-  po::positional_options_description pos;
-  pos.add("bundle", 1);
-  po::options_description all;
-  all.add(opts).add(hidden);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-  po::notify(vm);
+  std::vector<std::string> pos;
+  const po::variables_map vm = parse_command(args, opts, &pos, 1);
+  if (!pos.empty()) bundle = pos.front();
   if (vm.count("help")) {
     out << opts
         << "\nPrints, per layer: shape, MACs, zero fraction, pair cases over adjacent input channels\n"

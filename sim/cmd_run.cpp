@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "atomic_file.h"
+#include "cli.h"
 #include "cost_library.h"
 #include "cost_report.h"
 #include "errors.h"
@@ -100,15 +101,7 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       "fidelity", po::value(&fidelity), "fast | structural (simulation.fidelity)")(
       "vcd", po::value(&vcd), "write a waveform of PE (0,0) to this VCD file (structural fidelity; see output.vcd)")(
       "check", "also run the reference engine and require bit-exact equal outputs")("quiet,q", "no table on stdout");
-  po::options_description hidden;
-  hidden.add_options()("config", po::value(&configs)->multitoken());
-  po::positional_options_description pos;
-  pos.add("config", -1);
-  po::options_description all;
-  all.add(opts).add(hidden);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-  po::notify(vm);
+  const po::variables_map vm = parse_command(args, opts, &configs, -1);
   if (vm.count("help")) {
     out << opts
         << "\nSeveral config files merge in order (later keys win), e.g.\n"
@@ -142,15 +135,7 @@ int cmd_area(const std::vector<std::string>& args, std::ostream& out, std::ostre
   opts.add_options()("help,h", "this help")("set,s", po::value(&sets)->composing(),
                                             "override a configuration key (repeatable)")(
       "detail,d", "print every component of every design (cells, area, basis)");
-  po::options_description hidden;
-  hidden.add_options()("config", po::value(&configs)->multitoken());
-  po::positional_options_description pos;
-  pos.add("config", -1);
-  po::options_description all;
-  all.add(opts).add(hidden);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-  po::notify(vm);
+  const po::variables_map vm = parse_command(args, opts, &configs, -1);
   if (vm.count("help")) {
     out << opts
         << "\nArea proxy of each configured design (or, without a config, of every PE preset on a 16x16\n"

@@ -20,6 +20,7 @@
 #include <sstream>
 
 #include "atomic_file.h"
+#include "cli.h"
 #include "csv.h"
 #include "errors.h"
 #include "plots.h"
@@ -151,15 +152,9 @@ int cmd_sweep(const std::vector<std::string>& args, const std::string& self, std
       "jobs,j", po::value(&jobs)->default_value(1), "points simulated at once, each in its own process")(
       "shard", po::value(&shard), "run only slice i of N (i/N, 0-based): point index % N == i; combine with merge")(
       "no-progress", "no live progress line")("dry-run", "list the points and exit");
-  po::options_description hidden;
-  hidden.add_options()("file", po::value(&file));
-  po::positional_options_description pos;
-  pos.add("file", 1);
-  po::options_description all;
-  all.add(opts).add(hidden);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-  po::notify(vm);
+  std::vector<std::string> pos;
+  const po::variables_map vm = parse_command(args, opts, &pos, 1);
+  if (!pos.empty()) file = pos.front();
   if (vm.count("help")) {
     out << opts
         << "\nA sweep file:\n"
@@ -290,15 +285,7 @@ int cmd_merge(const std::vector<std::string>& args, std::ostream& out, std::ostr
   std::string out_dir;
   opts.add_options()("help,h", "this help")("out,o", po::value(&out_dir), "where to write the merged results")(
       "allow-missing", "merge even if some points have no result");
-  po::options_description hidden;
-  hidden.add_options()("dirs", po::value(&dirs)->multitoken());
-  po::positional_options_description pos;
-  pos.add("dirs", -1);
-  po::options_description all;
-  all.add(opts).add(hidden);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-  po::notify(vm);
+  const po::variables_map vm = parse_command(args, opts, &dirs, -1);
   if (vm.count("help")) {
     out << opts
         << "\nCombines the point results of sweep shards (each DIR written by `sweep --shard i/N --out DIR`,\n"
