@@ -29,10 +29,13 @@ EnergyActivity energy_activity(const hw::ArrayStats& s, const DesignPoint& d) {
   EnergyActivity a;
   const bool pairs = consumes_pairs(d.array.pe.design);
   a.lane_multiplies = s.mult_slot_busy;
-  a.combined_multiplies = 0;
-  a.mult_act_bit_toggles = s.mult_input_toggles;
-  a.mult_weight_bit_toggles = 0;
-  a.reg_bit_writes = s.reg_writes * static_cast<std::uint64_t>(hw::register_widths(d.array).act_bits);
+  const hw::RegisterWidths w = hw::register_widths(d.array);
+  a.combined_multiplies = s.combined_multiplies;
+  a.mult_act_bit_toggles = s.mult_input_toggles - s.mult_weight_toggles;
+  a.mult_weight_bit_toggles = s.mult_weight_toggles;
+  a.reg_bit_writes = s.act_reg_writes * static_cast<std::uint64_t>(w.act_bits) +
+                     s.weight_reg_writes * static_cast<std::uint64_t>(w.weight_bits) +
+                     s.psum_reg_writes * static_cast<std::uint64_t>(w.psum_bits);
   a.reg_bit_toggles = s.act_reg_toggles + s.weight_reg_toggles + s.psum_reg_toggles + s.acc_toggles;
   a.pair_adds = pairs ? s.pe_active_cycles : 0;
   a.acc_adds = s.pe_active_cycles;

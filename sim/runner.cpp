@@ -126,7 +126,14 @@ void add_array_stats(StatGroup& g, const hw::ArrayStats& s, std::int64_t macs, d
   act.add_count("psum_reg_toggles", s.psum_reg_toggles, "bit toggle",
                 "bit flips of partial-sum / PE accumulator registers");
   act.add_count("acc_toggles", s.acc_toggles, "bit toggle", "bit flips of the output accumulators at the array edge");
+  act.add_count("mult_weight_toggles", s.mult_weight_toggles, "bit toggle",
+                "the weight-side part of mult_input_toggles");
   act.add_count("reg_writes", s.reg_writes, "event", "clock-enabled data register loads");
+  act.add_count("act_reg_writes", s.act_reg_writes, "event", "loads of horizontal operand registers");
+  act.add_count("weight_reg_writes", s.weight_reg_writes, "event", "loads of weight registers");
+  act.add_count("psum_reg_writes", s.psum_reg_writes, "event", "loads of partial-sum and accumulator registers");
+  act.add_count("combined_multiplies", s.combined_multiplies, "multiply",
+                "vsparq pairs with one zero computed on both multipliers (partner precision)");
   act.add_count("lod_edge_encodings", s.lod_edge_encodings, "encoding", "operand pairs encoded at the row edges");
   act.add_count("lod_pe_encodings", s.lod_pe_encodings, "encoding", "operand pairs encoded inside PEs");
   g.child("accumulator", "")

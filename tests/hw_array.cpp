@@ -48,6 +48,15 @@ void expect_consistent(const Gemm& g, const ArrayConfig& cfg, const GemmRun& run
   EXPECT_EQ(s.pe_cycles_available, static_cast<std::uint64_t>(cfg.rows) * cfg.cols * s.cycles) << what;
   EXPECT_EQ(s.cycles, s.scalesim_compute_cycles + scalesim_offset(g.M, g.N, st, cfg.rows, cfg.cols, cfg.dataflow))
       << what;
+  // Energy-proxy detail: register loads by class add up, the weight side is
+  // part of the multiplier-input toggles, and every one-zero vsparq pair is a
+  // combined multiply in each of the N output columns.
+  EXPECT_EQ(s.act_reg_writes + s.weight_reg_writes + s.psum_reg_writes, s.reg_writes) << what;
+  EXPECT_LE(s.mult_weight_toggles, s.mult_input_toggles) << what;
+  EXPECT_GT(s.mult_weight_toggles, 0u) << what;
+  EXPECT_EQ(s.combined_multiplies,
+            cfg.pe.design == Design::VSparq ? ref_stats.one_zero() * static_cast<std::uint64_t>(g.N) : 0u)
+      << what;
   const bool pair_design = consumes_pairs(cfg.pe.design);
   const std::uint64_t m_visits = static_cast<std::uint64_t>(g.M) * st;  // encoder inputs per column fold
   const std::uint64_t col_folds = static_cast<std::uint64_t>((g.N + cfg.cols - 1) / cfg.cols);

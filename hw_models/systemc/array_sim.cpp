@@ -100,6 +100,11 @@ void ArrayStats::merge(const ArrayStats& o) {
   psum_reg_toggles += o.psum_reg_toggles;
   acc_toggles += o.acc_toggles;
   reg_writes += o.reg_writes;
+  mult_weight_toggles += o.mult_weight_toggles;
+  act_reg_writes += o.act_reg_writes;
+  weight_reg_writes += o.weight_reg_writes;
+  psum_reg_writes += o.psum_reg_writes;
+  combined_multiplies += o.combined_multiplies;
   lod_edge_encodings += o.lod_edge_encodings;
   lod_pe_encodings += o.lod_pe_encodings;
   folds += o.folds;
@@ -114,9 +119,11 @@ bool ArrayStats::operator==(const ArrayStats& o) const {
          mult_slot_busy == o.mult_slot_busy && mult_slots_available == o.mult_slots_available &&
          mult_input_toggles == o.mult_input_toggles && act_reg_toggles == o.act_reg_toggles &&
          weight_reg_toggles == o.weight_reg_toggles && psum_reg_toggles == o.psum_reg_toggles &&
-         acc_toggles == o.acc_toggles && reg_writes == o.reg_writes && lod_edge_encodings == o.lod_edge_encodings &&
-         lod_pe_encodings == o.lod_pe_encodings && folds == o.folds && acc_overflows == o.acc_overflows &&
-         front_end == o.front_end;
+         acc_toggles == o.acc_toggles && reg_writes == o.reg_writes && mult_weight_toggles == o.mult_weight_toggles &&
+         act_reg_writes == o.act_reg_writes && weight_reg_writes == o.weight_reg_writes &&
+         psum_reg_writes == o.psum_reg_writes && combined_multiplies == o.combined_multiplies &&
+         lod_edge_encodings == o.lod_edge_encodings && lod_pe_encodings == o.lod_pe_encodings && folds == o.folds &&
+         acc_overflows == o.acc_overflows && front_end == o.front_end;
 }
 
 namespace {

@@ -95,16 +95,21 @@ struct ArrayStats {
   std::uint64_t mult_slots_available = 0;  // multipliers per PE * R * C * cycles
   // Energy proxy: bit toggles (Hamming distance between consecutive values,
   // sampled once per cycle) and register loads.
-  std::uint64_t mult_input_toggles = 0;  // operand inputs of every multiplier
-  std::uint64_t act_reg_toggles = 0;     // horizontal operand registers + row edge buses
-  std::uint64_t weight_reg_toggles = 0;  // weight registers + column edge buses
-  std::uint64_t psum_reg_toggles = 0;    // ws psum registers; os in-PE accumulators
-  std::uint64_t acc_toggles = 0;         // output accumulators / collectors at the array edge
-  std::uint64_t reg_writes = 0;          // data-register load events (clock-enabled loads)
-  std::uint64_t lod_edge_encodings = 0;  // encodings by the row-edge encoders
-  std::uint64_t lod_pe_encodings = 0;    // encodings by in-PE front ends
-  std::uint64_t folds = 0;               // tiles run (ws: K x N folds; os: M x N folds)
-  std::uint64_t acc_overflows = 0;       // hardware adder results outside acc_bits
+  std::uint64_t mult_input_toggles = 0;   // operand inputs of every multiplier
+  std::uint64_t act_reg_toggles = 0;      // horizontal operand registers + row edge buses
+  std::uint64_t weight_reg_toggles = 0;   // weight registers + column edge buses
+  std::uint64_t psum_reg_toggles = 0;     // ws psum registers; os in-PE accumulators
+  std::uint64_t acc_toggles = 0;          // output accumulators / collectors at the array edge
+  std::uint64_t reg_writes = 0;           // data-register load events (clock-enabled loads)
+  std::uint64_t mult_weight_toggles = 0;  // the weight-side part of mult_input_toggles
+  std::uint64_t act_reg_writes = 0;       // reg_writes by register class (act + weight + psum =
+  std::uint64_t weight_reg_writes = 0;    //   reg_writes; psum includes the edge accumulators),
+  std::uint64_t psum_reg_writes = 0;      //   so that bits clocked = writes x register width
+  std::uint64_t combined_multiplies = 0;  // vsparq pairs with one zero, computed on both lanes
+  std::uint64_t lod_edge_encodings = 0;   // encodings by the row-edge encoders
+  std::uint64_t lod_pe_encodings = 0;     // encodings by in-PE front ends
+  std::uint64_t folds = 0;                // tiles run (ws: K x N folds; os: M x N folds)
+  std::uint64_t acc_overflows = 0;        // hardware adder results outside acc_bits
   // Functional front-end statistics: count_pair once per (m, k-pair) of each
   // GEMM's A matrix, exactly as reference_gemm counts them; overflows =
   // acc_overflows (the hardware's adders, see README: equals the reference's

@@ -103,6 +103,8 @@ class FastArray {
     else
       bits = pack_int8_mult_inputs(a.pay, w);
     k.mult_toggles += static_cast<std::uint64_t>(hamming(t.bits, bits));
+    k.mult_w_toggles +=
+        static_cast<std::uint64_t>(hamming(t.bits & mult_weight_mask(Pairs), bits & mult_weight_mask(Pairs)));
     t.bits = bits;
   }
 
@@ -114,12 +116,13 @@ class FastArray {
       return 1;
   }
 
-  static void load_reg(OpReg& reg, const OpReg& in, std::uint64_t& toggles, HwCounters& k) {
+  static void load_reg(OpReg& reg, const OpReg& in, std::uint64_t& toggles, std::uint64_t& writes, HwCounters& k) {
     if (in.ctl & kEn) {
       toggles += static_cast<std::uint64_t>(hamming(reg.pay, in.pay));
       reg.pay = in.pay;
       reg.idx = in.idx;
       ++k.reg_writes;
+      ++writes;
     }
     reg.ctl = in.ctl;
   }
@@ -142,6 +145,7 @@ class FastArray {
         hamming(static_cast<std::uint64_t>(reg) & mask_, static_cast<std::uint64_t>(v) & mask_));
     reg = v;
     ++k.reg_writes;
+    ++k.psum_writes;
   }
 
   // Edge feeders: buses sampled for toggles; the row edge's view for PE(r, 0).
@@ -207,12 +211,13 @@ class FastArray {
     }
     if (pin_ctl & kValid) write_psum(p.psum, en ? add(pin, product<Pairs>(ain, p.w), k) : pin, k.psum_toggles, k);
     p.psum_ctl = pin_ctl;
-    load_reg(p.a, ain, k.act_toggles, k);
+    load_reg(p.a, ain, k.act_toggles, k.act_writes, k);
     if (load) {
       const std::uint32_t win = up ? up->w : top_w;
       k.weight_toggles += static_cast<std::uint64_t>(hamming(p.w, win));
       p.w = win;
       ++k.reg_writes;
+      ++k.weight_writes;
     }
   }
 
@@ -292,8 +297,8 @@ class FastArray {
           write_psum(p.psum, add(p.psum, product<Pairs>(ain, bin.pay), k), k.psum_toggles, k);
         }
         if (drain) write_psum(p.psum, r == 0 ? 0 : pe(r - 1, c).psum, k.psum_toggles, k);
-        load_reg(p.a, ain, k.act_toggles, k);
-        load_reg(p.b, bin, k.weight_toggles, k);
+        load_reg(p.a, ain, k.act_toggles, k.act_writes, k);
+        load_reg(p.b, bin, k.weight_toggles, k.weight_writes, k);
       }
     }
     k.pe_active += static_cast<std::uint64_t>(active);

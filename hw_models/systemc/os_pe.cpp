@@ -46,12 +46,15 @@ void OsPe::tick() {
   const unsigned actl = a_ctl_in.read(), bctl = b_ctl_in.read();
   const std::uint32_t bits = mult_bits_.read();
   cnt_.mult_toggles += static_cast<std::uint64_t>(hamming(mult_prev_, bits));
+  const std::uint32_t wm = mult_weight_mask(consumes_pairs(cfg_.pe.design));
+  cnt_.mult_w_toggles += static_cast<std::uint64_t>(hamming(mult_prev_ & wm, bits & wm));
   mult_prev_ = bits;
   auto write_acc = [&](std::int64_t v) {
     cnt_.psum_toggles += static_cast<std::uint64_t>(
         hamming(static_cast<std::uint64_t>(acc_out.read()) & mask_, static_cast<std::uint64_t>(v) & mask_));
     acc_out.write(v);
     ++cnt_.reg_writes;
+    ++cnt_.psum_writes;
   };
   if ((actl & kEn) && pe_lod_) ++cnt_.lod_pe;
   if ((actl & kEn) && (bctl & kEn)) {
@@ -66,12 +69,14 @@ void OsPe::tick() {
     cnt_.act_toggles += static_cast<std::uint64_t>(hamming(a_out.read(), a_in.read()));
     a_out.write(a_in.read());
     ++cnt_.reg_writes;
+    ++cnt_.act_writes;
   }
   a_ctl_out.write(actl);
   if (bctl & kEn) {
     cnt_.weight_toggles += static_cast<std::uint64_t>(hamming(b_out.read(), b_in.read()));
     b_out.write(b_in.read());
     ++cnt_.reg_writes;
+    ++cnt_.weight_writes;
   }
   b_ctl_out.write(bctl);
 }

@@ -28,6 +28,7 @@ void OutputCollector::write(std::int64_t& reg, std::int64_t v, int m, int n, boo
       hamming(static_cast<std::uint64_t>(reg) & mask_, static_cast<std::uint64_t>(v) & mask_));
   reg = v;
   ++cnt_.reg_writes;
+  ++cnt_.psum_writes;
   if (final) (*out_)[static_cast<std::size_t>(m) * mem_->N + n] = v;
   if (log_) log_->push_back(OutputWrite{cycle.read() + 1, m, n, v, final});
 }

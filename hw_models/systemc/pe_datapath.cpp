@@ -255,6 +255,10 @@ void HwCounters::add_to(ArrayStats& s) const {
   s.psum_reg_toggles += psum_toggles;
   s.acc_toggles += acc_toggles;
   s.reg_writes += reg_writes;
+  s.mult_weight_toggles += mult_w_toggles;
+  s.act_reg_writes += act_writes;
+  s.weight_reg_writes += weight_writes;
+  s.psum_reg_writes += psum_writes;
   s.lod_edge_encodings += lod_edge;
   s.lod_pe_encodings += lod_pe;
   s.acc_overflows += overflows;
@@ -269,6 +273,10 @@ void HwCounters::merge(const HwCounters& o) {
   psum_toggles += o.psum_toggles;
   acc_toggles += o.acc_toggles;
   reg_writes += o.reg_writes;
+  mult_w_toggles += o.mult_w_toggles;
+  act_writes += o.act_writes;
+  weight_writes += o.weight_writes;
+  psum_writes += o.psum_writes;
   lod_edge += o.lod_edge;
   lod_pe += o.lod_pe;
   overflows += o.overflows;
@@ -293,8 +301,13 @@ void fill_gemm_stats(const Gemm& g, const ArrayConfig& cfg, const OperandMemory&
   const auto [outer, inner] = fold_counts(mem, cfg.rows, cfg.cols, cfg.dataflow);
   st.folds += static_cast<std::uint64_t>(outer) * inner;
   st.scalesim_compute_cycles += scalesim_compute_cycles(g.M, g.N, mem.steps, cfg.rows, cfg.cols, cfg.dataflow);
+  PeStats fe;
   for (int m = 0; m < g.M; ++m)
-    for (int k = 0; k < g.Kp; k += 2) st.front_end.count_pair(g.a(m, k), g.a(m, k + 1), cfg.pe);
+    for (int k = 0; k < g.Kp; k += 2) fe.count_pair(g.a(m, k), g.a(m, k + 1), cfg.pe);
+  // Every A pair meets each of the N weight columns once: a vsparq pair with
+  // one zero is N combined (both-lane) multiplies.
+  if (cfg.pe.design == Design::VSparq) st.combined_multiplies += fe.one_zero() * static_cast<std::uint64_t>(g.N);
+  st.front_end.merge(fe);
 }
 
 }  // namespace sparq::hw

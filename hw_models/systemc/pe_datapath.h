@@ -74,6 +74,10 @@ inline std::uint32_t pack_mult_inputs(const LaneOperands& o) {
   return static_cast<std::uint32_t>(o.lane[0].v) | (pack_weight(o.w[0]) << 8) |
          (static_cast<std::uint32_t>(o.lane[1].v) << 16) | (pack_weight(o.w[1]) << 24);
 }
+// Weight-side bits of the packed multiplier inputs (pairs: w0 and w1; int8: w).
+inline std::uint32_t mult_weight_mask(bool pairs) {
+  return pairs ? 0xFF00FF00u : 0xFF00u;
+}
 // int8 multiplier inputs: a | w << 8.
 inline std::uint32_t pack_int8_mult_inputs(std::uint32_t a, std::uint32_t w) {
   return (a & 0xFF) | ((w & 0xFF) << 8);
@@ -202,6 +206,10 @@ struct HwCounters {
   std::uint64_t pe_active = 0, mult_busy = 0;
   std::uint64_t mult_toggles = 0, act_toggles = 0, weight_toggles = 0, psum_toggles = 0, acc_toggles = 0;
   std::uint64_t reg_writes = 0, lod_edge = 0, lod_pe = 0, overflows = 0;
+  // Energy-proxy detail: toggles on the weight side of the multiplier inputs
+  // (the rest of mult_toggles is the activation side) and register loads by
+  // register class (their sum is reg_writes).
+  std::uint64_t mult_w_toggles = 0, act_writes = 0, weight_writes = 0, psum_writes = 0;
   void add_to(ArrayStats& s) const;
   void merge(const HwCounters& o);
 };

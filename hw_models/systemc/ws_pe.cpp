@@ -49,6 +49,8 @@ void WsPe::tick() {
   const unsigned actl = a_ctl_in.read();
   const std::uint32_t bits = mult_bits_.read();
   cnt_.mult_toggles += static_cast<std::uint64_t>(hamming(mult_prev_, bits));
+  const std::uint32_t wm = mult_weight_mask(consumes_pairs(cfg_.pe.design));
+  cnt_.mult_w_toggles += static_cast<std::uint64_t>(hamming(mult_prev_ & wm, bits & wm));
   mult_prev_ = bits;
 
   const bool en = actl & kEn;
@@ -71,18 +73,21 @@ void WsPe::tick() {
         hamming(static_cast<std::uint64_t>(psum_out.read()) & mask_, static_cast<std::uint64_t>(v) & mask_));
     psum_out.write(v);
     ++cnt_.reg_writes;
+    ++cnt_.psum_writes;
   }
   psum_ctl_out.write(pin_ctl);
   if (en) {
     cnt_.act_toggles += static_cast<std::uint64_t>(hamming(a_out.read(), a_in.read()));
     a_out.write(a_in.read());
     ++cnt_.reg_writes;
+    ++cnt_.act_writes;
   }
   a_ctl_out.write(actl);
   if (load.read()) {
     cnt_.weight_toggles += static_cast<std::uint64_t>(hamming(w_out.read(), w_in.read()));
     w_out.write(w_in.read());
     ++cnt_.reg_writes;
+    ++cnt_.weight_writes;
   }
 }
 
