@@ -69,7 +69,7 @@ TEST(Vcd, ChosenPesInsideTheWindow) {
     }
     if (tok.empty() || tok[0] == '$') continue;
     if (tok[0] == '#') {
-      now = std::stoull(tok.substr(1));
+      now = std::stoull(tok.substr(1)) / 10;  // timescale 100 ps -> ns (= cycles)
       continue;
     }
     std::string id;

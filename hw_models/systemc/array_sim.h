@@ -57,8 +57,8 @@ struct VcdOptions {
   // Cycle window [first_cycle, last_cycle] (inclusive, cycle numbers as in
   // ArrayStats::cycles: cycle 0 is the first clock cycle of the GEMM). The PE
   // signals in the VCD follow the hardware inside the window and hold their
-  // value outside it. One VCD time unit of 1 ns = one clock cycle; cycle t
-  // spans [t ns, t+1 ns).
+  // value outside it. The clock period is 1 ns (VCD timescale 100 ps, so the
+  // clock's falling edge is representable); cycle t spans [t ns, t+1 ns).
   std::uint64_t first_cycle = 0, last_cycle = UINT64_MAX;
 };
 

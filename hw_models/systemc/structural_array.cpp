@@ -180,7 +180,8 @@ class StructuralArray : public sc_core::sc_module {
     if (base.size() > 4 && base.compare(base.size() - 4, 4, ".vcd") == 0) base.resize(base.size() - 4);
     tf_ = sc_core::sc_create_vcd_trace_file(base.c_str());
     if (!tf_) throw std::runtime_error("cannot create VCD file " + o.path);
-    tf_->set_time_unit(1, sc_core::SC_NS);
+    // 100 ps resolution: the clock's falling edge sits at half a cycle.
+    tf_->set_time_unit(100, sc_core::SC_PS);
     sc_core::sc_trace(tf_, clk_, "clk");
     sc_core::sc_trace(tf_, cycle_, "cycle");
     sc_core::sc_trace(tf_, phase_, "phase");
