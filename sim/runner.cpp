@@ -1,5 +1,7 @@
 #include "runner.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -370,6 +372,14 @@ void write_results(const RunOutcome& r) {
   StatGroup root("run", "sparq-sim run of bundle " + r.bundle_name);
   root.add_text("bundle", cfg.bundle, "trace bundle directory");
   root.add_text("config", cfg.config_file, "configuration file");
+  double wall = 0;
+  for (const auto& d : r.designs)
+    for (const auto& l : d.layers) wall += l.wall_seconds;
+  root.add("simulation_wall_time", wall, "s",
+           "host time spent simulating the arrays (not in the CSVs: not deterministic)");
+  struct rusage ru {};
+  ::getrusage(RUSAGE_SELF, &ru);
+  root.add("peak_rss", static_cast<double>(ru.ru_maxrss) / 1024.0, "MiB", "peak resident memory of the process so far");
   CsvTable layers_csv, summary_csv;
   for (const auto& d : r.designs) {
     StatGroup& dg = root.child(d.design.name, "PE design " + d.design.name);

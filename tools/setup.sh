@@ -23,6 +23,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 cd "$root"
+# Paths relative to the checkout in ccache's keys: another clone reuses the cache.
+export CCACHE_BASEDIR="$root"
 if [ ! -f "build/$preset/build.ninja" ]; then
   cmake --preset "$preset" >&2
 fi
