@@ -75,11 +75,14 @@ std::string text(const CsvTable& t, const std::vector<std::string>& row, const s
 // Label of a summary/layer row: the sweep point's label and/or the design.
 std::string series(const CsvTable& t, const std::vector<std::string>& row) {
   const std::string label = text(t, row, "label"), design = text(t, row, "design");
-  if (label.empty()) return design;
+  if (label.empty() || label == design) return design;
   return label + " / " + design;
 }
 
-const char* kPalette[] = {"#4477aa", "#ee6677", "#228833", "#ccbb44", "#66ccee", "#aa3377", "#bbbbbb", "#000000"};
+// Paul Tol's muted and bright qualitative schemes (colour-blind safe), 12 colours.
+const char* kPalette[] = {"#332288", "#88ccee", "#44aa99", "#117733", "#999933", "#ddcc77",
+                          "#cc6677", "#882255", "#aa4499", "#4477aa", "#ee6677", "#bbbbbb"};
+constexpr std::size_t kColors = sizeof(kPalette) / sizeof(kPalette[0]);
 
 struct Frame {
   double x0 = 80, y0 = 50, w = 620, h = 380;  // plot area in px
@@ -122,68 +125,99 @@ std::string svg_open(int w, int h) {
   return s.str();
 }
 
-std::string pareto_svg(const CsvTable& t) {
-  struct P {
-    std::string name;
-    double area, err, thr;
-  };
-  std::vector<P> pts;
+struct DesignPointXY {
+  std::string name;
+  double area, err, thr;
+};
+
+std::vector<DesignPointXY> design_points(const CsvTable& t) {
+  std::vector<DesignPointXY> pts;
   for (const auto& r : t.rows) {
-    P p{series(t, r), cell(t, r, "area.array"), cell(t, r, "error_vs_int8.relative_l2"),
-        cell(t, r, "throughput.gmacs_per_s")};
-    if (std::isfinite(p.area) && std::isfinite(p.err) && std::isfinite(p.thr)) pts.push_back(p);
+    DesignPointXY p{series(t, r), cell(t, r, "area.array"), cell(t, r, "error_vs_int8.relative_l2"),
+                    cell(t, r, "throughput.gmacs_per_s")};
+    if (std::isfinite(p.area) && std::isfinite(p.err) && std::isfinite(p.thr) && p.thr > 0) pts.push_back(p);
   }
-  std::vector<ParetoInput> in;
-  for (const auto& p : pts) in.push_back({p.area, p.err, p.thr});
-  const auto front = pareto_front(in);
+  return pts;
+}
+
+// Scatter of (x, error) per design, marker area ~ throughput; `front` ringed,
+// and joined by a staircase when `staircase` (a 2-D front in x and error).
+std::string scatter_svg(const std::vector<DesignPointXY>& pts, const std::vector<double>& xs,
+                        const std::vector<std::size_t>& front, bool staircase, const std::string& title,
+                        const std::string& xlabel, const std::string& front_note) {
   Frame f;
   f.w = 560;
-  double amin = 1e300, amax = 0, emax = 0, tmax = 0;
-  for (const auto& p : pts) {
-    amin = std::min(amin, p.area), amax = std::max(amax, p.area), emax = std::max(emax, p.err),
-    tmax = std::max(tmax, p.thr);
+  double xmin = 1e300, xmax = 0, emax = 0, tmax = 0;
+  for (std::size_t i = 0; i < pts.size(); ++i) {
+    xmin = std::min(xmin, xs[i]), xmax = std::max(xmax, xs[i]);
+    emax = std::max(emax, pts[i].err), tmax = std::max(tmax, pts[i].thr);
   }
-  if (pts.empty()) amin = 0, amax = 1;
-  const double pad = (amax - amin) * 0.1 + amax * 0.02 + 1e-9;
-  f.xmin = std::max(0.0, amin - pad), f.xmax = amax + pad, f.ymin = 0, f.ymax = emax > 0 ? emax * 1.15 : 1;
+  if (pts.empty()) xmin = 0, xmax = 1;
+  const double pad = (xmax - xmin) * 0.1 + xmax * 0.02 + 1e-12;
+  f.xmin = std::max(0.0, xmin - pad), f.xmax = xmax + pad, f.ymin = 0, f.ymax = emax > 0 ? emax * 1.15 : 1;
   std::ostringstream s;
-  s << svg_open(900, 500);
-  axes(s, f, "Design space: array area vs output error (marker area ~ throughput)", "array area proxy [um^2]",
-       "relative L2 error vs exact int8 [1]");
-  // Pareto front in the area/error projection, sorted by area.
-  std::vector<std::size_t> fr(front.begin(), front.end());
-  std::sort(fr.begin(), fr.end(), [&](std::size_t a, std::size_t b) { return pts[a].area < pts[b].area; });
-  if (fr.size() > 1) {
+  s << svg_open(960, 500);
+  axes(s, f, title, xlabel, "relative L2 error vs exact int8 [1]");
+  if (staircase && front.size() > 1) {
+    std::vector<std::size_t> fr(front.begin(), front.end());
+    std::sort(fr.begin(), fr.end(), [&](std::size_t a, std::size_t b) { return xs[a] < xs[b]; });
     s << "<polyline fill='none' stroke='#cc3311' stroke-width='1.5' stroke-dasharray='5,3' points='";
-    for (auto i : fr) s << f.X(pts[i].area) << "," << f.Y(pts[i].err) << " ";
+    for (std::size_t j = 0; j < fr.size(); ++j) {
+      if (j) s << f.X(xs[fr[j]]) << "," << f.Y(pts[fr[j - 1]].err) << " ";
+      s << f.X(xs[fr[j]]) << "," << f.Y(pts[fr[j]].err) << " ";
+    }
     s << "'/>\n";
   }
   for (std::size_t i = 0; i < pts.size(); ++i) {
     const bool on = std::find(front.begin(), front.end(), i) != front.end();
     const double r = 4 + 10 * std::sqrt(tmax > 0 ? pts[i].thr / tmax : 0);
-    s << "<circle cx='" << f.X(pts[i].area) << "' cy='" << f.Y(pts[i].err) << "' r='" << r << "' fill='"
-      << kPalette[i % 8] << "' fill-opacity='0.6' stroke='" << (on ? "#cc3311" : "#333") << "' stroke-width='"
+    s << "<circle cx='" << f.X(xs[i]) << "' cy='" << f.Y(pts[i].err) << "' r='" << r << "' fill='"
+      << kPalette[i % kColors] << "' fill-opacity='0.7' stroke='" << (on ? "#cc3311" : "#333") << "' stroke-width='"
       << (on ? 3 : 1) << "'><title>" << esc(pts[i].name) << ": area " << num(pts[i].area) << " um^2, rel L2 "
       << num(pts[i].err) << ", " << num(pts[i].thr) << " GMAC/s" << (on ? " (Pareto)" : "") << "</title></circle>\n";
-    s << "<text x='" << f.X(pts[i].area) + r + 2 << "' y='" << f.Y(pts[i].err) - 2 << "' font-size='10'>"
-      << esc(pts[i].name) << "</text>\n";
+    s << "<text x='" << f.X(xs[i]) + r + 2 << "' y='" << f.Y(pts[i].err) - 2 << "' font-size='10'>" << esc(pts[i].name)
+      << "</text>\n";
   }
-  // Legend
   double ly = f.y0;
   s << "<text x='" << f.x0 + f.w + 20 << "' y='" << ly
-    << "' font-size='12' font-weight='bold'>throughput [GMAC/s]</text>\n";
+    << "' font-size='12' font-weight='bold'>design: throughput [GMAC/s]</text>\n";
   for (std::size_t i = 0; i < pts.size() && i < 24; ++i) {
     ly += 15;
-    s << "<circle cx='" << f.x0 + f.w + 26 << "' cy='" << ly - 4 << "' r='5' fill='" << kPalette[i % 8]
-      << "' fill-opacity='0.6'/><text x='" << f.x0 + f.w + 36 << "' y='" << ly << "' font-size='10'>"
-      << esc(pts[i].name.substr(0, 28)) << " " << num(pts[i].thr) << "</text>\n";
+    const bool on = std::find(front.begin(), front.end(), i) != front.end();
+    s << "<circle cx='" << f.x0 + f.w + 26 << "' cy='" << ly - 4 << "' r='5' fill='" << kPalette[i % kColors]
+      << "' fill-opacity='0.7' stroke='" << (on ? "#cc3311" : "none") << "' stroke-width='2'/><text x='"
+      << f.x0 + f.w + 36 << "' y='" << ly << "' font-size='10'>" << esc(pts[i].name.substr(0, 34)) << ": "
+      << num(pts[i].thr) << "</text>\n";
   }
   s << "<text x='" << f.x0 + f.w + 20 << "' y='" << ly + 24
-    << "' font-size='11' fill='#cc3311'>red ring/dashes: Pareto front</text>\n";
-  s << "<text x='" << f.x0 + f.w + 20 << "' y='" << ly + 38
-    << "' font-size='10' fill='#555'>(min area, min error, max throughput)</text>\n";
+    << "' font-size='11' fill='#cc3311'>red ring: Pareto front</text>\n";
+  s << "<text x='" << f.x0 + f.w + 20 << "' y='" << ly + 38 << "' font-size='10' fill='#555'>" << esc(front_note)
+    << "</text>\n";
   s << "</svg>\n";
   return s.str();
+}
+
+// Area vs error vs throughput: the front over all three objectives.
+std::string pareto_svg(const CsvTable& t) {
+  const auto pts = design_points(t);
+  std::vector<ParetoInput> in;
+  std::vector<double> xs;
+  for (const auto& p : pts) in.push_back({p.area, p.err, p.thr}), xs.push_back(p.area * 1e-6);
+  return scatter_svg(pts, xs, pareto_front(in), false, "Designs: array area vs output error (marker area ~ throughput)",
+                     "array area proxy [mm^2]", "(min area, min error, max throughput)");
+}
+
+// Area per unit of measured throughput vs error: a 2-D front (staircase).
+std::string efficiency_svg(const CsvTable& t) {
+  const auto pts = design_points(t);
+  std::vector<ParetoInput> in;
+  std::vector<double> xs;
+  for (const auto& p : pts) {
+    xs.push_back(p.area / p.thr);
+    in.push_back({p.area / p.thr, p.err, 0});
+  }
+  return scatter_svg(pts, xs, pareto_front(in), true, "Designs: area per throughput vs output error",
+                     "array area per measured throughput [um^2 per GMAC/s]", "(min area/throughput, min error)");
 }
 
 std::string bars_svg(const CsvTable& t, const std::string& col, const std::string& title, const std::string& ylabel) {
@@ -200,7 +234,8 @@ std::string bars_svg(const CsvTable& t, const std::string& col, const std::strin
     vmax = std::max(vmax, x);
   }
   Frame f;
-  f.w = std::max(500.0, 40.0 * static_cast<double>(layer_names.size() * std::max<std::size_t>(series_names.size(), 1)));
+  const double bars = static_cast<double>(layer_names.size() * std::max<std::size_t>(series_names.size(), 1));
+  f.w = std::min(1400.0, std::max(600.0, 10.0 * bars));
   f.ymax = vmax > 0 ? vmax * 1.1 : 1;
   f.xmin = 0, f.xmax = 1;
   std::ostringstream s;
@@ -225,7 +260,7 @@ std::string bars_svg(const CsvTable& t, const std::string& col, const std::strin
       if (it == v.end()) continue;
       const double x = f.x0 + gw * static_cast<double>(li) + gw * 0.1 + bw * static_cast<double>(si);
       s << "<rect x='" << x << "' y='" << f.Y(it->second) << "' width='" << bw * 0.95 << "' height='"
-        << f.y0 + f.h - f.Y(it->second) << "' fill='" << kPalette[si % 8] << "'><title>" << esc(layer_names[li])
+        << f.y0 + f.h - f.Y(it->second) << "' fill='" << kPalette[si % kColors] << "'><title>" << esc(layer_names[li])
         << " / " << esc(series_names[si]) << ": " << num(it->second) << "</title></rect>\n";
     }
     s << "<text transform='translate(" << f.x0 + gw * (static_cast<double>(li) + 0.5) << "," << f.y0 + f.h + 14
@@ -234,8 +269,8 @@ std::string bars_svg(const CsvTable& t, const std::string& col, const std::strin
   double ly = f.y0;
   for (std::size_t si = 0; si < series_names.size() && si < 30; ++si) {
     ly += 15;
-    s << "<rect x='" << f.x0 + f.w + 15 << "' y='" << ly - 9 << "' width='10' height='10' fill='" << kPalette[si % 8]
-      << "'/><text x='" << f.x0 + f.w + 30 << "' y='" << ly << "' font-size='11'>"
+    s << "<rect x='" << f.x0 + f.w + 15 << "' y='" << ly - 9 << "' width='10' height='10' fill='"
+      << kPalette[si % kColors] << "'/><text x='" << f.x0 + f.w + 30 << "' y='" << ly << "' font-size='11'>"
       << esc(series_names[si].substr(0, 34)) << "</text>\n";
   }
   s << "</svg>\n";
@@ -252,7 +287,10 @@ std::vector<std::string> write_plots(const CsvTable& summary, const CsvTable& la
     write_file_atomic(p, svg);
     files.push_back(p);
   };
-  if (!summary.rows.empty()) put("pareto.svg", pareto_svg(summary));
+  if (!summary.rows.empty()) {
+    put("pareto.svg", pareto_svg(summary));
+    put("pareto_efficiency.svg", efficiency_svg(summary));
+  }
   if (!layers.rows.empty()) {
     put("layers_cycles.svg", bars_svg(layers, "cycles.total", "Cycles per layer by design", "cycles [cycle]"));
     put("layers_utilization.svg",
