@@ -83,7 +83,8 @@ const LayerInfo& BundleManifest::layer(const std::string& lname) const {
   throw InputError(manifest_path + ": no layer named '" + lname + "' (layers: " + known + ")");
 }
 
-BundleManifest read_manifest(const std::string& dir_or_manifest) {
+namespace {
+BundleManifest read_manifest_impl(const std::string& dir_or_manifest) {
   BundleManifest b;
   fs::path p(dir_or_manifest);
   if (fs::is_directory(p)) p /= "manifest.yaml";
@@ -174,6 +175,15 @@ BundleManifest read_manifest(const std::string& dir_or_manifest) {
   }
   return b;
 }
+}  // namespace
+
+BundleManifest read_manifest(const std::string& dir_or_manifest) {
+  try {
+    return read_manifest_impl(dir_or_manifest);
+  } catch (const YAML::Exception& e) {
+    throw InputError(dir_or_manifest + ": unexpected YAML structure: " + e.what());
+  }
+}
 
 namespace {
 
@@ -225,8 +235,6 @@ LayerTrace load_layer(const BundleManifest& b, const LayerInfo& L, bool verify_s
   t.input = to_vec<std::uint8_t>(load_checked(b, L, L.input, "input", {act}, {g.H, g.W, g.C_in}, verify_sha));
   t.weights = to_vec<std::int8_t>(
       load_checked(b, L, L.weights, "weights", {DType::I1}, {g.KH, g.KW, g.cin_per_group(), g.C_out}, verify_sha));
-  for (auto w : t.weights)
-    if (w == -128) throw InputError(where + ": weights hold -128; symmetric int8 weights must lie in [-127, 127]");
   t.weight_scales =
       to_vec<float>(load_checked(b, L, L.weight_scales, "weight_scales", {DType::F4}, {g.C_out}, verify_sha));
   for (std::size_t i = 0; i < t.weight_scales.size(); ++i)
@@ -236,6 +244,11 @@ LayerTrace load_layer(const BundleManifest& b, const LayerInfo& L, bool verify_s
   if (L.float_output)
     t.float_output = to_vec<float>(
         load_checked(b, L, *L.float_output, "float_output", {DType::F4}, {g.H_out(), g.W_out(), g.C_out}, verify_sha));
+  for (std::size_t i = 0; i < t.bias.size(); ++i)
+    if (!std::isfinite(t.bias[i])) throw InputError(where + ": bias[" + std::to_string(i) + "] is not finite");
+  for (std::size_t i = 0; i < t.float_output.size(); ++i)
+    if (!std::isfinite(t.float_output[i]))
+      throw InputError(where + ": float_output[" + std::to_string(i) + "] is not finite");
   return t;
 }
 

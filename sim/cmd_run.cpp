@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <sstream>
 
 #include "atomic_file.h"
 #include "cli.h"
@@ -80,9 +81,12 @@ void print_table(const RunOutcome& r, std::ostream& out) {
     print_rows(out, rows);
   }
   if (first.layers.size() < 2) return;
-  out << "\nall " << first.layers.size() << " layers (cycles and energy summed, errors pooled over all outputs)\n";
   std::vector<LayerOutcome> totals;
-  for (const auto& d : r.designs) totals.push_back(design_total(d));
+  int in_total = 0, excluded = 0;
+  for (const auto& d : r.designs) totals.push_back(design_total(d, &in_total, &excluded));
+  out << "\ntotal over " << in_total << " layers (cycles and energy summed, errors pooled over all outputs)";
+  if (excluded) out << "; " << excluded << " signed-activation layer(s) left out of every design's total";
+  out << "\n";
   std::vector<std::pair<const DesignOutcome*, const LayerOutcome*>> rows;
   for (std::size_t i = 0; i < r.designs.size(); ++i) rows.emplace_back(&r.designs[i], &totals[i]);
   print_rows(out, rows);
@@ -99,7 +103,8 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
       "dump-outputs", po::value(&dump), "write each layer's integer accumulators as .npy [H_out, W_out, C_out] here")(
       "layers,l", po::value(&layers), "comma-separated layer names (trace.layers)")(
       "fidelity", po::value(&fidelity), "fast | structural (simulation.fidelity)")(
-      "vcd", po::value(&vcd), "write a waveform of PE (0,0) to this VCD file (structural fidelity; see output.vcd)")(
+      "vcd", po::value(&vcd),
+      "write a waveform to this VCD file (implies structural fidelity; PEs and cycle window: output.vcd)")(
       "check", "also run the reference engine and require bit-exact equal outputs")("quiet,q", "no table on stdout");
   const po::variables_map vm = parse_command(args, opts, &configs, -1);
   if (vm.count("help")) {
@@ -110,12 +115,17 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     return 0;
   }
   if (configs.empty()) throw InputError("run: a configuration file is required (sparq-sim run CONFIG.yaml)");
-  if (!out_dir.empty()) sets.push_back("output.dir=" + out_dir);
-  if (!dump.empty()) sets.push_back("output.dump_outputs=" + dump);
-  if (!layers.empty()) sets.push_back("trace.layers=[" + layers + "]");
-  if (!fidelity.empty()) sets.push_back("simulation.fidelity=" + fidelity);
+  if (!out_dir.empty()) sets.push_back("output.dir=" + yaml_quote(out_dir));
+  if (!dump.empty()) sets.push_back("output.dump_outputs=" + yaml_quote(dump));
+  if (!layers.empty()) {
+    std::string list;
+    std::stringstream ss(layers);
+    for (std::string l; std::getline(ss, l, ',');) list += (list.empty() ? "" : ", ") + yaml_quote(l);
+    sets.push_back("trace.layers=[" + list + "]");
+  }
+  if (!fidelity.empty()) sets.push_back("simulation.fidelity=" + yaml_quote(fidelity));
   if (!vcd.empty()) {
-    sets.push_back("output.vcd.path=" + vcd);
+    sets.push_back("output.vcd.path=" + yaml_quote(vcd));
     sets.push_back("simulation.fidelity=structural");
   }
   if (vm.count("quiet")) sets.push_back("output.quiet=true");

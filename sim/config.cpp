@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -46,7 +47,7 @@ const std::vector<SectionDef>& schema() {
         {"budget", "4", "vsparq bit budget: 4 (shift_set applies), 3 (6opt / 6b-3opt) or 2 (7opt / 5opt)"},
         {"rounding", "round", "trunc | round | round_renorm"},
         {"lod", "pe", "leading-one detection: pe (in every PE) | edge (once per row at the array edge)"},
-        {"accumulator_bits", "32", "signed accumulator width in bits (8..64)"}}},
+        {"accumulator_bits", "32", "signed accumulator width in bits (16..64 for int8, 17..64 for pair designs)"}}},
       {"simulation",
        {{"fidelity", "fast", "fast (one clocked process over arrays) | structural (one sc_module per PE)"},
         {"scalesim_compatible", "false", "also report SCALE-Sim v2 compute cycles"}}},
@@ -58,7 +59,9 @@ const std::vector<SectionDef>& schema() {
       {"output",
        {{"dir", "results", "output directory (created; results are written atomically)"},
         {"dump_outputs", "~", "directory for each layer's integer accumulators as .npy [H_out, W_out, C_out]"},
-        {"vcd", "~", "waveform: {path: f.vcd, pes: [[row, col], ...], first_cycle: N, last_cycle: N} (structural)"},
+        {"vcd", "~",
+         "waveform (structural fidelity): {path: f.vcd, pes: [[row, col], ...] (default: all), first_cycle: N, "
+         "last_cycle: N}; with several designs or layers: OUT/<design>.<layer>.vcd, group 0 of each layer"},
         {"quiet", "false", "no table on stdout"}}},
       {"cost", {{"library", "~", "cell-area / energy data file (default: configs/cost/nangate45.yaml)"}}},
       {"compare", {}},
@@ -125,6 +128,10 @@ void apply_override(YAML::Node& root, const std::string& spec, std::set<std::str
   std::vector<YAML::Node> chain{root};
   for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
     YAML::Node cur = chain.back();
+    const bool numeric = parts[i].find_first_not_of("0123456789") == std::string::npos;
+    if (numeric && !cur.IsSequence())
+      throw InputError("--set " + path + ": '" + parts[i] + "' is a list index, but " +
+                       (i ? "'" + parts[i - 1] + "'" : std::string("the configuration")) + " is not a list");
     if (cur.IsSequence()) {
       std::size_t idx = 0;
       try {
@@ -239,7 +246,7 @@ DesignPoint build_design(const Reader& r, const YAML::Node& entry, const std::st
                                    {{"pe", hw::LodPlacement::PE}, {"edge", hw::LodPlacement::Edge}}, lk, src);
   auto [accn, acck] = pick("accumulator_bits");
   a.acc_bits = r.convert<int>(accn, acck, "an integer");
-  if (a.acc_bits < 8 || a.acc_bits > 64) src.fail(acck, "must be in 8..64, got " + std::to_string(a.acc_bits));
+  if (a.acc_bits > 64) src.fail(acck, "must be at most 64, got " + std::to_string(a.acc_bits));
 
   // The window: a preset name or an explicit list with window_bits.
   auto [sn, sk] = pick("shift_set");
@@ -270,11 +277,15 @@ DesignPoint build_design(const Reader& r, const YAML::Node& entry, const std::st
       src.fail(sk, e.what());
     }
   }
-  try {
-    win.validate();
-  } catch (const std::invalid_argument& e) {
-    src.fail(sk, e.what());
-  }
+  // The window is validated only where the design uses it (bsparq, vsparq
+  // budget 4): int8, int4 and vsparq budgets 3/2 ignore shift_set.
+  auto check_window = [&] {
+    try {
+      win.validate();
+    } catch (const std::invalid_argument& e) {
+      src.fail(sk, e.what());
+    }
+  };
   auto [bn, bk] = pick("budget");
   const int budget = r.convert<int>(bn, bk, "an integer");
   std::string name;
@@ -291,11 +302,13 @@ DesignPoint build_design(const Reader& r, const YAML::Node& entry, const std::st
         d.shift_set_label = "1opt";
         break;
       case Design::BSparq:
+        check_window();
         a.pe = PeArith::bsparq(win);
         name = "bsparq-" + d.shift_set_label;
         break;
       case Design::VSparq:
         if (budget == 4) {
+          check_window();
           if (win.n != 4)
             src.fail(sk, "vsparq with budget 4 needs a 4-bit window (5opt, 3opt, 2opt or a list with window_bits 4)");
           a.pe = PeArith::vsparq(4, win);
@@ -311,6 +324,13 @@ DesignPoint build_design(const Reader& r, const YAML::Node& entry, const std::st
   } catch (const std::invalid_argument& e) {
     src.fail(dk, e.what());
   }
+  // The narrowest accumulator that holds one addend: an 8x8 product (16 bits)
+  // or a pair sum (17 bits); narrower ones wrap on every addition.
+  const int min_acc = des == Design::Int8 ? 16 : 17;
+  if (a.acc_bits < min_acc)
+    src.fail(acck, "must be at least " + std::to_string(min_acc) + " for " + design + " (one " +
+                       (des == Design::Int8 ? "8x8 product" : "pair of products") + " must fit), got " +
+                       std::to_string(a.acc_bits));
   if (des != Design::Int8 && rounding != Rounding::Round) name += std::string("-") + to_string(rounding);
   if (a.lod == hw::LodPlacement::Edge && des != Design::Int8) name += "-edge";
   d.name = name;
@@ -363,12 +383,28 @@ void check_structure(const YAML::Node& root, const Source& src) {
   }
 }
 
+std::string absolute(const std::string& p) {
+  return p.empty() ? p : fs::absolute(p).lexically_normal().string();
+}
+
+// The effective configuration in the input schema, every default filled in
+// and every path absolute, so that `sparq-sim run effective_config.yaml`
+// reproduces the run.
 std::string emit_effective(const RunConfig& c) {
+  const auto& a0 = c.designs.front();
   YAML::Emitter e;
+  e << YAML::Comment("effective configuration of a sparq-sim run (from " +
+                     (c.config_file.empty() ? std::string("defaults") : c.config_file) +
+                     "); run it again with: sparq-sim run effective_config.yaml");
   e << YAML::BeginMap;
-  e << YAML::Key << "source" << YAML::Value << (c.config_file.empty() ? "<defaults>" : c.config_file);
+  e << YAML::Key << "array" << YAML::Value << YAML::BeginMap << YAML::Key << "rows" << YAML::Value << a0.array.rows
+    << YAML::Key << "cols" << YAML::Value << a0.array.cols << YAML::Key << "dataflow" << YAML::Value
+    << hw::to_string(a0.array.dataflow) << YAML::Key << "clock_mhz" << YAML::Value << a0.clock_mhz << YAML::EndMap;
+  e << YAML::Key << "simulation" << YAML::Value << YAML::BeginMap << YAML::Key << "fidelity" << YAML::Value
+    << hw::to_string(a0.array.fidelity) << YAML::Key << "scalesim_compatible" << YAML::Value << c.scalesim_compatible
+    << YAML::EndMap;
   e << YAML::Key << "trace" << YAML::Value << YAML::BeginMap;
-  e << YAML::Key << "bundle" << YAML::Value << c.bundle;
+  e << YAML::Key << "bundle" << YAML::Value << absolute(c.bundle);
   e << YAML::Key << "layers" << YAML::Value;
   if (c.layers.empty())
     e << "all";
@@ -376,37 +412,41 @@ std::string emit_effective(const RunConfig& c) {
     e << YAML::Flow << c.layers;
   e << YAML::Key << "verify_sha256" << YAML::Value << c.verify_sha256;
   e << YAML::Key << "max_pixels" << YAML::Value << c.max_pixels << YAML::EndMap;
-  e << YAML::Key << "output" << YAML::Value << YAML::BeginMap << YAML::Key << "dir" << YAML::Value << c.output_dir
-    << YAML::Key << "dump_outputs" << YAML::Value << c.dump_outputs_dir << YAML::Key << "vcd" << YAML::Value
-    << c.vcd.path << YAML::EndMap;
-  e << YAML::Key << "simulation" << YAML::Value << YAML::BeginMap << YAML::Key << "scalesim_compatible" << YAML::Value
-    << c.scalesim_compatible << YAML::EndMap;
-  e << YAML::Key << "cost" << YAML::Value << YAML::BeginMap << YAML::Key << "library" << YAML::Value << c.cost_library
-    << YAML::EndMap;
-  e << YAML::Key << "designs" << YAML::Value << YAML::BeginSeq;
+  e << YAML::Key << "output" << YAML::Value << YAML::BeginMap << YAML::Key << "dir" << YAML::Value
+    << absolute(c.output_dir);
+  if (!c.dump_outputs_dir.empty()) e << YAML::Key << "dump_outputs" << YAML::Value << absolute(c.dump_outputs_dir);
+  e << YAML::Key << "quiet" << YAML::Value << c.quiet;
+  if (!c.vcd.path.empty()) {
+    e << YAML::Key << "vcd" << YAML::Value << YAML::BeginMap << YAML::Key << "path" << YAML::Value
+      << absolute(c.vcd.path) << YAML::Key << "pes" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+    for (const auto& [r, col] : c.vcd.pes) e << YAML::Flow << YAML::BeginSeq << r << col << YAML::EndSeq;
+    e << YAML::EndSeq << YAML::Key << "first_cycle" << YAML::Value << c.vcd.first_cycle;
+    if (c.vcd.last_cycle != UINT64_MAX) e << YAML::Key << "last_cycle" << YAML::Value << c.vcd.last_cycle;
+    e << YAML::EndMap;
+  }
+  e << YAML::EndMap;
+  e << YAML::Key << "cost" << YAML::Value << YAML::BeginMap << YAML::Key << "library" << YAML::Value
+    << absolute(c.cost_library) << YAML::EndMap;
+  e << YAML::Key << "compare" << YAML::Value << YAML::BeginSeq;
   for (const auto& d : c.designs) {
-    const auto& a = d.array;
-    e << YAML::BeginMap;
+    const auto& p = d.array.pe;
+    std::vector<int> shifts = p.window.shifts();
+    std::reverse(shifts.begin(), shifts.end());
+    std::string note =
+        "shifts {" + shift_set_string(p.window.shift_mask) + "}, " + std::to_string(p.window.n) + "-bit window";
+    if (p.design == Design::VSparq)
+      note += "; partner of a zero: " + std::to_string(p.partner.n) + "-bit window, shifts {" +
+              shift_set_string(p.partner.shift_mask) + "}";
+    e << YAML::Flow << YAML::BeginMap;
     e << YAML::Key << "name" << YAML::Value << d.name;
-    e << YAML::Key << "array" << YAML::Value << YAML::Flow << YAML::BeginMap << YAML::Key << "rows" << YAML::Value
-      << a.rows << YAML::Key << "cols" << YAML::Value << a.cols << YAML::Key << "dataflow" << YAML::Value
-      << hw::to_string(a.dataflow) << YAML::Key << "clock_mhz" << YAML::Value << d.clock_mhz << YAML::EndMap;
-    e << YAML::Key << "pe" << YAML::Value << YAML::Flow << YAML::BeginMap;
-    e << YAML::Key << "design" << YAML::Value << to_string(a.pe.design);
-    e << YAML::Key << "window_bits" << YAML::Value << a.pe.window.n;
-    e << YAML::Key << "shift_set" << YAML::Value << d.shift_set_label;
-    e << YAML::Key << "shifts" << YAML::Value << shift_set_string(a.pe.window.shift_mask);
-    if (a.pe.design == Design::VSparq) {
-      e << YAML::Key << "budget" << YAML::Value << a.pe.budget;
-      e << YAML::Key << "partner_bits" << YAML::Value << a.pe.partner.n;
-      e << YAML::Key << "partner_shifts" << YAML::Value << shift_set_string(a.pe.partner.shift_mask);
-    }
-    e << YAML::Key << "rounding" << YAML::Value << to_string(a.pe.window.rounding);
-    e << YAML::Key << "lod" << YAML::Value << hw::to_string(a.lod);
-    e << YAML::Key << "accumulator_bits" << YAML::Value << a.acc_bits;
-    e << YAML::EndMap;
-    e << YAML::Key << "fidelity" << YAML::Value << hw::to_string(a.fidelity);
-    e << YAML::EndMap;
+    e << YAML::Key << "design" << YAML::Value << to_string(p.design);
+    e << YAML::Key << "shift_set" << YAML::Value << YAML::Flow << shifts;
+    e << YAML::Key << "window_bits" << YAML::Value << p.window.n;
+    e << YAML::Key << "budget" << YAML::Value << (p.design == Design::VSparq ? p.budget : 4);
+    e << YAML::Key << "rounding" << YAML::Value << to_string(p.window.rounding);
+    e << YAML::Key << "lod" << YAML::Value << hw::to_string(d.array.lod);
+    e << YAML::Key << "accumulator_bits" << YAML::Value << d.array.acc_bits;
+    e << YAML::EndMap << YAML::Comment(note);
   }
   e << YAML::EndSeq << YAML::EndMap;
   return std::string(e.c_str()) + "\n";
@@ -440,8 +480,9 @@ void resolve_paths(YAML::Node root, const std::string& file) {
 
 }  // namespace
 
-RunConfig load_run_config(const std::vector<std::string>& files, const std::vector<std::string>& overrides,
-                          bool require_trace) {
+namespace {
+RunConfig load_run_config_impl(const std::vector<std::string>& files, const std::vector<std::string>& overrides,
+                               bool require_trace) {
   Source src;
   src.files = files;
   YAML::Node root(YAML::NodeType::Map);
@@ -488,7 +529,11 @@ RunConfig load_run_config(const std::vector<std::string>& files, const std::vect
   if (r.has("trace", "bundle")) c.bundle = r.get<std::string>("trace", "bundle", "a path");
   const YAML::Node layers = r.value("trace", "layers");
   if (layers.IsSequence()) {
-    for (const auto& l : layers) c.layers.push_back(r.convert<std::string>(l, "trace.layers", "a list of layer names"));
+    for (const auto& l : layers) {
+      c.layers.push_back(r.convert<std::string>(l, "trace.layers", "a list of layer names"));
+      if (std::count(c.layers.begin(), c.layers.end(), c.layers.back()) > 1)
+        src.fail("trace.layers", "'" + c.layers.back() + "' is listed twice");
+    }
     if (c.layers.empty()) src.fail("trace.layers", "must not be an empty list (use 'all')");
   } else if (r.convert<std::string>(layers, "trace.layers", "'all' or a list of layer names") != "all") {
     c.layers.push_back(layers.Scalar());  // a single layer name
@@ -530,6 +575,9 @@ RunConfig load_run_config(const std::vector<std::string>& files, const std::vect
     if (v["last_cycle"])
       c.vcd.last_cycle = r.convert<std::uint64_t>(v["last_cycle"], "output.vcd.last_cycle", "a cycle number");
     if (c.vcd.last_cycle < c.vcd.first_cycle) src.fail("output.vcd.last_cycle", "must be >= first_cycle");
+    for (const auto& d : c.designs)
+      if (d.array.fidelity != hw::Fidelity::Structural)
+        src.fail("output.vcd", "needs simulation.fidelity: structural (the fast model has no signals to trace)");
   }
   c.scalesim_compatible = r.get<bool>("simulation", "scalesim_compatible", "true or false");
   if (r.has("cost", "library"))
@@ -538,6 +586,17 @@ RunConfig load_run_config(const std::vector<std::string>& files, const std::vect
     c.cost_library = (fs::path(SPARQ_DATA_DIR) / "configs/cost/nangate45.yaml").string();
   c.effective_yaml = emit_effective(c);
   return c;
+}
+}  // namespace
+
+RunConfig load_run_config(const std::vector<std::string>& files, const std::vector<std::string>& overrides,
+                          bool require_trace) {
+  try {
+    return load_run_config_impl(files, overrides, require_trace);
+  } catch (const YAML::Exception& e) {
+    throw InputError(std::string(files.empty() ? "<defaults>" : files.back()) +
+                     ": unexpected YAML structure: " + e.what());
+  }
 }
 
 namespace {
@@ -556,17 +615,32 @@ std::string fnv_hex(const std::string& s) {
   return buf;
 }
 
+// Input paths given in a sweep file resolve against the sweep file's
+// directory, like its `base`.
+std::string resolve_sweep_value(const std::string& key, const YAML::Node& v, const std::string& file) {
+  if ((key == "trace.bundle" || key == "cost.library") && v.IsScalar()) {
+    const std::string path = v.as<std::string>();
+    if (!path.empty() && fs::path(path).is_relative())
+      return yaml_quote((fs::path(file).parent_path() / path).lexically_normal().string());
+  }
+  return yaml_text(v);
+}
+
 std::vector<std::pair<std::string, std::string>> override_map(const YAML::Node& n, const std::string& file,
                                                               const std::string& key) {
   if (!n.IsMap()) throw InputError(file + ": " + key + ": must be a mapping of key.path: value");
   std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& kv : n) out.emplace_back(kv.first.as<std::string>(), yaml_text(kv.second));
+  for (const auto& kv : n) {
+    const std::string k = kv.first.as<std::string>();
+    out.emplace_back(k, resolve_sweep_value(k, kv.second, file));
+  }
   return out;
 }
 
 }  // namespace
 
-SweepSpec load_sweep(const std::string& file) {
+namespace {
+SweepSpec load_sweep_impl(const std::string& file) {
   if (!fs::exists(file)) throw InputError(file + ": sweep file not found");
   YAML::Node root;
   try {
@@ -629,7 +703,7 @@ SweepSpec load_sweep(const std::string& file) {
       if (!kv.second.IsSequence() || kv.second.size() == 0)
         throw InputError(file + ": axes." + k + ": must be a non-empty list of values");
       std::vector<std::string> vals;
-      for (const auto& v : kv.second) vals.push_back(yaml_text(v));
+      for (const auto& v : kv.second) vals.push_back(resolve_sweep_value(k, v, file));
       axes.emplace_back(k, vals);
     }
   }
@@ -649,11 +723,6 @@ SweepSpec load_sweep(const std::string& file) {
       if (label.empty())
         for (const auto& kv : n.set) label += (label.empty() ? "" : " ") + kv.first + "=" + kv.second;
       p.label = label;
-      std::string key;
-      for (const auto& kv : p.overrides) key += kv.first + "=" + kv.second + ";";
-      char idbuf[16];
-      std::snprintf(idbuf, sizeof idbuf, "p%04d-", p.index);
-      p.id = idbuf + fnv_hex(key);
       spec.points.push_back(std::move(p));
       std::size_t a = 0;
       for (; a < axes.size(); ++a) {
@@ -665,17 +734,39 @@ SweepSpec load_sweep(const std::string& file) {
   }
   // Validate every point's configuration now: a bad combination is reported
   // before anything runs, naming the point.
-  for (const auto& p : spec.points) {
+  // A point's id hashes its whole effective configuration (base files, `set`,
+  // its own overrides, every default), so that a changed sweep never reuses a
+  // stale result when it resumes or merges.
+  for (auto& p : spec.points) {
     std::vector<std::string> ov;
     for (const auto& [k, v] : spec.fixed) ov.push_back(k + "=" + v);
     for (const auto& [k, v] : p.overrides) ov.push_back(k + "=" + v);
+    ov.push_back("output.dir=/");  // every point writes to its own directory: not part of its identity
     try {
-      load_run_config(spec.base_configs, ov);
+      const RunConfig rc = load_run_config(spec.base_configs, ov);
+      char idbuf[16];
+      std::snprintf(idbuf, sizeof idbuf, "p%04d-", p.index);
+      p.id = idbuf + fnv_hex(rc.effective_yaml);
     } catch (const InputError& e) {
-      throw InputError(file + ": point " + p.id + " (" + p.label + "): " + e.what());
+      throw InputError(file + ": point " + std::to_string(p.index) + " (" + p.label + "): " + e.what());
     }
   }
   return spec;
+}
+}  // namespace
+
+SweepSpec load_sweep(const std::string& file) {
+  try {
+    return load_sweep_impl(file);
+  } catch (const YAML::Exception& e) {
+    throw InputError(file + ": unexpected YAML structure: " + e.what());
+  }
+}
+
+std::string yaml_quote(const std::string& text) {
+  YAML::Emitter e;
+  e << YAML::DoubleQuoted << text;
+  return e.c_str();
 }
 
 std::string config_reference() {

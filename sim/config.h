@@ -50,6 +50,10 @@ struct RunConfig {
 RunConfig load_run_config(const std::vector<std::string>& files, const std::vector<std::string>& overrides,
                           bool require_trace = true);
 
+// A string as a YAML double-quoted scalar, for building --set values from
+// command-line options (so that "a: b", "null" or "#" stay literal text).
+std::string yaml_quote(const std::string& s);
+
 // The keys a config accepts, one per line with its default and meaning (for --help).
 std::string config_reference();
 

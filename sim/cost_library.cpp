@@ -54,7 +54,8 @@ double number(const YAML::Node& v, const std::string& path, const Ctx& c) {
 
 }  // namespace
 
-CellLibrary load_cell_library(const std::string& path) {
+namespace {
+CellLibrary load_cell_library_impl(const std::string& path) {
   const Ctx c{path};
   YAML::Node root;
   try {
@@ -109,6 +110,15 @@ CellLibrary load_cell_library(const std::string& path) {
   }
   lib.validate();
   return lib;
+}
+}  // namespace
+
+CellLibrary load_cell_library(const std::string& path) {
+  try {
+    return load_cell_library_impl(path);
+  } catch (const YAML::Exception& e) {
+    throw InputError(path + ": unexpected YAML structure: " + e.what());
+  }
 }
 
 }  // namespace sparq

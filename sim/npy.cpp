@@ -123,7 +123,13 @@ NpyArray parse_npy(const std::vector<std::uint8_t>& f, const std::string& name) 
     a.shape.push_back(std::stoll(item));
   }
   const std::size_t data_off = offset + header_len;
-  const std::size_t want = a.count() * dtype_size(a.dtype);
+  // Checked product: a crafted shape must not wrap to a small byte count.
+  std::size_t want = dtype_size(a.dtype);
+  for (auto d : a.shape) {
+    if (d != 0 && want > (std::size_t{1} << 40) / static_cast<std::size_t>(d))
+      fail(name, "shape " + a.shape_string() + " is too large (over 1 TiB of data)");
+    want *= static_cast<std::size_t>(d);
+  }
   const std::size_t have = f.size() - data_off;
   if (have < want)
     fail(name, "truncated data: shape " + a.shape_string() + " needs " + std::to_string(want) + " bytes, file has " +

@@ -72,7 +72,8 @@ double pct(double a, double b) {
 
 void add_error(StatGroup& g, const ErrorMetrics& e, const std::string& unit, const std::string& against) {
   g.add_optional("sqnr", e.sqnr_db, !e.exact, "dB",
-                 "signal-to-quantization-noise ratio against " + against + " (null = identical)");
+                 "signal-to-quantization-noise ratio against " + against +
+                     " (null: identical outputs, or an all-zero reference; see mismatches)");
   g.add("max_abs_error", e.max_abs, unit, "largest |output - " + against + "|");
   g.add("mean_abs_error", e.mean_abs, unit, "mean |output - " + against + "|");
   g.add("relative_l2", e.rel_l2, "1", "||output - " + against + "||_2 / ||" + against + "||_2");
@@ -110,12 +111,19 @@ void add_array_stats(StatGroup& g, const hw::ArrayStats& s, std::int64_t macs, d
   p.add("both_nonzero", static_cast<double>(f.both_nonzero()) / np, "1", "share of pairs with no zero");
   p.add("one_zero", static_cast<double>(f.one_zero()) / np, "1", "share of pairs with exactly one zero");
   p.add("both_zero", static_cast<double>(f.both_zero()) / np, "1", "share of pairs with two zeros");
-  StatGroup& w = g.child("windows", "windows selected by the leading-one detectors (lanes that carry an activation)");
-  w.add_count("windows", f.windows, "window", "windows selected");
+  StatGroup& w = g.child("windows", "n-bit windows selected for nonzero activations, each A-matrix pair once");
+  w.add_count("windows", f.windows, "window", "lane windows selected (nonzero activations)");
   for (int sft = 0; sft < 8; ++sft)
     w.add("shift" + std::to_string(sft),
           f.windows ? static_cast<double>(f.shift_hist[sft]) / static_cast<double>(f.windows) : 0, "1",
-          "share of windows at shift " + std::to_string(sft));
+          "share of lane windows at shift " + std::to_string(sft));
+  w.add_count("partner_windows", f.partner_windows, "window",
+              "vsparq: windows of the partner of a zero, at partner precision");
+  for (int sft = 0; sft < 8; ++sft)
+    w.add(
+        "partner_shift" + std::to_string(sft),
+        f.partner_windows ? static_cast<double>(f.partner_shift_hist[sft]) / static_cast<double>(f.partner_windows) : 0,
+        "1", "share of partner windows at shift " + std::to_string(sft));
   w.add_count("rounded_up", f.rounded_up, "window", "windows the rounding incrementer increased");
   w.add_count("saturated", f.saturated, "window", "windows held at their maximum instead of overflowing");
   w.add_count("renormed", f.renormed, "window", "round_renorm windows moved to the next larger shift");
@@ -157,14 +165,19 @@ RunOutcome run_simulation(const RunConfig& cfg, const RunOptions& opt, std::ostr
   else
     for (const auto& n : cfg.layers) sel.push_back(&m.layer(n));
 
-  // Load and check every selected layer before simulating anything.
+  // Load and check every selected layer, cost every design and create the
+  // dump directory before simulating anything: bad input fails fast.
   std::vector<LoadedLayer> layers;
   for (const LayerInfo* info : sel) layers.push_back(load(m, *info, cfg));
+  std::vector<ArrayCost> costs;
+  for (const DesignPoint& d : cfg.designs) costs.push_back(design_cost(d, r.library));
+  if (!cfg.dump_outputs_dir.empty()) ensure_directory(cfg.dump_outputs_dir);
 
-  for (const DesignPoint& d : cfg.designs) {
+  for (std::size_t di = 0; di < cfg.designs.size(); ++di) {
+    const DesignPoint& d = cfg.designs[di];
     DesignOutcome out;
     out.design = d;
-    out.cost = design_cost(d, r.library);
+    out.cost = costs[di];
     for (const LoadedLayer& L : layers) {
       const LayerInfo& info = L.trace.info;
       LayerOutcome lo;
@@ -212,7 +225,6 @@ RunOutcome run_simulation(const RunConfig& cfg, const RunOptions& opt, std::ostr
             compare(dequantize(L.exact, info.activation_scale, L.trace.weight_scales, L.trace.bias), ref);
       }
       if (!cfg.dump_outputs_dir.empty()) {
-        ensure_directory(cfg.dump_outputs_dir);
         const bool whole = L.pixels == static_cast<std::int64_t>(info.geo.H_out()) * info.geo.W_out();
         std::vector<std::int64_t> shape =
             whole ? std::vector<std::int64_t>{info.geo.H_out(), info.geo.W_out(), info.geo.C_out}
@@ -231,7 +243,7 @@ RunOutcome run_simulation(const RunConfig& cfg, const RunOptions& opt, std::ostr
   return r;
 }
 
-StatGroup layer_stats(const DesignOutcome& d, const LayerOutcome& l) {
+StatGroup layer_stats(const DesignOutcome& d, const LayerOutcome& l, bool scalesim_compatible) {
   StatGroup g(l.layer, l.op + " " + l.geometry);
   g.add_text("geometry", l.geometry, "kernel/stride, input -> output");
   g.add_count("pixels", static_cast<std::uint64_t>(l.pixels), "pixel", "output pixels simulated");
@@ -239,7 +251,7 @@ StatGroup layer_stats(const DesignOutcome& d, const LayerOutcome& l) {
     g.add_text("skipped", l.skip_reason, "why this design did not run the layer");
     return g;
   }
-  add_array_stats(g, l.array, static_cast<std::int64_t>(l.array.macs), d.design.clock_mhz, true);
+  add_array_stats(g, l.array, static_cast<std::int64_t>(l.array.macs), d.design.clock_mhz, scalesim_compatible);
   add_error(g.child("error_vs_int8", "accumulators against the exact int8 accumulators (integer units)"), l.vs_int8,
             "LSB", "exact int8");
   if (l.has_float) {
@@ -290,10 +302,13 @@ void add_design_keys(StatGroup& g, const DesignPoint& d) {
 LayerOutcome design_total(const DesignOutcome& d, int* run, int* skipped) {
   LayerOutcome t;
   t.layer = "total";
-  int n_run = 0, n_skipped = 0;
+  int n_run = 0, n_excluded = 0;
   for (const auto& l : d.layers) {
-    if (l.skipped) {
-      ++n_skipped;
+    // Signed-activation layers are excluded from every design's totals (the
+    // pair designs cannot run them), so that all designs' totals, and every
+    // sweep point's, cover the same layers.
+    if (l.skipped || l.signed_activations) {
+      ++n_excluded;
       continue;
     }
     ++n_run;
@@ -310,17 +325,17 @@ LayerOutcome design_total(const DesignOutcome& d, int* run, int* skipped) {
   t.skipped = n_run == 0;
   if (t.skipped) t.skip_reason = "no layer could run under this design";
   if (run) *run = n_run;
-  if (skipped) *skipped = n_skipped;
+  if (skipped) *skipped = n_excluded;
   return t;
 }
 
 StatGroup design_totals(const RunConfig& cfg, const DesignOutcome& d) {
   int layers_run = 0, layers_skipped = 0;
   const LayerOutcome t = design_total(d, &layers_run, &layers_skipped);
-  StatGroup g("total", "all simulated layers of the bundle under design " + d.design.name);
-  g.add_count("layers_run", static_cast<std::uint64_t>(layers_run), "layer", "layers simulated");
-  g.add_count("layers_skipped", static_cast<std::uint64_t>(layers_skipped), "layer",
-              "layers this design cannot run (signed activations)");
+  StatGroup g("total", "the unsigned-activation layers (the same set for every design) under design " + d.design.name);
+  g.add_count("layers_in_total", static_cast<std::uint64_t>(layers_run), "layer", "layers pooled into these totals");
+  g.add_count("layers_excluded", static_cast<std::uint64_t>(layers_skipped), "layer",
+              "signed-activation layers, left out of every design's totals (pair designs cannot run them)");
   add_array_stats(g, t.array, static_cast<std::int64_t>(t.array.macs), d.design.clock_mhz, cfg.scalesim_compatible);
   add_error(g.child("error_vs_int8", "all layers' accumulators against exact int8 (pooled sums of squares)"), t.vs_int8,
             "LSB", "exact int8");
@@ -382,11 +397,11 @@ void write_results(const RunOutcome& r) {
   root.add("peak_rss", static_cast<double>(ru.ru_maxrss) / 1024.0, "MiB", "peak resident memory of the process so far");
   CsvTable layers_csv, summary_csv;
   for (const auto& d : r.designs) {
-    StatGroup& dg = root.child(d.design.name, "PE design " + d.design.name);
+    StatGroup& dg = root.child("designs", "one group per PE design").child(d.design.name, "PE design " + d.design.name);
     add_design_keys(dg.child("config", "the design's configuration"), d.design);
     StatGroup& lg = dg.child("layers", "per-layer results");
     for (const auto& l : d.layers) {
-      StatGroup ls = layer_stats(d, l);
+      StatGroup ls = layer_stats(d, l, cfg.scalesim_compatible);
       csv_append(layers_csv, {{"design", d.design.name}, {"layer", l.layer}}, ls);
       lg.adopt(std::move(ls));
     }

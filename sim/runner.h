@@ -54,7 +54,7 @@ struct RunOptions {
 RunOutcome run_simulation(const RunConfig& cfg, const RunOptions& opt, std::ostream& progress);
 
 // Stats tree of one layer under one design, and of a design's totals.
-StatGroup layer_stats(const DesignOutcome& d, const LayerOutcome& l);
+StatGroup layer_stats(const DesignOutcome& d, const LayerOutcome& l, bool scalesim_compatible);
 StatGroup design_totals(const RunConfig& cfg, const DesignOutcome& d);
 // All layers of a design pooled into one outcome (sums; errors pooled over
 // outputs); counts the layers run and skipped.

@@ -50,7 +50,11 @@ std::vector<SweepPoint> read_points_csv(const std::string& path) {
   std::vector<SweepPoint> out;
   for (const auto& r : t.rows) {
     SweepPoint p;
-    p.index = std::stoi(r[0]);
+    try {
+      p.index = std::stoi(r[0]);
+    } catch (const std::exception&) {
+      throw InputError(path + ": index '" + r[0] + "' is not an integer");
+    }
     p.id = r[1];
     p.label = r[2];
     std::stringstream ss(r[3]);
@@ -273,7 +277,7 @@ int cmd_sweep(const std::vector<std::string>& args, const std::string& self, std
         << " failed; merge the shards with `sparq-sim merge`\n";
     return failed ? 1 : 0;
   }
-  const auto missing = merge_sweep(spec.points, {out_dir}, out_dir);
+  const auto missing = merge_sweep(spec.points, {out_dir}, out_dir, /*allow_missing=*/true);
   out << "results: " << (fs::path(out_dir) / "sweep_summary.csv").string() << ", plots in "
       << (fs::path(out_dir) / "plots").string() << "\n";
   return (failed || !missing.empty()) ? 1 : 0;
@@ -305,8 +309,9 @@ int cmd_merge(const std::vector<std::string>& args, std::ostream& out, std::ostr
       throw InputError(pc + ": these shards come from different sweeps (their point lists differ)");
   }
   ensure_directory(out_dir);
-  write_file_atomic((fs::path(out_dir) / "points.csv").string(), points_csv(points));
-  const auto missing = merge_sweep(points, dirs, out_dir);
+  const bool allow = vm.count("allow-missing") > 0;
+  const auto missing = merge_sweep(points, dirs, out_dir, allow);
+  if (missing.empty() || allow) write_file_atomic((fs::path(out_dir) / "points.csv").string(), points_csv(points));
   if (!missing.empty()) {
     err << (vm.count("allow-missing") ? "warning: " : "error: ") << missing.size() << " of " << points.size()
         << " points have no result:";
@@ -320,8 +325,14 @@ int cmd_merge(const std::vector<std::string>& args, std::ostream& out, std::ostr
 }
 
 std::vector<std::string> merge_sweep(const std::vector<SweepPoint>& points, const std::vector<std::string>& dirs,
-                                     const std::string& out_dir) {
+                                     const std::string& out_dir, bool allow_missing) {
   std::vector<std::string> missing;
+  for (const auto& p : points) {
+    bool found = false;
+    for (const auto& d : dirs) found |= point_done(point_dir(d, p));
+    if (!found) missing.push_back(p.id);
+  }
+  if (!missing.empty() && !allow_missing) return missing;
   // Axis keys (in order of first appearance) become columns.
   std::vector<std::string> keys;
   for (const auto& p : points)
@@ -339,10 +350,7 @@ std::vector<std::string> merge_sweep(const std::vector<SweepPoint>& points, cons
           break;
         }
       }
-      if (found.empty()) {
-        if (which == "summary.csv") missing.push_back(p.id);
-        continue;
-      }
+      if (found.empty()) continue;
       const CsvTable t = read_csv(found);
       if (dst.header.empty()) {
         dst.header = {"point", "label"};

@@ -38,8 +38,9 @@ std::vector<SweepPoint> read_points_csv(const std::string& path);
 
 // Writes `sweep_summary.csv`, `sweep_layers.csv` and the plots into out_dir
 // from the point results found under the given directories; returns the ids
-// of points with no result.
+// of points with no result. With missing points and !allow_missing nothing
+// is written.
 std::vector<std::string> merge_sweep(const std::vector<SweepPoint>& points, const std::vector<std::string>& dirs,
-                                     const std::string& out_dir);
+                                     const std::string& out_dir, bool allow_missing);
 
 }  // namespace sparq

@@ -343,8 +343,29 @@ TEST(Cli, ShardsMergeToTheUnshardedResult) {
   const Result partial = run("merge " + t.s("s0") + " " + t.s("s1") + " --out " + t.s("m"));
   EXPECT_EQ(partial.code, 2);
   EXPECT_NE(partial.err.find("points have no result"), std::string::npos) << partial.err;
+  EXPECT_FALSE(fs::exists(t.s("m/sweep_summary.csv")));  // nothing written
+  EXPECT_FALSE(fs::exists(t.s("m/points.csv")));
   const Result m = run("merge " + t.s("s0") + " " + t.s("s1") + " " + t.s("s2") + " --out " + t.s("m"));
   ASSERT_EQ(m.code, 0) << m.err;
   EXPECT_EQ(slurp(t.s("m/sweep_summary.csv")), slurp(t.s("full/sweep_summary.csv")));
   EXPECT_TRUE(fs::exists(t.s("m/plots/pareto.svg")));
+}
+
+// A sweep whose definition changed (here its `set:`) must not reuse the old
+// points' results when it resumes.
+TEST(Cli, ChangedSweepDoesNotReuseStaleResults) {
+  Tmp t;
+  auto write = [&](int pixels) {
+    return t.write("s.yaml", "base: " + kSrc +
+                                 "/configs/base.yaml\nset: {trace.layers: [conv2d_79], trace.max_pixels: " +
+                                 std::to_string(pixels) + "}\npoints: [{name: a, set: {pe.design: int8}}]\n");
+  };
+  ASSERT_EQ(run("sweep " + write(4) + " --no-progress --out " + t.s("o")).code, 0);
+  const Result again = run("sweep " + write(8) + " --no-progress --out " + t.s("o"));
+  ASSERT_EQ(again.code, 0) << again.err;
+  EXPECT_NE(again.out.find("0 already done, 1 to run"), std::string::npos) << again.out;
+  const CsvTable s = read_csv(t.s("o/sweep_summary.csv"));
+  const int c = s.column_prefix("throughput.macs");
+  ASSERT_GE(c, 0);
+  EXPECT_EQ(s.rows.at(0)[static_cast<std::size_t>(c)], std::to_string(8 * 384 * 3 * 384));  // 8 pixels of conv2d_79
 }

@@ -115,7 +115,8 @@ TEST(Config, BadInputNamesFileAndKey) {
       {"trace: {bundle: b}\npe: {design: fp8}\n", {}, "pe.design: must be one of"},
       {"trace: {bundle: b}\npe: {design: bsparq, shift_set: [3, 2]}\n", {}, "pe.shift_set: shift set {3,2} with n=4"},
       {"trace: {bundle: b}\npe: {design: bsparq, shift_set: 9opt}\n", {}, "unknown shift-set preset '9opt'"},
-      {"trace: {bundle: b}\npe: {accumulator_bits: 4}\n", {}, "pe.accumulator_bits: must be in 8..64"},
+      {"trace: {bundle: b}\npe: {accumulator_bits: 16}\n", {}, "pe.accumulator_bits: must be at least 17 for vsparq"},
+      {"trace: {bundle: b}\npe: {accumulator_bits: 65}\n", {}, "pe.accumulator_bits: must be at most 64"},
       {"trace: {bundle: b}\npe: {design: vsparq, budget: 5}\n", {}, "pe.budget: must be 4, 3 or 2"},
       {"trace: {bundle: b}\npe: {rounding: nearest}\n", {}, "pe.rounding: must be one of"},
       {"trace: {bundle: b}\ncompare: [{design: int8}, {design: int8}]\n", {}, "both named 'int8'"},
@@ -143,4 +144,37 @@ TEST(Config, BadInputNamesFileAndKey) {
   const auto arr = d.write("arr.yaml", "array: {rows: 4}\n");
   const auto msg = error_of({ok, bad_pe, arr});
   EXPECT_NE(msg.find(bad_pe + ": pe.design"), std::string::npos) << msg;
+}
+
+// effective_config.yaml is in the input schema: loading it again gives the
+// same designs and settings.
+TEST(Config, EffectiveConfigReloadsToTheSameRun) {
+  Dir d;
+  const auto f = d.write(
+      "c.yaml", std::string(kMinimal) +
+                    "array: {rows: 8, cols: 12, dataflow: os}\ntrace: {bundle: b, layers: [x, y], max_pixels: 7}\n"
+                    "compare:\n  - {design: int8}\n  - {design: bsparq, shift_set: [4, 2, 0], rounding: trunc}\n"
+                    "  - {design: vsparq, budget: 2, lod: edge, accumulator_bits: 24}\n  - {design: int4}\n");
+  const RunConfig a = load_run_config({f}, {"output.dir=out"});
+  const auto eff = d.write("effective.yaml", a.effective_yaml);
+  const RunConfig b = load_run_config({eff}, {});
+  ASSERT_EQ(a.designs.size(), b.designs.size());
+  for (std::size_t i = 0; i < a.designs.size(); ++i) {
+    const auto &x = a.designs[i].array, &y = b.designs[i].array;
+    EXPECT_EQ(a.designs[i].name, b.designs[i].name);
+    EXPECT_EQ(x.rows, y.rows);
+    EXPECT_EQ(x.cols, y.cols);
+    EXPECT_EQ(x.dataflow, y.dataflow);
+    EXPECT_EQ(x.lod, y.lod);
+    EXPECT_EQ(x.acc_bits, y.acc_bits);
+    EXPECT_EQ(x.pe.design, y.pe.design);
+    EXPECT_EQ(x.pe.window, y.pe.window) << a.designs[i].name;
+    EXPECT_EQ(x.pe.partner, y.pe.partner) << a.designs[i].name;
+  }
+  EXPECT_EQ(b.bundle, fs::absolute(a.bundle).lexically_normal().string());
+  EXPECT_EQ(b.layers, a.layers);
+  EXPECT_EQ(b.max_pixels, 7);
+  EXPECT_EQ(b.output_dir, fs::absolute("out").lexically_normal().string());
+  // Reloading is a fixed point: the same effective configuration (past its provenance comment).
+  EXPECT_EQ(b.effective_yaml.substr(b.effective_yaml.find('\n')), a.effective_yaml.substr(a.effective_yaml.find('\n')));
 }

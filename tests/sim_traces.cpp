@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <random>
 
 #include "bundle.h"
@@ -143,6 +144,8 @@ TEST(Npy, MalformedFilesGiveClearErrorsNamingTheFile) {
   cases.push_back({"order.npy", replace("False", "True "), "Fortran-ordered"});
   cases.push_back({"shape.npy", replace("(2, 2)", "(2, x)"), "bad shape"});
   cases.push_back({"nodescr.npy", replace("'descr'", "'dexxr'"), "no 'descr'"});
+  // A shape whose byte count wraps around 2^64 must not pass as an empty array.
+  cases.push_back({"huge.npy", replace("(2, 2)", "(2097152, 2097152, 4194304)"), "too large"});
   for (const auto& c : cases) {
     write_raw(t / c.name, c.bytes);
     const std::string msg = error_of([&] { read_npy(t / c.name); });
@@ -312,12 +315,16 @@ TEST(Bundle, BadArraysAreRejectedOnLoad) {
     const auto m = read_manifest(t / "b");
     EXPECT_NE(error_of([&] { load_layer(m, m.layers[0], false); }).find("expected |i1"), std::string::npos);
   }
-  {  // values out of range
+  {  // values out of range (weights of -128 are valid int8, SPEC §1)
     TempDir t;
+    LayerTrace ok = L;
+    ok.weights[5] = -128;
+    write_bundle(t / "a", synthetic_meta(), {ok});
+    EXPECT_NO_THROW(load(t / "a"));
     LayerTrace bad = L;
-    bad.weights[5] = -128;
+    bad.float_output[3] = std::numeric_limits<float>::quiet_NaN();
     write_bundle(t / "b", synthetic_meta(), {bad});
-    EXPECT_NE(error_of([&] { load(t / "b"); }).find("-128"), std::string::npos);
+    EXPECT_NE(error_of([&] { load(t / "b"); }).find("float_output[3] is not finite"), std::string::npos);
     LayerTrace bad2 = L;
     bad2.weight_scales[1] = 0.0f;
     write_bundle(t / "c", synthetic_meta(), {bad2});

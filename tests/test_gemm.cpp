@@ -78,6 +78,7 @@ TEST(Geometry, OutputSizesAndValidation) {
   EXPECT_THROW(geo(5, 5, 3, 4, 3, 3, 1, 0, 1, 2).validate(), std::invalid_argument);  // 3 % 2
   EXPECT_THROW(geo(2, 2, 3, 4, 3, 3, 1, 0, 1, 1).validate(), std::invalid_argument);  // kernel too big
   EXPECT_THROW(geo(5, 5, 3, 4, 3, 3, 0, 0, 1, 1).validate(), std::invalid_argument);  // stride 0
+  EXPECT_THROW(geo(65536, 65536, 4, 4, 1, 1, 1, 0, 1, 1).validate(), std::invalid_argument);  // 2^34 inputs
 }
 
 TEST(Lowering, ReductionOrderIsTapMajorChannelMinor) {

@@ -6,10 +6,14 @@
 namespace sparq {
 
 int ConvGeometry::H_out() const {
-  return (H + pad_top + pad_bottom - DH * (KH - 1) - 1) / SH + 1;
+  const std::int64_t span =
+      static_cast<std::int64_t>(H) + pad_top + pad_bottom - static_cast<std::int64_t>(DH) * (KH - 1) - 1;
+  return static_cast<int>(span / SH + 1);
 }
 int ConvGeometry::W_out() const {
-  return (W + pad_left + pad_right - DW * (KW - 1) - 1) / SW + 1;
+  const std::int64_t span =
+      static_cast<std::int64_t>(W) + pad_left + pad_right - static_cast<std::int64_t>(DW) * (KW - 1) - 1;
+  return static_cast<int>(span / SW + 1);
 }
 
 std::int64_t ConvGeometry::macs() const {
@@ -36,8 +40,20 @@ void ConvGeometry::validate() const {
   if (C_in % groups || C_out % groups)
     throw std::invalid_argument("C_in (" + std::to_string(C_in) + ") and C_out (" + std::to_string(C_out) +
                                 ") must be divisible by groups (" + std::to_string(groups) + ")");
-  if (H + pad_top + pad_bottom < DH * (KH - 1) + 1 || W + pad_left + pad_right < DW * (KW - 1) + 1)
+  // Bounds that keep every index of the lowering inside int (2^31 - 1).
+  constexpr std::int64_t kMax = 2147483647;
+  auto bounded = [&](std::int64_t v, const char* what) {
+    if (v > kMax) throw std::invalid_argument(std::string(what) + " is too large (" + std::to_string(v) + " > 2^31-1)");
+  };
+  for (int v : {H, W, C_in, C_out, KH, KW, SH, SW, DH, DW, pad_top, pad_bottom, pad_left, pad_right})
+    bounded(static_cast<std::int64_t>(v) * 2, "a geometry value");
+  bounded(static_cast<std::int64_t>(H) * W * C_in, "the input H*W*C_in");
+  bounded(static_cast<std::int64_t>(KH) * KW * C_in * (C_out / groups), "the weight count");
+  if (static_cast<std::int64_t>(H) + pad_top + pad_bottom < static_cast<std::int64_t>(DH) * (KH - 1) + 1 ||
+      static_cast<std::int64_t>(W) + pad_left + pad_right < static_cast<std::int64_t>(DW) * (KW - 1) + 1)
     throw std::invalid_argument("kernel larger than the padded input");
+  bounded(static_cast<std::int64_t>(H_out()) * W_out() * C_out, "the output H_out*W_out*C_out");
+  bounded(static_cast<std::int64_t>(H_out()) * W_out() * (K() + 1), "the lowered activation matrix");
 }
 
 std::string ConvGeometry::describe() const {

@@ -14,9 +14,13 @@ struct PeStats {
   // Activation pairs of the lowered A matrix (each (m, k-pair) once).
   std::uint64_t pairs = 0;
   std::array<std::uint64_t, 4> pair_mode{};  // indexed by PairMode
-  // Windows selected (lanes that carry an activation).
+  // Windows the leading-one detectors selected for nonzero activations on the
+  // n-bit lanes (a zero activation is counted in pair_mode, not here).
   std::uint64_t windows = 0;
-  std::array<std::uint64_t, 16> shift_hist{};  // windows by shift
+  std::array<std::uint64_t, 16> shift_hist{};  // lane windows by shift
+  // vsparq: windows of the partner of a zero, at partner precision.
+  std::uint64_t partner_windows = 0;
+  std::array<std::uint64_t, 16> partner_shift_hist{};
   std::uint64_t rounded_up = 0;
   std::uint64_t saturated = 0;
   std::uint64_t renormed = 0;        // round_renorm moved a window
