@@ -75,9 +75,9 @@ TEST(Geometry, OutputSizesAndValidation) {
   EXPECT_EQ(geo(299, 299, 3, 32, 3, 3, 2, 0, 1, 1).H_out(), 149);
   EXPECT_EQ(geo(35, 35, 64, 64, 3, 3, 1, 1, 1, 1).W_out(), 35);
   EXPECT_EQ(geo(9, 9, 4, 4, 3, 3, 1, 2, 2, 1).H_out(), 9);
-  EXPECT_THROW(geo(5, 5, 3, 4, 3, 3, 1, 0, 1, 2).validate(), std::invalid_argument);  // 3 % 2
-  EXPECT_THROW(geo(2, 2, 3, 4, 3, 3, 1, 0, 1, 1).validate(), std::invalid_argument);  // kernel too big
-  EXPECT_THROW(geo(5, 5, 3, 4, 3, 3, 0, 0, 1, 1).validate(), std::invalid_argument);  // stride 0
+  EXPECT_THROW(geo(5, 5, 3, 4, 3, 3, 1, 0, 1, 2).validate(), std::invalid_argument);          // 3 % 2
+  EXPECT_THROW(geo(2, 2, 3, 4, 3, 3, 1, 0, 1, 1).validate(), std::invalid_argument);          // kernel too big
+  EXPECT_THROW(geo(5, 5, 3, 4, 3, 3, 0, 0, 1, 1).validate(), std::invalid_argument);          // stride 0
   EXPECT_THROW(geo(65536, 65536, 4, 4, 1, 1, 1, 0, 1, 1).validate(), std::invalid_argument);  // 2^34 inputs
 }
 
