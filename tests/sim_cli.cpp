@@ -20,6 +20,7 @@
 #include "csv.h"
 #include "gemm.h"
 #include "npy.h"
+#include "sim_test_util.h"
 
 namespace fs = std::filesystem;
 using namespace sparq;
@@ -35,10 +36,7 @@ struct Result {
 };
 
 std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return testing_util::read_text(p);
 }
 
 // Runs the simulator with args (shell-quoted by the caller where needed).
@@ -60,20 +58,8 @@ Result run(const std::string& args) {
   return r;
 }
 
-struct Tmp {
-  fs::path p;
-  Tmp() {
-    p = fs::temp_directory_path() /
-        ("sparq_cli_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(p);
-    fs::create_directories(p);
-  }
-  ~Tmp() { fs::remove_all(p); }
-  std::string s(const std::string& f) const { return (p / f).string(); }
-  std::string write(const std::string& f, const std::string& text) const {
-    std::ofstream(p / f) << text;
-    return s(f);
-  }
+struct Tmp : testing_util::ScratchDir {
+  std::string s(const std::string& f) const { return *this / f; }
 };
 
 bool is_number(const std::string& s, double& v) {
@@ -177,7 +163,7 @@ TEST(Cli, BadInputMatrix) {
   ASSERT_EQ(run("run configs/base.yaml --set trace.max_pixels=8 --quiet --out " + out).code, 0);
   const std::string before = slurp(out + "/summary.csv");
   // A copy of a real bundle to corrupt.
-  const fs::path b = t.p / "bundle";
+  const fs::path b = t.path / "bundle";
   fs::copy(kSrc + "/traces/inceptionv3-dog", b);
   auto with_bundle = [&](const std::string& extra) {
     return "run configs/base.yaml --set trace.bundle=" + b.string() + " --set trace.layers=[conv2d_79] " + extra;
@@ -214,7 +200,7 @@ TEST(Cli, BadInputMatrix) {
          f.put('\x7f');
        }},
       {"unwritable output", "run configs/base.yaml --quiet --out " + t.s("afile/sub"), "cannot create output directory",
-       [&] { std::ofstream(t.p / "afile") << "x"; }},
+       [&] { std::ofstream(t.path / "afile") << "x"; }},
       {"bad sweep", "sweep " + t.write("s.yaml", "base: nothere.yaml\npoints: [{name: a}]\n"),
        "configuration file not found", nullptr},
       {"bad shard", "sweep configs/sweeps/paper.yaml --shard 3/2 --dry-run", "--shard 3/2", nullptr},

@@ -8,28 +8,14 @@
 
 #include "config.h"
 #include "errors.h"
+#include "sim_test_util.h"
 
 namespace fs = std::filesystem;
 using namespace sparq;
 
 namespace {
 
-struct Dir {
-  fs::path p;
-  Dir() {
-    p = fs::temp_directory_path() /
-        ("sparq_cfg_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(p);
-    fs::create_directories(p);
-  }
-  ~Dir() { fs::remove_all(p); }
-  std::string write(const std::string& name, const std::string& text) const {
-    const auto f = p / name;
-    fs::create_directories(f.parent_path());
-    std::ofstream(f) << text;
-    return f.string();
-  }
-};
+using Dir = testing_util::ScratchDir;
 
 std::string error_of(const std::vector<std::string>& files, const std::vector<std::string>& sets = {}) {
   try {
@@ -58,7 +44,7 @@ TEST(Config, DefaultsAndPathResolution) {
   EXPECT_EQ(a.acc_bits, 32);
   EXPECT_EQ(c.designs[0].name, "vsparq-5opt");
   // Relative to the file, not the working directory.
-  EXPECT_EQ(c.bundle, (d.p / "sub/bundles/b").lexically_normal().string());
+  EXPECT_EQ(c.bundle, (d.path / "sub/bundles/b").lexically_normal().string());
   // --set paths are relative to the working directory.
   EXPECT_EQ(load_run_config({f}, {"trace.bundle=x/y"}).bundle, "x/y");
   EXPECT_NE(c.effective_yaml.find("rounding: round"), std::string::npos);
@@ -138,7 +124,7 @@ TEST(Config, BadInputNamesFileAndKey) {
   EXPECT_NE(error_of({ok}, {"array.rowz=3"}).find("--set array.rowz"), std::string::npos);
   EXPECT_NE(error_of({ok}, {"norow"}).find("expected key.path=value"), std::string::npos);
   EXPECT_NE(error_of({d.write("dir/x", "")}, {}).find("trace.bundle: is required"), std::string::npos);
-  EXPECT_NE(error_of({(d.p / "missing.yaml").string()}).find("configuration file not found"), std::string::npos);
+  EXPECT_NE(error_of({(d.path / "missing.yaml").string()}).find("configuration file not found"), std::string::npos);
   // The error names the file that set the bad key, not the last file merged.
   const auto bad_pe = d.write("badpe.yaml", "pe: {design: nope}\n");
   const auto arr = d.write("arr.yaml", "array: {rows: 4}\n");

@@ -11,6 +11,7 @@
 
 #include "cost_library.h"
 #include "errors.h"
+#include "sim_test_util.h"
 
 namespace fs = std::filesystem;
 using namespace sparq;
@@ -26,23 +27,9 @@ std::string shipped() {
   return source_dir() + "/configs/cost/nangate45.yaml";
 }
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing_util::read_text;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path =
-        fs::temp_directory_path() / ("sparq_cost_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-                                     "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
+struct TempDir : testing_util::ScratchDir {
   // Writes the shipped file with the first `from` replaced by `with` (must occur).
   std::string variant(const std::string& name, const std::string& from, const std::string& with) const {
     std::string text = read_text(shipped());

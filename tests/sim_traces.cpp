@@ -13,24 +13,14 @@
 #include "errors.h"
 #include "npy.h"
 #include "sha256.h"
+#include "sim_test_util.h"
 
 namespace fs = std::filesystem;
 using namespace sparq;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path =
-        fs::temp_directory_path() / ("sparq_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-                                     "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string operator/(const std::string& f) const { return (path / f).string(); }
-};
+using TempDir = testing_util::ScratchDir;
 
 std::vector<std::uint8_t> bytes_of(const std::string& s) {
   return {s.begin(), s.end()};
