@@ -18,6 +18,7 @@
 #include <ostream>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "atomic_file.h"
 #include "cli.h"
@@ -153,7 +154,8 @@ int cmd_sweep(const std::vector<std::string>& args, const std::string& self, std
   int jobs = 1;
   opts.add_options()("help,h", "this help")("out,o", po::value(&out_dir),
                                             "output directory (default: the sweep's output.dir)")(
-      "jobs,j", po::value(&jobs)->default_value(1), "points simulated at once, each in its own process")(
+      "jobs,j", po::value(&jobs)->default_value(0),
+      "points simulated at once, each in its own process (0: one per core)")(
       "shard", po::value(&shard), "run only slice i of N (i/N, 0-based): point index % N == i; combine with merge")(
       "no-progress", "no live progress line")("dry-run", "list the points and exit");
   std::vector<std::string> pos;
@@ -176,7 +178,8 @@ int cmd_sweep(const std::vector<std::string>& args, const std::string& self, std
     return 0;
   }
   if (file.empty()) throw InputError("sweep: a sweep file is required (sparq-sim sweep SWEEP.yaml)");
-  if (jobs < 1 || jobs > 256) throw InputError("--jobs must be in 1..256");
+  if (jobs < 0 || jobs > 256) throw InputError("--jobs must be in 0..256 (0: one per core)");
+  if (jobs == 0) jobs = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   SweepSpec spec = load_sweep(file);
   if (out_dir.empty()) out_dir = spec.output_dir;
   if (out_dir.empty()) out_dir = (fs::path("results") / fs::path(file).stem()).string();
