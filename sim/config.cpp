@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -60,7 +61,7 @@ const std::vector<SectionDef>& schema() {
        {{"dir", "results", "output directory (created; results are written atomically)"},
         {"dump_outputs", "~", "directory for each layer's integer accumulators as .npy [H_out, W_out, C_out]"},
         {"vcd", "~",
-         "waveform (structural fidelity): {path: f.vcd, pes: [[row, col], ...] (default: all), first_cycle: N, "
+         "waveform (structural fidelity): {path: f.vcd, pes: [[row, col], ...] (default: [[0, 0]]), first_cycle: N, "
          "last_cycle: N}; with several designs or layers: OUT/<design>.<layer>.vcd, group 0 of each layer"},
         {"quiet", "false", "no table on stdout"}}},
       {"cost", {{"library", "~", "cell-area / energy data file (default: configs/cost/nangate45.yaml)"}}},
@@ -440,7 +441,11 @@ std::string emit_effective(const RunConfig& c) {
     e << YAML::Flow << YAML::BeginMap;
     e << YAML::Key << "name" << YAML::Value << d.name;
     e << YAML::Key << "design" << YAML::Value << to_string(p.design);
-    e << YAML::Key << "shift_set" << YAML::Value << YAML::Flow << shifts;
+    const auto& presets = preset_names();
+    if (std::find(presets.begin(), presets.end(), d.shift_set_label) != presets.end())
+      e << YAML::Key << "shift_set" << YAML::Value << d.shift_set_label;
+    else
+      e << YAML::Key << "shift_set" << YAML::Value << YAML::Flow << shifts;
     e << YAML::Key << "window_bits" << YAML::Value << p.window.n;
     e << YAML::Key << "budget" << YAML::Value << (p.design == Design::VSparq ? p.budget : 4);
     e << YAML::Key << "rounding" << YAML::Value << to_string(p.window.rounding);
@@ -570,6 +575,7 @@ RunConfig load_run_config_impl(const std::vector<std::string>& files, const std:
         c.vcd.pes.emplace_back(pr, pc);
       }
     }
+    if (c.vcd.pes.empty()) c.vcd.pes.emplace_back(0, 0);  // a whole array's waveform is rarely wanted (GBs)
     if (v["first_cycle"])
       c.vcd.first_cycle = r.convert<std::uint64_t>(v["first_cycle"], "output.vcd.first_cycle", "a cycle number");
     if (v["last_cycle"])
@@ -594,7 +600,11 @@ RunConfig load_run_config(const std::vector<std::string>& files, const std::vect
   try {
     return load_run_config_impl(files, overrides, require_trace);
   } catch (const YAML::Exception& e) {
-    throw InputError(std::string(files.empty() ? "<defaults>" : files.back()) +
+    throw InputError([&] {
+      std::string names;
+      for (const auto& f : files) names += (names.empty() ? "" : " + ") + f;
+      return names.empty() ? std::string("<defaults>") : names;
+    }() +
                      ": unexpected YAML structure: " + e.what());
   }
 }
@@ -615,24 +625,13 @@ std::string fnv_hex(const std::string& s) {
   return buf;
 }
 
-// Input paths given in a sweep file resolve against the sweep file's
-// directory, like its `base`.
-std::string resolve_sweep_value(const std::string& key, const YAML::Node& v, const std::string& file) {
-  if ((key == "trace.bundle" || key == "cost.library") && v.IsScalar()) {
-    const std::string path = v.as<std::string>();
-    if (!path.empty() && fs::path(path).is_relative())
-      return yaml_quote((fs::path(file).parent_path() / path).lexically_normal().string());
-  }
-  return yaml_text(v);
-}
-
 std::vector<std::pair<std::string, std::string>> override_map(const YAML::Node& n, const std::string& file,
                                                               const std::string& key) {
   if (!n.IsMap()) throw InputError(file + ": " + key + ": must be a mapping of key.path: value");
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& kv : n) {
     const std::string k = kv.first.as<std::string>();
-    out.emplace_back(k, resolve_sweep_value(k, kv.second, file));
+    out.emplace_back(k, yaml_text(kv.second));
   }
   return out;
 }
@@ -703,7 +702,7 @@ SweepSpec load_sweep_impl(const std::string& file) {
       if (!kv.second.IsSequence() || kv.second.size() == 0)
         throw InputError(file + ": axes." + k + ": must be a non-empty list of values");
       std::vector<std::string> vals;
-      for (const auto& v : kv.second) vals.push_back(resolve_sweep_value(k, v, file));
+      for (const auto& v : kv.second) vals.push_back(yaml_text(v));
       axes.emplace_back(k, vals);
     }
   }
@@ -734,19 +733,28 @@ SweepSpec load_sweep_impl(const std::string& file) {
   }
   // Validate every point's configuration now: a bad combination is reported
   // before anything runs, naming the point.
-  // A point's id hashes its whole effective configuration (base files, `set`,
-  // its own overrides, every default), so that a changed sweep never reuses a
-  // stale result when it resumes or merges.
+  // A point's id hashes what defines it: the contents of the base files, the
+  // sweep's `set` and the point's own overrides (as written, independent of
+  // the working directory or the checkout's location), so that a changed sweep
+  // never resumes or merges stale results. Every point's configuration is
+  // validated now: a bad combination is reported before anything runs.
+  std::string base_text;
+  for (const auto& b : spec.base_configs) {
+    std::ifstream in(b, std::ios::binary);
+    if (!in) throw InputError(file + ": base: configuration file not found or unreadable: " + b);
+    base_text += std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()) + "\n---\n";
+  }
   for (auto& p : spec.points) {
     std::vector<std::string> ov;
-    for (const auto& [k, v] : spec.fixed) ov.push_back(k + "=" + v);
-    for (const auto& [k, v] : p.overrides) ov.push_back(k + "=" + v);
-    ov.push_back("output.dir=/");  // every point writes to its own directory: not part of its identity
+    std::string key = base_text;
+    for (const auto& [k, v] : spec.fixed) ov.push_back(sweep_set_arg(spec, k, v)), key += k + "=" + v + "\n";
+    key += "---\n";
+    for (const auto& [k, v] : p.overrides) ov.push_back(sweep_set_arg(spec, k, v)), key += k + "=" + v + "\n";
+    char idbuf[16];
+    std::snprintf(idbuf, sizeof idbuf, "p%04d-", p.index);
+    p.id = idbuf + fnv_hex(key);
     try {
-      const RunConfig rc = load_run_config(spec.base_configs, ov);
-      char idbuf[16];
-      std::snprintf(idbuf, sizeof idbuf, "p%04d-", p.index);
-      p.id = idbuf + fnv_hex(rc.effective_yaml);
+      load_run_config(spec.base_configs, ov);
     } catch (const InputError& e) {
       throw InputError(file + ": point " + std::to_string(p.index) + " (" + p.label + "): " + e.what());
     }
@@ -761,6 +769,22 @@ SweepSpec load_sweep(const std::string& file) {
   } catch (const YAML::Exception& e) {
     throw InputError(file + ": unexpected YAML structure: " + e.what());
   }
+}
+
+std::string sweep_set_arg(const SweepSpec& spec, const std::string& key, const std::string& value) {
+  // Input paths in a sweep file resolve against the sweep file's directory.
+  if (key == "trace.bundle" || key == "cost.library") {
+    std::string path = value;
+    try {
+      const YAML::Node n = YAML::Load(value);
+      if (n.IsScalar()) path = n.as<std::string>();
+    } catch (const YAML::Exception&) {
+    }
+    if (!path.empty() && fs::path(path).is_relative())
+      path = (fs::path(spec.file).parent_path() / path).lexically_normal().string();
+    return key + "=" + yaml_quote(path);
+  }
+  return key + "=" + value;
 }
 
 std::string yaml_quote(const std::string& text) {

@@ -124,9 +124,10 @@ void add_array_stats(StatGroup& g, const hw::ArrayStats& s, std::int64_t macs, d
         "partner_shift" + std::to_string(sft),
         f.partner_windows ? static_cast<double>(f.partner_shift_hist[sft]) / static_cast<double>(f.partner_windows) : 0,
         "1", "share of partner windows at shift " + std::to_string(sft));
-  w.add_count("rounded_up", f.rounded_up, "window", "windows the rounding incrementer increased");
-  w.add_count("saturated", f.saturated, "window", "windows held at their maximum instead of overflowing");
-  w.add_count("renormed", f.renormed, "window", "round_renorm windows moved to the next larger shift");
+  w.add_count("rounded_up", f.rounded_up, "window", "lane and partner windows the rounding incrementer increased");
+  w.add_count("saturated", f.saturated, "window",
+              "lane and partner windows held at their maximum instead of overflowing");
+  w.add_count("renormed", f.renormed, "window", "round_renorm lane and partner windows moved to the next larger shift");
   w.add_count("renorm_differs_from_round", f.renorm_differs, "window",
               "windows where round_renorm gives another value than round");
   StatGroup& act = g.child("activity", "switching activity, the basis of the energy proxy");
@@ -323,7 +324,7 @@ LayerOutcome design_total(const DesignOutcome& d, int* run, int* skipped) {
     }
   }
   t.skipped = n_run == 0;
-  if (t.skipped) t.skip_reason = "no layer could run under this design";
+  if (t.skipped) t.skip_reason = "no layer in the totals: every selected layer has signed activations (excluded)";
   if (run) *run = n_run;
   if (skipped) *skipped = n_excluded;
   return t;

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sched.h>
 #include <algorithm>
 #include <boost/program_options.hpp>
 #include <cerrno>
@@ -18,7 +19,6 @@
 #include <ostream>
 #include <set>
 #include <sstream>
-#include <thread>
 
 #include "atomic_file.h"
 #include "cli.h"
@@ -100,8 +100,8 @@ pid_t spawn_point(const std::string& exe, const SweepSpec& spec, const SweepPoin
   std::vector<std::string> args = {exe, "run"};
   args.insert(args.end(), spec.base_configs.begin(), spec.base_configs.end());
   args.insert(args.end(), {"--quiet", "--out", dir});
-  for (const auto& [k, v] : spec.fixed) args.insert(args.end(), {"--set", k + "=" + v});
-  for (const auto& [k, v] : p.overrides) args.insert(args.end(), {"--set", k + "=" + v});
+  for (const auto& [k, v] : spec.fixed) args.insert(args.end(), {"--set", sweep_set_arg(spec, k, v)});
+  for (const auto& [k, v] : p.overrides) args.insert(args.end(), {"--set", sweep_set_arg(spec, k, v)});
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -155,7 +155,7 @@ int cmd_sweep(const std::vector<std::string>& args, const std::string& self, std
   opts.add_options()("help,h", "this help")("out,o", po::value(&out_dir),
                                             "output directory (default: the sweep's output.dir)")(
       "jobs,j", po::value(&jobs)->default_value(0),
-      "points simulated at once, each in its own process (0: one per core)")(
+      "points simulated at once, each in its own process (0: one per available core; 1 with --shard)")(
       "shard", po::value(&shard), "run only slice i of N (i/N, 0-based): point index % N == i; combine with merge")(
       "no-progress", "no live progress line")("dry-run", "list the points and exit");
   std::vector<std::string> pos;
@@ -179,7 +179,15 @@ int cmd_sweep(const std::vector<std::string>& args, const std::string& self, std
   }
   if (file.empty()) throw InputError("sweep: a sweep file is required (sparq-sim sweep SWEEP.yaml)");
   if (jobs < 0 || jobs > 256) throw InputError("--jobs must be in 0..256 (0: one per core)");
-  if (jobs == 0) jobs = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  if (jobs == 0) {
+    // One process per core this process may run on (CPU affinity, as taskset
+    // and Slurm set it); a shard runs its points one at a time, since the
+    // shards themselves run in parallel.
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    const int cores = ::sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
+    jobs = shard.empty() ? std::max(1, cores) : 1;
+  }
   SweepSpec spec = load_sweep(file);
   if (out_dir.empty()) out_dir = spec.output_dir;
   if (out_dir.empty()) out_dir = (fs::path("results") / fs::path(file).stem()).string();

@@ -31,6 +31,10 @@ struct SweepSpec {
 // so a bad combination is reported before anything runs.
 SweepSpec load_sweep(const std::string& file);
 
+// The `--set` argument for one of the sweep's overrides: input paths
+// (trace.bundle, cost.library) resolve against the sweep file's directory.
+std::string sweep_set_arg(const SweepSpec& spec, const std::string& key, const std::string& value);
+
 // The point list as written into every sweep output directory (points.csv),
 // so that `merge` needs only the result directories.
 std::string points_csv(const std::vector<SweepPoint>& points);
