@@ -22,6 +22,18 @@ int cmd_area(const std::vector<std::string>& args, std::ostream& out, std::ostre
 int cmd_sweep(const std::vector<std::string>& args, const std::string& self, std::ostream& out, std::ostream& err);
 int cmd_merge(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
+std::vector<std::string> split_list(const std::vector<std::string>& in) {
+  std::vector<std::string> out;
+  for (const auto& s : in) {
+    std::stringstream ss(s);
+    for (std::string item; std::getline(ss, item, ',');) {
+      const auto b = item.find_first_not_of(" \t"), e = item.find_last_not_of(" \t");
+      if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+    }
+  }
+  return out;
+}
+
 po::variables_map parse_command(const std::vector<std::string>& args, const po::options_description& visible,
                                 std::vector<std::string>* positionals, int max_positionals) {
   po::options_description hidden;
@@ -52,17 +64,6 @@ const char* kUsage =
     "\n"
     "`sparq-sim <command> --help` describes each. Exit codes: 0 success, 2 bad input, 1 internal error.\n";
 
-std::vector<std::string> split_commas(const std::vector<std::string>& in) {
-  std::vector<std::string> out;
-  for (const auto& s : in) {
-    std::stringstream ss(s);
-    std::string item;
-    while (std::getline(ss, item, ','))
-      if (!item.empty()) out.push_back(item);
-  }
-  return out;
-}
-
 int cmd_stats(const std::vector<std::string>& args, std::ostream& out, std::ostream& /*err*/) {
   po::options_description opts("sparq-sim stats BUNDLE [options]");
   std::string bundle, json;
@@ -84,7 +85,7 @@ int cmd_stats(const std::vector<std::string>& args, std::ostream& out, std::ostr
   if (bundle.empty()) throw InputError("stats: a trace bundle directory is required (sparq-sim stats BUNDLE)");
   const BundleManifest m = read_manifest(bundle);
   std::vector<const LayerInfo*> sel;
-  const auto names = split_commas(layers);
+  const auto names = split_list(layers);
   if (names.empty())
     for (const auto& l : m.layers) sel.push_back(&l);
   else

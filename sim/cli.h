@@ -11,6 +11,9 @@ namespace sparq {
 
 int cli_main(int argc, char** argv, std::ostream& out, std::ostream& err);
 
+// Splits comma-separated lists ("a, b,c"), trimming spaces, dropping empties.
+std::vector<std::string> split_list(const std::vector<std::string>& in);
+
 // Parses a command's arguments: the visible options plus positional
 // arguments collected into *positionals (at most max_positionals; -1 = any).
 boost::program_options::variables_map parse_command(const std::vector<std::string>& args,

@@ -119,11 +119,7 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   if (!dump.empty()) sets.push_back("output.dump_outputs=" + yaml_quote(dump));
   if (!layers.empty()) {
     std::string list;
-    std::stringstream ss(layers);
-    for (std::string l; std::getline(ss, l, ',');) {
-      const auto b = l.find_first_not_of(" \t"), e = l.find_last_not_of(" \t");
-      if (b != std::string::npos) list += (list.empty() ? "" : ", ") + yaml_quote(l.substr(b, e - b + 1));
-    }
+    for (const auto& l : split_list({layers})) list += (list.empty() ? "" : ", ") + yaml_quote(l);
     sets.push_back("trace.layers=[" + list + "]");
   }
   if (!fidelity.empty()) sets.push_back("simulation.fidelity=" + yaml_quote(fidelity));

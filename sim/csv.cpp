@@ -31,6 +31,22 @@ std::string CsvTable::to_string() const {
   return out;
 }
 
+void CsvTable::add_row(const std::vector<std::string>& names, const std::vector<std::string>& cells) {
+  if (header.empty()) header = names;
+  std::vector<std::string> row(header.size());
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const int c = column(names[i]);
+    if (c < 0) {
+      header.push_back(names[i]);
+      for (auto& r : rows) r.push_back("");
+      row.push_back(cells[i]);
+    } else {
+      row[static_cast<std::size_t>(c)] = cells[i];
+    }
+  }
+  rows.push_back(std::move(row));
+}
+
 CsvTable parse_csv(const std::string& text, const std::string& name) {
   std::vector<std::vector<std::string>> lines;
   std::vector<std::string> cur;

@@ -15,6 +15,10 @@ struct CsvTable {
   // Column whose header is `name` or starts with `name + " ["` (unit suffix).
   int column_prefix(const std::string& name) const;
   std::string to_string() const;
+  // Appends a row given with its own column names: cells go under the
+  // matching columns, unknown names become new columns (empty in earlier
+  // rows), columns the row lacks stay empty.
+  void add_row(const std::vector<std::string>& names, const std::vector<std::string>& cells);
 };
 
 // Throws InputError naming the file on malformed content.

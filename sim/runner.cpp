@@ -364,20 +364,7 @@ void csv_append(CsvTable& t, const std::vector<std::pair<std::string, std::strin
     header.push_back(s->unit == "text" || s->unit.empty() ? path : path + " [" + s->unit + "]");
     row.push_back(s->unit == "text" ? s->text : (s->defined ? format_number(s->value, s->integer) : "null"));
   }
-  if (t.header.empty()) t.header = header;
-  // Align by column name (skipped layers have fewer columns).
-  std::vector<std::string> aligned(t.header.size());
-  for (std::size_t i = 0; i < header.size(); ++i) {
-    auto it = std::find(t.header.begin(), t.header.end(), header[i]);
-    if (it == t.header.end()) {
-      t.header.push_back(header[i]);
-      for (auto& r : t.rows) r.push_back("");
-      aligned.push_back(row[i]);
-    } else {
-      aligned[static_cast<std::size_t>(it - t.header.begin())] = row[i];
-    }
-  }
-  t.rows.push_back(std::move(aligned));
+  t.add_row(header, row);  // skipped layers have fewer columns
 }
 
 }  // namespace

@@ -1,10 +1,7 @@
 #include "sha256.h"
 
 #include <array>
-#include <fstream>
-#include <vector>
 
-#include "errors.h"
 
 namespace sparq {
 namespace {
@@ -76,13 +73,6 @@ std::string sha256_hex(const std::uint8_t* data, std::size_t len) {
   for (auto v : h)
     for (int s = 28; s >= 0; s -= 4) out += hex[(v >> s) & 0xF];
   return out;
-}
-
-std::string sha256_file_hex(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot open file");
-  std::vector<std::uint8_t> buf((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return sha256_hex(buf.data(), buf.size());
 }
 
 }  // namespace sparq

@@ -8,6 +8,5 @@
 namespace sparq {
 
 std::string sha256_hex(const std::uint8_t* data, std::size_t len);
-std::string sha256_file_hex(const std::string& path);  // throws InputError
 
 }  // namespace sparq

@@ -363,12 +363,9 @@ std::vector<std::string> merge_sweep(const std::vector<SweepPoint>& points, cons
       }
       if (found.empty()) continue;
       const CsvTable t = read_csv(found);
-      if (dst.header.empty()) {
-        dst.header = {"point", "label"};
-        dst.header.insert(dst.header.end(), keys.begin(), keys.end());
-        dst.header.insert(dst.header.end(), t.header.begin(), t.header.end());
-      }
-      const std::size_t fixed = 2 + keys.size();
+      std::vector<std::string> names = {"point", "label"};
+      names.insert(names.end(), keys.begin(), keys.end());
+      names.insert(names.end(), t.header.begin(), t.header.end());
       for (const auto& row : t.rows) {
         std::vector<std::string> r = {p.id, p.label};
         for (const auto& k : keys) {
@@ -377,20 +374,8 @@ std::vector<std::string> merge_sweep(const std::vector<SweepPoint>& points, cons
             if (kv.first == k) v = kv.second;
           r.push_back(v);
         }
-        // Align columns by name (points may differ in optional columns).
-        std::vector<std::string> aligned(dst.header.size() - fixed);
-        for (std::size_t c = 0; c < t.header.size(); ++c) {
-          auto it = std::find(dst.header.begin() + static_cast<std::ptrdiff_t>(fixed), dst.header.end(), t.header[c]);
-          if (it == dst.header.end()) {
-            dst.header.push_back(t.header[c]);
-            for (auto& old : dst.rows) old.push_back("");
-            aligned.push_back(row[c]);
-          } else {
-            aligned[static_cast<std::size_t>(it - dst.header.begin()) - fixed] = row[c];
-          }
-        }
-        r.insert(r.end(), aligned.begin(), aligned.end());
-        dst.rows.push_back(std::move(r));
+        r.insert(r.end(), row.begin(), row.end());
+        dst.add_row(names, r);  // points may differ in optional columns
       }
     }
   }
