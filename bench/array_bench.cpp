@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
     for (const Case& d : designs)
       for (Dataflow df : {Dataflow::WS, Dataflow::OS})
         for (Fidelity f : {Fidelity::Fast, Fidelity::Structural}) {
-          if (info.activation_signed && d.pe.design != Design::Int8) continue;
+          if (info.activation_signed && consumes_pairs(d.pe.design)) continue;
           if (f == Fidelity::Structural && structural_rows == 0) continue;
           ArrayConfig cfg;
           cfg.rows = R;

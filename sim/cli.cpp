@@ -78,7 +78,7 @@ int cmd_stats(const std::vector<std::string>& args, std::ostream& out, std::ostr
   if (vm.count("help")) {
     out << opts
         << "\nPrints, per layer: shape, MACs, zero fraction, pair cases over adjacent input channels\n"
-           "(as TRACES.md measures them) and over the lowered GEMM (what the PEs see), and the\n"
+           "(as docs/traces.md §6 measures them) and over the lowered GEMM (what the PEs see), and the\n"
            "leading-one position histogram.\n";
     return 0;
   }

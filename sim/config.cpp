@@ -25,30 +25,36 @@ namespace {
 
 // The schema: section -> key -> (default as YAML text, help).
 struct KeyDef {
-  const char* key;
-  const char* def;  // default, as YAML; "~" = no default (optional)
-  const char* help;
+  std::string key;
+  std::string def;  // default, as YAML; "~" = no default (optional)
+  std::string help;
 };
 struct SectionDef {
-  const char* name;
+  std::string name;
   std::vector<KeyDef> keys;
 };
+
+// The `pe` section: the keys every design has, then each registered design's
+// own keys (PeDesign::keys; a design ignores the others' keys).
+std::vector<KeyDef> pe_keys() {
+  std::string designs;
+  for (const PeDesign* d : pe_designs()) designs += (designs.empty() ? "" : " | ") + d->name();
+  std::vector<KeyDef> k = {
+      {"design", "vsparq", designs},
+      {"lod", "pe", "leading-one detection: pe (in every PE) | edge (once per row at the array edge)"},
+      {"accumulator_bits", "32", "signed accumulator width in bits (16..64 for int8, 17..64 for pair designs)"}};
+  for (const DesignKey& d : pe_design_keys()) k.push_back({d.key, d.def, d.help});
+  return k;
+}
 
 const std::vector<SectionDef>& schema() {
   static const std::vector<SectionDef> s = {
       {"array",
-       {{"rows", "16", "PE rows R (>= 1)"},
-        {"cols", "16", "PE columns C (>= 1)"},
+       {{"rows", "16", "PE rows R (1..4096)"},
+        {"cols", "16", "PE columns C (1..4096)"},
         {"dataflow", "ws", "ws (weight stationary) | os (output stationary)"},
         {"clock_mhz", "1000", "clock frequency in MHz (> 0), for time and throughput"}}},
-      {"pe",
-       {{"design", "vsparq", "int8 | int4 | bsparq | vsparq"},
-        {"shift_set", "5opt", "preset (5opt 3opt 2opt 6opt 7opt 6b-3opt 1opt) or a list of shifts, e.g. [4, 2, 0]"},
-        {"window_bits", "4", "window width n for an explicit shift list (1..8)"},
-        {"budget", "4", "vsparq bit budget: 4 (shift_set applies), 3 (6opt / 6b-3opt) or 2 (7opt / 5opt)"},
-        {"rounding", "round", "trunc | round | round_renorm"},
-        {"lod", "pe", "leading-one detection: pe (in every PE) | edge (once per row at the array edge)"},
-        {"accumulator_bits", "32", "signed accumulator width in bits (16..64 for int8, 17..64 for pair designs)"}}},
+      {"pe", pe_keys()},
       {"simulation",
        {{"fidelity", "fast", "fast (one clocked process over arrays) | structural (one sc_module per PE)"},
         {"scalesim_compatible", "false", "also report SCALE-Sim v2 compute cycles"}}},
@@ -202,139 +208,89 @@ class Reader {
   const Source& src_;
 };
 
-template <typename T>
-T choose(const std::string& v, const std::map<std::string, T>& options, const std::string& key, const Source& src) {
-  auto it = options.find(v);
-  if (it != options.end()) return it->second;
-  std::vector<std::string> names;
-  for (const auto& o : options) names.push_back(o.first);
-  src.fail(key, "must be one of " + known_list(names) + ", got '" + v + "'");
+template <typename E>
+E choose(const std::string& v, const std::string& key, const Source& src) {
+  try {
+    return parse_enum<E>(v);
+  } catch (const std::invalid_argument& e) {
+    src.fail(key, e.what());
+  }
 }
 
-// Reads the PE keys from map `pe` (a `pe:` section or a `compare` entry), on
-// top of the base `pe` section. prefix names the keys in errors.
+// A design's keys as DesignParams: the `compare` entry's value, else the
+// base `pe` section's, else the key's default.
+class YamlDesignParams : public DesignParams {
+ public:
+  YamlDesignParams(const Reader& r, const YAML::Node& entry, const std::string& prefix)
+      : r_(r), entry_(entry), prefix_(prefix) {}
+  bool has(const std::string& key) const override { return (entry_ && entry_[key]) || r_.has("pe", key); }
+  bool is_list(const std::string& key) const override { return node(key).IsSequence(); }
+  std::string text(const std::string& key) const override {
+    return r_.convert<std::string>(node(key), path(key), "a string");
+  }
+  long integer(const std::string& key) const override { return r_.convert<long>(node(key), path(key), "an integer"); }
+  std::vector<long> integers(const std::string& key) const override {
+    std::vector<long> out;
+    for (const auto& e : node(key)) out.push_back(r_.convert<long>(e, path(key), "a list of integers"));
+    return out;
+  }
+  // The key path an error names.
+  std::string path(const std::string& key) const { return entry_ && entry_[key] ? prefix_ + "." + key : "pe." + key; }
+
+ private:
+  YAML::Node node(const std::string& key) const {
+    if (entry_ && entry_[key]) return entry_[key];
+    return r_.value("pe", key);
+  }
+  const Reader& r_;
+  const YAML::Node& entry_;
+  std::string prefix_;
+};
+
+// Reads the PE keys from map `entry` (a `compare` entry), on top of the base
+// `pe` section, through the chosen design (PeDesign::configure). prefix names
+// the keys in errors.
 DesignPoint build_design(const Reader& r, const YAML::Node& entry, const std::string& prefix) {
   const Source& src = r.src();
-  auto pick = [&](const char* key) -> std::pair<YAML::Node, std::string> {
-    if (entry && entry[key]) return {entry[key], prefix + "." + key};
-    return {r.value("pe", key), std::string("pe.") + key};
-  };
+  const YamlDesignParams params(r, entry, prefix);
   DesignPoint d;
   hw::ArrayConfig& a = d.array;
   a.rows = r.get<int>("array", "rows", "an integer");
   a.cols = r.get<int>("array", "cols", "an integer");
-  if (a.rows < 1 || a.rows > 4096) src.fail("array.rows", "must be in 1..4096, got " + std::to_string(a.rows));
-  if (a.cols < 1 || a.cols > 4096) src.fail("array.cols", "must be in 1..4096, got " + std::to_string(a.cols));
-  a.dataflow = choose<hw::Dataflow>(r.get<std::string>("array", "dataflow", "a string"),
-                                    {{"ws", hw::Dataflow::WS}, {"os", hw::Dataflow::OS}}, "array.dataflow", src);
+  a.dataflow = choose<hw::Dataflow>(r.get<std::string>("array", "dataflow", "a string"), "array.dataflow", src);
   d.clock_mhz = r.get<double>("array", "clock_mhz", "a number");
   if (!(d.clock_mhz > 0) || !std::isfinite(d.clock_mhz)) src.fail("array.clock_mhz", "must be a positive number");
-  a.fidelity = choose<hw::Fidelity>(r.get<std::string>("simulation", "fidelity", "a string"),
-                                    {{"fast", hw::Fidelity::Fast}, {"structural", hw::Fidelity::Structural}},
-                                    "simulation.fidelity", src);
+  a.fidelity =
+      choose<hw::Fidelity>(r.get<std::string>("simulation", "fidelity", "a string"), "simulation.fidelity", src);
+  a.lod = choose<LodPlacement>(params.text("lod"), params.path("lod"), src);
+  a.acc_bits = static_cast<int>(params.integer("accumulator_bits"));
 
-  auto [dn, dk] = pick("design");
-  const std::string design = r.convert<std::string>(dn, dk, "a string");
-  const Design des = choose<Design>(
-      design, {{"int8", Design::Int8}, {"int4", Design::Int4}, {"bsparq", Design::BSparq}, {"vsparq", Design::VSparq}},
-      dk, src);
-  auto [rn, rk] = pick("rounding");
-  const Rounding rounding = choose<Rounding>(
-      r.convert<std::string>(rn, rk, "a string"),
-      {{"trunc", Rounding::Trunc}, {"round", Rounding::Round}, {"round_renorm", Rounding::RoundRenorm}}, rk, src);
-  auto [ln, lk] = pick("lod");
-  a.lod = choose<hw::LodPlacement>(r.convert<std::string>(ln, lk, "a string"),
-                                   {{"pe", hw::LodPlacement::PE}, {"edge", hw::LodPlacement::Edge}}, lk, src);
-  auto [accn, acck] = pick("accumulator_bits");
-  a.acc_bits = r.convert<int>(accn, acck, "an integer");
-  if (a.acc_bits > 64) src.fail(acck, "must be at most 64, got " + std::to_string(a.acc_bits));
-
-  // The window: a preset name or an explicit list with window_bits.
-  auto [sn, sk] = pick("shift_set");
-  auto [wn, wk] = pick("window_bits");
-  WindowSpec win;
-  if (sn.IsSequence()) {
-    std::uint16_t mask = 0;
-    std::string label;
-    for (const auto& e : sn) {
-      const int s = r.convert<int>(e, sk, "a list of shifts in 0..7");
-      if (s < 0 || s > 7) src.fail(sk, "shifts must be in 0..7, got " + std::to_string(s));
-      mask = static_cast<std::uint16_t>(mask | (1u << s));
-    }
-    if (!mask) src.fail(sk, "must not be empty");
-    win = WindowSpec{r.convert<int>(wn, wk, "an integer"), mask, rounding};
-    d.shift_set_label = "{" + shift_set_string(mask) + "}";
-  } else {
-    const std::string name = r.convert<std::string>(sn, sk, "a preset name or a list of shifts");
-    try {
-      if (name.find(',') != std::string::npos) {
-        win = WindowSpec{r.convert<int>(wn, wk, "an integer"), parse_shift_set(name), rounding};
-        d.shift_set_label = "{" + shift_set_string(win.shift_mask) + "}";
-      } else {
-        win = preset(name, rounding);
-        d.shift_set_label = name;
-      }
-    } catch (const std::invalid_argument& e) {
-      src.fail(sk, e.what());
-    }
-  }
-  // The window is validated only where the design uses it (bsparq, vsparq
-  // budget 4): int8, int4 and vsparq budgets 3/2 ignore shift_set.
-  auto check_window = [&] {
-    try {
-      win.validate();
-    } catch (const std::invalid_argument& e) {
-      src.fail(sk, e.what());
-    }
-  };
-  auto [bn, bk] = pick("budget");
-  const int budget = r.convert<int>(bn, bk, "an integer");
-  std::string name;
+  const PeDesign* design = nullptr;
   try {
-    switch (des) {
-      case Design::Int8:
-        a.pe = PeArith::int8();
-        name = "int8";
-        d.shift_set_label = "-";
-        break;
-      case Design::Int4:
-        a.pe = PeArith::int4(rounding);
-        name = "int4";
-        d.shift_set_label = "1opt";
-        break;
-      case Design::BSparq:
-        check_window();
-        a.pe = PeArith::bsparq(win);
-        name = "bsparq-" + d.shift_set_label;
-        break;
-      case Design::VSparq:
-        if (budget == 4) {
-          check_window();
-          if (win.n != 4)
-            src.fail(sk, "vsparq with budget 4 needs a 4-bit window (5opt, 3opt, 2opt or a list with window_bits 4)");
-          a.pe = PeArith::vsparq(4, win);
-          name = "vsparq-" + d.shift_set_label;
-        } else {
-          if (budget != 3 && budget != 2) src.fail(bk, "must be 4, 3 or 2, got " + std::to_string(budget));
-          a.pe = PeArith::vsparq(budget, WindowSpec{4, 0x1F, rounding});
-          name = "vsparq-b" + std::to_string(budget);
-          d.shift_set_label = budget == 3 ? "6opt/6b-3opt" : "7opt/5opt";
-        }
-        break;
-    }
+    design = &find_pe_design(params.text("design"));
   } catch (const std::invalid_argument& e) {
-    src.fail(dk, e.what());
+    src.fail(params.path("design"), e.what());
+  }
+  try {
+    a.pe = design->configure(params);
+    a.validate();
+  } catch (const SettingError& e) {
+    const std::string& k = e.key();
+    src.fail(k == "rows" || k == "cols" ? "array." + k : params.path(k), e.what());
+  } catch (const std::invalid_argument& e) {
+    src.fail(params.path("design"), e.what());
   }
   // The narrowest accumulator that holds one addend: an 8x8 product (16 bits)
   // or a pair sum (17 bits); narrower ones wrap on every addition.
-  const int min_acc = des == Design::Int8 ? 16 : 17;
+  const int min_acc = design->min_acc_bits();
   if (a.acc_bits < min_acc)
-    src.fail(acck, "must be at least " + std::to_string(min_acc) + " for " + design + " (one " +
-                       (des == Design::Int8 ? "8x8 product" : "pair of products") + " must fit), got " +
-                       std::to_string(a.acc_bits));
-  if (des != Design::Int8 && rounding != Rounding::Round) name += std::string("-") + to_string(rounding);
-  if (a.lod == hw::LodPlacement::Edge && des != Design::Int8) name += "-edge";
-  d.name = name;
+    src.fail(params.path("accumulator_bits"), "must be at least " + std::to_string(min_acc) + " for " + design->name() +
+                                                  " (one " +
+                                                  (design->consumes_pairs() ? "pair of products" : "8x8 product") +
+                                                  " must fit), got " + std::to_string(a.acc_bits));
+  d.shift_set_label = a.pe.shift_label;
+  d.name = a.pe.label();
+  if (a.lod == LodPlacement::Edge && design->consumes_pairs()) d.name += "-edge";
   if (entry && entry["name"]) d.name = r.convert<std::string>(entry["name"], prefix + ".name", "a string");
   return d;
 }
@@ -431,27 +387,19 @@ std::string emit_effective(const RunConfig& c) {
   e << YAML::Key << "compare" << YAML::Value << YAML::BeginSeq;
   for (const auto& d : c.designs) {
     const auto& p = d.array.pe;
-    std::vector<int> shifts = p.window.shifts();
-    std::reverse(shifts.begin(), shifts.end());
     std::string note =
         "shifts {" + shift_set_string(p.window.shift_mask) + "}, " + std::to_string(p.window.n) + "-bit window";
-    if (p.design == Design::VSparq)
+    if (p.design->detects_zeros())
       note += "; partner of a zero: " + std::to_string(p.partner.n) + "-bit window, shifts {" +
               shift_set_string(p.partner.shift_mask) + "}";
     e << YAML::Flow << YAML::BeginMap;
     e << YAML::Key << "name" << YAML::Value << d.name;
-    e << YAML::Key << "design" << YAML::Value << to_string(p.design);
-    const auto& presets = preset_names();
-    if (std::find(presets.begin(), presets.end(), d.shift_set_label) != presets.end())
-      e << YAML::Key << "shift_set" << YAML::Value << d.shift_set_label;
-    else
-      e << YAML::Key << "shift_set" << YAML::Value << YAML::Flow << shifts;
-    e << YAML::Key << "window_bits" << YAML::Value << p.window.n;
-    e << YAML::Key << "budget" << YAML::Value << (p.design == Design::VSparq ? p.budget : 4);
-    e << YAML::Key << "rounding" << YAML::Value << to_string(p.window.rounding);
-    e << YAML::Key << "lod" << YAML::Value << hw::to_string(d.array.lod);
+    e << YAML::Key << "design" << YAML::Value << p.design->name();
+    for (const auto& [key, text] : p.design->params(p)) e << YAML::Key << key << YAML::Value << YAML::Load(text);
+    e << YAML::Key << "lod" << YAML::Value << to_string(d.array.lod);
     e << YAML::Key << "accumulator_bits" << YAML::Value << d.array.acc_bits;
-    e << YAML::EndMap << YAML::Comment(note);
+    e << YAML::EndMap;
+    if (consumes_pairs(p.design)) e << YAML::Comment(note);
   }
   e << YAML::EndSeq << YAML::EndMap;
   return std::string(e.c_str()) + "\n";
@@ -797,10 +745,10 @@ std::string config_reference() {
   std::ostringstream os;
   os << "Configuration keys (YAML sections; override any with --set section.key=value):\n";
   for (const auto& s : schema()) {
-    if (std::string(s.name) == "compare") continue;
+    if (s.name == "compare") continue;
     os << "  " << s.name << ":\n";
     for (const auto& k : s.keys) {
-      std::string key = std::string(k.key) + (std::string(k.def) == "~" ? "" : " = " + std::string(k.def));
+      std::string key = k.key + (k.def == "~" ? "" : " = " + k.def);
       os << "    " << key << std::string(key.size() < 28 ? 28 - key.size() : 1, ' ') << k.help << "\n";
     }
   }

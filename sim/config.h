@@ -1,4 +1,4 @@
-// Run configuration, in two layers (CONVENTIONS §3): the YAML file plus
+// Run configuration, in two layers (docs/architecture.md §3): the YAML file plus
 // `--set key.path=value` overrides are merged into one document, then
 // validated once into RunConfig with named defaults and range checks. Every
 // error is an InputError naming the file and the key path. yaml-cpp is

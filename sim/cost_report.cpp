@@ -9,8 +9,8 @@ namespace sparq {
 CostConfig cost_config(const DesignPoint& d) {
   CostConfig c;
   c.arith = d.array.pe;
-  c.lod = d.array.lod == hw::LodPlacement::Edge ? CostLod::Edge : CostLod::Pe;
-  c.dataflow = d.array.dataflow == hw::Dataflow::OS ? CostDataflow::Os : CostDataflow::Ws;
+  c.lod = d.array.lod;
+  c.dataflow = d.array.dataflow;
   c.acc_bits = d.array.acc_bits;
   c.rows = d.array.rows;
   c.cols = d.array.cols;

@@ -187,7 +187,7 @@ RunOutcome run_simulation(const RunConfig& cfg, const RunOptions& opt, std::ostr
       lo.geometry = info.geo.describe();
       lo.signed_activations = info.activation_signed;
       lo.pixels = L.pixels;
-      if (info.activation_signed && d.array.pe.design != Design::Int8) {
+      if (info.activation_signed && consumes_pairs(d.array.pe.design)) {
         lo.skipped = true;
         lo.skip_reason = "signed activations: SPARQ designs take unsigned activations; run under int8";
         out.layers.push_back(lo);

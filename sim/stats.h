@@ -1,5 +1,5 @@
 // Named statistics with units and descriptions, grouped by component and
-// dumped by walking the hierarchy (CONVENTIONS §6): JSON for machines, flat
+// dumped by walking the hierarchy (docs/architecture.md §6): JSON for machines, flat
 // "group.name" columns for CSV.
 #pragma once
 

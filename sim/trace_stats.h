@@ -14,7 +14,7 @@ namespace sparq {
 struct TraceLayerStats {
   std::uint64_t elements = 0;
   std::uint64_t zeros = 0;
-  // Pairs (c, c+1), c even, of the input tensor at each pixel (as TRACES.md
+  // Pairs (c, c+1), c even, of the input tensor at each pixel (as docs/traces.md §6
   // measures them); an odd C_in pads the last pair with a zero.
   std::uint64_t tensor_pairs = 0;
   std::array<std::uint64_t, 3> tensor_pair_cases{};  // both nonzero, one zero, both zero

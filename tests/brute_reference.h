@@ -1,4 +1,4 @@
-// Independent brute-force formulations of SPEC §1, written from the
+// Independent brute-force formulations of docs/arithmetic.md §2, written from the
 // definitions (value comparisons and enumeration of representable values),
 // never from the implementation's bit manipulations. Tests compare the
 // datapath functions against these.

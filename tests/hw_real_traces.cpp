@@ -68,7 +68,7 @@ void check_layer(const RealLayer& L, const std::vector<hwtest::NamedDesign>& des
         rs.overflows = run.stats.acc_overflows;
         EXPECT_TRUE(run.stats.front_end == rs) << L.info.name << " " << d.name;
         EXPECT_EQ(run.stats.macs, static_cast<std::uint64_t>(L.info.geo.macs()));
-        if (d.pe.design == Design::Int8) {
+        if (!consumes_pairs(d.pe.design)) {
           std::uint64_t offset = 0;
           for (int grp = 0; grp < L.info.geo.groups; ++grp) {
             const int M = L.info.geo.H_out() * L.info.geo.W_out(), N = L.info.geo.cout_per_group();

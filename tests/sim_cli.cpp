@@ -229,7 +229,7 @@ TEST(Cli, StatsCommandOnRealBundle) {
   Tmp t;
   const Result r = run("stats traces/inceptionv3-dog --layers conv2d_2,conv2d_66 --json " + t.s("s.json"));
   ASSERT_EQ(r.code, 0) << r.err;
-  // TRACES.md: activation_1 (input of conv2d_2) zeros .530, pair any zero .758;
+  // docs/traces.md §6: activation_1 (input of conv2d_2) zeros .530, pair any zero .758;
   // activation_65 (input of conv2d_66) zeros .749, any zero .939.
   const std::string js = slurp(t.s("s.json"));
   EXPECT_NE(r.out.find("conv2d_2"), std::string::npos);

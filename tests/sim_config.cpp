@@ -39,7 +39,7 @@ TEST(Config, DefaultsAndPathResolution) {
   EXPECT_EQ(a.rows, 16);
   EXPECT_EQ(a.cols, 16);
   EXPECT_EQ(a.dataflow, hw::Dataflow::WS);
-  EXPECT_EQ(a.pe.design, Design::VSparq);
+  EXPECT_EQ(a.pe.design->name(), "vsparq");
   EXPECT_EQ(a.pe.window, preset("5opt"));
   EXPECT_EQ(a.acc_bits, 32);
   EXPECT_EQ(c.designs[0].name, "vsparq-5opt");
@@ -61,8 +61,8 @@ TEST(Config, MergeOrderAndOverrides) {
   EXPECT_EQ(a.rows, 8);  // from base
   EXPECT_EQ(a.cols, 5);  // --set wins
   EXPECT_EQ(a.dataflow, hw::Dataflow::OS);
-  EXPECT_EQ(a.pe.design, Design::VSparq);
-  EXPECT_EQ(a.pe.budget, 3);
+  EXPECT_EQ(a.pe.design->name(), "vsparq");
+  EXPECT_EQ(a.pe.shift_label, "6opt/6b-3opt");
   EXPECT_EQ(a.pe.window, preset("6opt", Rounding::Trunc));
   EXPECT_EQ(a.pe.partner, preset("6b-3opt", Rounding::Trunc));
 }
@@ -97,14 +97,18 @@ TEST(Config, BadInputNamesFileAndKey) {
       {"trace: {bundle: b}\narrey: {rows: 16}\n", {}, "arrey: is not a known section"},
       {"trace: {bundle: b}\narray: {rows: sixteen}\n", {}, "array.rows: must be an integer, got 'sixteen'"},
       {"trace: {bundle: b}\narray: {rows: 0}\n", {}, "array.rows: must be in 1..4096"},
-      {"trace: {bundle: b}\narray: {dataflow: rs}\n", {}, "array.dataflow: must be one of os, ws, got 'rs'"},
-      {"trace: {bundle: b}\npe: {design: fp8}\n", {}, "pe.design: must be one of"},
+      {"trace: {bundle: b}\narray: {dataflow: rs}\n", {}, "array.dataflow: unknown dataflow 'rs' (expected ws or os)"},
+      {"trace: {bundle: b}\npe: {design: fp8}\n",
+       {},
+       "pe.design: unknown PE design 'fp8' (known: int8, int4, bsparq, vsparq)"},
       {"trace: {bundle: b}\npe: {design: bsparq, shift_set: [3, 2]}\n", {}, "pe.shift_set: shift set {3,2} with n=4"},
       {"trace: {bundle: b}\npe: {design: bsparq, shift_set: 9opt}\n", {}, "unknown shift-set preset '9opt'"},
       {"trace: {bundle: b}\npe: {accumulator_bits: 16}\n", {}, "pe.accumulator_bits: must be at least 17 for vsparq"},
-      {"trace: {bundle: b}\npe: {accumulator_bits: 65}\n", {}, "pe.accumulator_bits: must be at most 64"},
+      {"trace: {bundle: b}\npe: {accumulator_bits: 65}\n", {}, "pe.accumulator_bits: must be in 2..64, got 65"},
       {"trace: {bundle: b}\npe: {design: vsparq, budget: 5}\n", {}, "pe.budget: must be 4, 3 or 2"},
-      {"trace: {bundle: b}\npe: {rounding: nearest}\n", {}, "pe.rounding: must be one of"},
+      {"trace: {bundle: b}\npe: {rounding: nearest}\n",
+       {},
+       "pe.rounding: unknown rounding 'nearest' (expected trunc, round or round_renorm)"},
       {"trace: {bundle: b}\ncompare: [{design: int8}, {design: int8}]\n", {}, "both named 'int8'"},
       {"trace: {bundle: b}\ncompare: [{desing: int8}]\n", {}, "compare.0.desing: is not a known key"},
       {"array: {rows: 4}\n", {}, "trace.bundle: is required"},

@@ -305,7 +305,7 @@ TEST(Bundle, BadArraysAreRejectedOnLoad) {
     const auto m = read_manifest(t / "b");
     EXPECT_NE(error_of([&] { load_layer(m, m.layers[0], false); }).find("expected |i1"), std::string::npos);
   }
-  {  // values out of range (weights of -128 are valid int8, SPEC §1)
+  {  // values out of range (weights of -128 are valid int8, docs/arithmetic.md §1)
     TempDir t;
     LayerTrace ok = L;
     ok.weights[5] = -128;

@@ -1,4 +1,4 @@
-// Bit-exactness of the SPARQ datapath (SPEC §1) against the brute-force
+// Bit-exactness of the SPARQ datapath (docs/arithmetic.md §2-§3) against the brute-force
 // formulation in brute_reference.h, exhaustively: every window width, every
 // shift set, every rounding mode, all 256 activations; all 65,536
 // activation-weight pairs for the shifting multiplier; all 65,536 activation
@@ -8,6 +8,7 @@
 #include <set>
 
 #include "brute_reference.h"
+#include "pe_design.h"
 #include "sparq_arith.h"
 
 using namespace sparq;
@@ -124,7 +125,7 @@ TEST(BSparq, SaturationListsUnderRound) {
   std::set<int> two;
   for (int a = 248; a < 256; ++a) two.insert(a);
   EXPECT_EQ(saturating("2opt"), two);
-  // The saturated values the SPEC lists.
+  // The saturated values docs/arithmetic.md §2.4 lists.
   auto r5 = preset("5opt", Rounding::Round);
   EXPECT_EQ(bsparq_value(31, r5), 30);
   EXPECT_EQ(bsparq_value(62, r5), 60);
@@ -202,7 +203,7 @@ TEST(ShiftMultiply, AllActivationWeightPairs) {
 
 namespace {
 
-// The pair rule by definition (SPEC §1, vSPARQ table), over brute-force
+// The pair rule by definition (docs/arithmetic.md §3), over brute-force
 // trim tables built once per design.
 struct BrutePair {
   const PeArith& pe;
@@ -214,16 +215,13 @@ struct BrutePair {
     }
   }
   long operator()(int a1, int a2, int w1, int w2) const {
-    switch (pe.design) {
-      case Design::Int8: return static_cast<long>(a1) * w1 + static_cast<long>(a2) * w2;
-      case Design::Int4:
-      case Design::BSparq: return static_cast<long>(lane[a1]) * w1 + static_cast<long>(lane[a2]) * w2;
-      case Design::VSparq:
-        if (a1 == 0) return static_cast<long>(partner[a2]) * w2;
-        if (a2 == 0) return static_cast<long>(partner[a1]) * w1;
-        return static_cast<long>(lane[a1]) * w1 + static_cast<long>(lane[a2]) * w2;
+    const std::string& d = pe.design->name();
+    if (d == "int8") return static_cast<long>(a1) * w1 + static_cast<long>(a2) * w2;
+    if (d == "vsparq") {
+      if (a1 == 0) return static_cast<long>(partner[a2]) * w2;
+      if (a2 == 0) return static_cast<long>(partner[a1]) * w1;
     }
-    return 0;
+    return static_cast<long>(lane[a1]) * w1 + static_cast<long>(lane[a2]) * w2;
   }
 };
 
@@ -270,9 +268,8 @@ TEST(PairRule, ExhaustiveActivationPairs) {
         for (const auto& w : weights) {
           const long want = brute_pair(a1, a2, w[0], w[1]);
           ASSERT_EQ(pair_product(e, static_cast<std::int8_t>(w[0]), static_cast<std::int8_t>(w[1])), want)
-              << to_string(pe.design) << " budget=" << pe.budget << " S={" << shift_set_string(pe.window.shift_mask)
-              << "} " << to_string(pe.window.rounding) << " a=(" << a1 << "," << a2 << ") w=(" << w[0] << "," << w[1]
-              << ")";
+              << pe.label() << " S={" << shift_set_string(pe.window.shift_mask) << "} " << to_string(pe.window.rounding)
+              << " a=(" << a1 << "," << a2 << ") w=(" << w[0] << "," << w[1] << ")";
         }
         const auto eff = effective_activations(static_cast<std::uint8_t>(a1), static_cast<std::uint8_t>(a2), pe);
         ASSERT_EQ(static_cast<long>(eff[0]) * 3 + static_cast<long>(eff[1]) * 5, brute_pair(a1, a2, 3, 5));
@@ -324,9 +321,9 @@ TEST(Accumulator, WrapsAndDetectsOverflow) {
 }
 
 TEST(Names, RoundTrip) {
-  for (Rounding r : kModes) EXPECT_EQ(parse_rounding(to_string(r)), r);
-  for (Design d : {Design::Int8, Design::Int4, Design::BSparq, Design::VSparq})
-    EXPECT_EQ(parse_design(to_string(d)), d);
-  EXPECT_THROW(parse_rounding("nearest"), std::invalid_argument);
-  EXPECT_THROW(parse_design("fp8"), std::invalid_argument);
+  for (Rounding r : kModes) EXPECT_EQ(parse_enum<Rounding>(to_string(r)), r);
+  for (const char* d : {"int8", "int4", "bsparq", "vsparq"}) EXPECT_EQ(find_pe_design(d).name(), d);
+  EXPECT_EQ(pe_designs().size(), 4u);
+  EXPECT_THROW(parse_enum<Rounding>("nearest"), std::invalid_argument);
+  EXPECT_THROW(find_pe_design("fp8"), std::invalid_argument);
 }

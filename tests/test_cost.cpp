@@ -154,7 +154,7 @@ struct Shifter {
   }
 };
 
-ArrayCost cost(const PeArith& a, CostLod lod = CostLod::Pe, CostDataflow df = CostDataflow::Ws, int acc = 32,
+ArrayCost cost(const PeArith& a, LodPlacement lod = LodPlacement::PE, Dataflow df = Dataflow::WS, int acc = 32,
                int rows = 16, int cols = 16) {
   CostConfig c;
   c.arith = a;
@@ -166,9 +166,9 @@ ArrayCost cost(const PeArith& a, CostLod lod = CostLod::Pe, CostDataflow df = Co
   return estimate_cost(c, nangate45());
 }
 
-const CostLod kLods[] = {CostLod::Pe, CostLod::Edge};
+const LodPlacement kLods[] = {LodPlacement::PE, LodPlacement::Edge};
 const std::pair<int, int> kShapes[] = {{1, 1}, {4, 7}, {16, 16}, {32, 8}};
-const CostDataflow kFlows[] = {CostDataflow::Ws, CostDataflow::Os};
+const Dataflow kFlows[] = {Dataflow::WS, Dataflow::OS};
 
 }  // namespace
 
@@ -267,8 +267,8 @@ TEST(CostBlocks, WindowMuxAndRounding) {
 // --- PE and array -----------------------------------------------------------
 
 TEST(CostModel, Int8IsTheUnitOfTheRatios) {
-  for (CostLod lod : kLods)
-    for (CostDataflow df : kFlows)
+  for (LodPlacement lod : kLods)
+    for (Dataflow df : kFlows)
       for (int acc : {16, 24, 32, 48}) {
         const ArrayCost c = cost(PeArith::int8(), lod, df, acc);
         EXPECT_EQ(c.pe_area_ratio, 1.0);
@@ -287,14 +287,14 @@ TEST(CostModel, ArrayTotalIsRowsTimesColsPesPlusRowsEdges) {
   const PeArith designs[] = {PeArith::int8(), PeArith::int4(), PeArith::bsparq(preset("3opt")),
                              PeArith::vsparq(4, preset("5opt")), PeArith::vsparq(2)};
   for (const auto& a : designs)
-    for (CostLod lod : kLods)
+    for (LodPlacement lod : kLods)
       for (const auto& [r, c] : kShapes) {
-        const ArrayCost x = cost(a, lod, CostDataflow::Os, 32, r, c);
+        const ArrayCost x = cost(a, lod, Dataflow::OS, 32, r, c);
         EXPECT_EQ(x.array_cells, x.pe.cells * (r * c) + x.edge.cells * r);
         EXPECT_DOUBLE_EQ(x.array_area_um2, r * c * x.pe.area_um2 + r * x.edge.area_um2);
         EXPECT_NEAR(x.array_area_um2, nangate45().area(x.array_cells), 1e-9 * x.array_area_um2);
         EXPECT_DOUBLE_EQ(x.pe_amortized_area_um2, x.pe.area_um2 + x.edge.area_um2 / c);
-        if (lod == CostLod::Pe) {
+        if (lod == LodPlacement::PE) {
           EXPECT_EQ(x.edge.cells.total(), 0);
         }
       }
@@ -302,7 +302,7 @@ TEST(CostModel, ArrayTotalIsRowsTimesColsPesPlusRowsEdges) {
 
 TEST(CostModel, UnitsAreTheSumOfTheirComponents) {
   const CellLibrary lib = nangate45();
-  const ArrayCost x = cost(PeArith::vsparq(3), CostLod::Edge, CostDataflow::Ws);
+  const ArrayCost x = cost(PeArith::vsparq(3), LodPlacement::Edge, Dataflow::WS);
   for (const UnitCost* u : {&x.pe, &x.edge, &x.frontend}) {
     CellCounts sum;
     for (const auto& c : u->components) {
@@ -320,8 +320,8 @@ TEST(CostModel, UnitsAreTheSumOfTheirComponents) {
 }
 
 TEST(CostModel, AreaOrderingOfDesigns) {
-  for (CostLod lod : kLods)
-    for (CostDataflow df : kFlows) {
+  for (LodPlacement lod : kLods)
+    for (Dataflow df : kFlows) {
       const double int4 = cost(PeArith::int4(), lod, df).pe.area_um2;
       for (const char* s : {"5opt", "3opt", "2opt"}) {
         const double b = cost(PeArith::bsparq(preset(s)), lod, df).pe.area_um2;
@@ -334,7 +334,7 @@ TEST(CostModel, AreaOrderingOfDesigns) {
 }
 
 TEST(CostModel, FewerShiftOptionsMeanSmallerMuxesAndShifters) {
-  for (CostLod lod : kLods) {
+  for (LodPlacement lod : kLods) {
     const ArrayCost o5 = cost(PeArith::bsparq(preset("5opt")), lod);
     const ArrayCost o3 = cost(PeArith::bsparq(preset("3opt")), lod);
     const ArrayCost o2 = cost(PeArith::bsparq(preset("2opt")), lod);
@@ -356,9 +356,9 @@ TEST(CostModel, EdgeLodShrinksThePe) {
                              PeArith::vsparq(3),
                              PeArith::vsparq(2)};
   for (const auto& a : designs)
-    for (CostDataflow df : kFlows) {
-      const ArrayCost pe = cost(a, CostLod::Pe, df);
-      const ArrayCost edge = cost(a, CostLod::Edge, df);
+    for (Dataflow df : kFlows) {
+      const ArrayCost pe = cost(a, LodPlacement::PE, df);
+      const ArrayCost edge = cost(a, LodPlacement::Edge, df);
       EXPECT_LT(edge.pe.area_um2, pe.pe.area_um2) << to_string(a.design);
       EXPECT_LT(edge.pe_amortized_area_um2, pe.pe_amortized_area_um2) << "16 columns share one edge unit";
       EXPECT_LT(edge.array_area_um2, pe.array_area_um2);
@@ -367,30 +367,77 @@ TEST(CostModel, EdgeLodShrinksThePe) {
       EXPECT_EQ(edge.pe[CostComponent::LeadingOneDetectors].cells.total(), 0);
     }
   // A one-column array pays a whole edge unit per PE.
-  const ArrayCost one_col = cost(PeArith::vsparq(4, preset("5opt")), CostLod::Edge, CostDataflow::Ws, 32, 4, 1);
+  const ArrayCost one_col = cost(PeArith::vsparq(4, preset("5opt")), LodPlacement::Edge, Dataflow::WS, 32, 4, 1);
   EXPECT_DOUBLE_EQ(one_col.pe_amortized_area_um2, one_col.pe.area_um2 + one_col.edge.area_um2);
 }
 
 TEST(CostModel, OperandRegisterWidths) {
   const auto act_dffs = [](const ArrayCost& c) { return c.pe[CostComponent::ActRegister].cells[CellKind::Dff]; };
   EXPECT_EQ(act_dffs(cost(PeArith::int8())), 8);
-  EXPECT_EQ(act_dffs(cost(PeArith::int4(), CostLod::Pe)), 16);
-  EXPECT_EQ(act_dffs(cost(PeArith::int4(), CostLod::Edge)), 8);                      // 2 x 4 window bits
-  EXPECT_EQ(act_dffs(cost(PeArith::bsparq(preset("5opt")), CostLod::Edge)), 14);     // 2 x (4 + 3)
-  EXPECT_EQ(act_dffs(cost(PeArith::bsparq(preset("2opt")), CostLod::Edge)), 10);     // 2 x (4 + 1)
-  EXPECT_EQ(act_dffs(cost(PeArith::vsparq(4, preset("5opt")), CostLod::Edge)), 16);  // + 2 mode bits
-  EXPECT_EQ(act_dffs(cost(PeArith::vsparq(3), CostLod::Edge)), 14);                  // 2 x (3 + 3) + 2
-  EXPECT_EQ(act_dffs(cost(PeArith::vsparq(2), CostLod::Edge)), 12);                  // 2 x (2 + 3) + 2
+  EXPECT_EQ(act_dffs(cost(PeArith::int4(), LodPlacement::PE)), 16);
+  EXPECT_EQ(act_dffs(cost(PeArith::int4(), LodPlacement::Edge)), 8);                      // 2 x 4 window bits
+  EXPECT_EQ(act_dffs(cost(PeArith::bsparq(preset("5opt")), LodPlacement::Edge)), 14);     // 2 x (4 + 3)
+  EXPECT_EQ(act_dffs(cost(PeArith::bsparq(preset("2opt")), LodPlacement::Edge)), 10);     // 2 x (4 + 1)
+  EXPECT_EQ(act_dffs(cost(PeArith::vsparq(4, preset("5opt")), LodPlacement::Edge)), 16);  // + 2 mode bits
+  EXPECT_EQ(act_dffs(cost(PeArith::vsparq(3), LodPlacement::Edge)), 14);                  // 2 x (3 + 3) + 2
+  EXPECT_EQ(act_dffs(cost(PeArith::vsparq(2), LodPlacement::Edge)), 12);                  // 2 x (2 + 3) + 2
   const auto w = [](const ArrayCost& c) { return c.pe[CostComponent::WeightRegister].cells; };
-  EXPECT_EQ(w(cost(PeArith::int8(), CostLod::Pe, CostDataflow::Ws)), cells({{CellKind::Dff, 8}, {CellKind::Mux2, 8}}));
-  EXPECT_EQ(w(cost(PeArith::int4(), CostLod::Pe, CostDataflow::Os)), cells({{CellKind::Dff, 16}}));
+  EXPECT_EQ(w(cost(PeArith::int8(), LodPlacement::PE, Dataflow::WS)), cells({{CellKind::Dff, 8}, {CellKind::Mux2, 8}}));
+  EXPECT_EQ(w(cost(PeArith::int4(), LodPlacement::PE, Dataflow::OS)), cells({{CellKind::Dff, 16}}));
   const auto p = [](const ArrayCost& c) { return c.pe[CostComponent::PsumRegister].cells[CellKind::Dff]; };
-  EXPECT_EQ(p(cost(PeArith::int4(), CostLod::Pe, CostDataflow::Ws, 24)), 24);
-  EXPECT_EQ(p(cost(PeArith::int4(), CostLod::Pe, CostDataflow::Os, 40)), 40);
+  EXPECT_EQ(p(cost(PeArith::int4(), LodPlacement::PE, Dataflow::WS, 24)), 24);
+  EXPECT_EQ(p(cost(PeArith::int4(), LodPlacement::PE, Dataflow::OS, 40)), 40);
+}
+
+// The one place register widths come from (PeDesign::widths) against the
+// area model's flip-flops and against the bits the simulated operand really
+// uses: the OR of the packed encoded operand over all 65,536 activation pairs
+// has exactly act_bits bits set (every flip-flop used, no bit outside), and
+// unpacking gives the encoding back.
+TEST(CostModel, FlipFlopsEqualSimulatedRegisterWidths) {
+  std::vector<PeArith> designs = {PeArith::int8(), PeArith::vsparq(3), PeArith::vsparq(2)};
+  for (Rounding r : {Rounding::Trunc, Rounding::Round, Rounding::RoundRenorm}) {
+    designs.push_back(PeArith::int4(r));
+    for (const char* p : {"5opt", "3opt", "2opt", "6opt", "7opt", "6b-3opt", "1opt"})
+      designs.push_back(PeArith::bsparq(preset(p, r)));
+    for (const char* p : {"5opt", "3opt", "2opt"}) designs.push_back(PeArith::vsparq(4, preset(p, r)));
+  }
+  for (const PeArith& a : designs)
+    for (LodPlacement lod : kLods)
+      for (Dataflow df : kFlows)
+        for (int acc : {17, 32, 64}) {
+          const PeWidths w = a.design->widths(a, lod, acc);
+          const ArrayCost c = cost(a, lod, df, acc);
+          const std::string what = a.label() + " lod=" + to_string(lod) + " df=" + to_string(df);
+          EXPECT_EQ(c.pe[CostComponent::ActRegister].cells[CellKind::Dff], w.act_bits) << what;
+          EXPECT_EQ(c.pe[CostComponent::WeightRegister].cells[CellKind::Dff], w.weight_bits) << what;
+          EXPECT_EQ(c.pe[CostComponent::PsumRegister].cells[CellKind::Dff], w.psum_bits) << what;
+          EXPECT_EQ(w.psum_bits, acc) << what;
+          EXPECT_EQ(w.weight_bits, 8 * a.design->multipliers()) << what;
+          if (!a.design->consumes_pairs()) {
+            EXPECT_EQ(w.act_bits, 8) << what;
+            continue;
+          }
+          if (lod == LodPlacement::PE) {
+            EXPECT_EQ(w.act_bits, 16) << what;  // the raw pair
+            continue;
+          }
+          std::uint32_t used = 0;
+          for (int a1 = 0; a1 < 256; ++a1)
+            for (int a2 = 0; a2 < 256; ++a2) {
+              const EncodedPair e = encode_pair(static_cast<std::uint8_t>(a1), static_cast<std::uint8_t>(a2), a);
+              const std::uint32_t bits = a.design->pack(e, a);
+              used |= bits;
+              const EncodedPair back = a.design->unpack(bits, a);
+              ASSERT_EQ(back.mode, e.mode) << what << " a=" << a1 << "," << a2;
+              ASSERT_EQ(effective_pair(back), effective_pair(e)) << what << " a=" << a1 << "," << a2;
+            }
+          EXPECT_EQ(__builtin_popcount(used), w.act_bits) << what;
+        }
 }
 
 TEST(CostModel, VsparqComponents) {
-  const ArrayCost v = cost(PeArith::vsparq(4, preset("5opt")), CostLod::Pe);
+  const ArrayCost v = cost(PeArith::vsparq(4, preset("5opt")), LodPlacement::PE);
   EXPECT_EQ(v.pe[CostComponent::Multipliers].cells, array_multiplier_cells(4, 8) * 2);
   EXPECT_EQ(v.pe[CostComponent::ZeroDetectors].cells, zero_detector_cells() * 2);
   EXPECT_GT(v.pe[CostComponent::PairMux].cells.total(), 0);
@@ -407,7 +454,7 @@ TEST(CostModel, WiderAccumulatorsCostMore) {
   for (const auto& a : {PeArith::int8(), PeArith::vsparq(4, preset("3opt"))}) {
     double prev = 0;
     for (int acc : {17, 20, 24, 32, 48, 64}) {
-      const double area = cost(a, CostLod::Pe, CostDataflow::Os, acc).pe.area_um2;
+      const double area = cost(a, LodPlacement::PE, Dataflow::OS, acc).pe.area_um2;
       EXPECT_GT(area, prev);
       prev = area;
     }
@@ -433,9 +480,9 @@ TEST(CostModel, RejectsBadConfigurations) {
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("FA_X1"), std::string::npos) << e.what();
   }
-  EXPECT_EQ(parse_cost_dataflow("os"), CostDataflow::Os);
-  EXPECT_EQ(parse_cost_lod("edge"), CostLod::Edge);
-  EXPECT_THROW(parse_cost_lod("row"), std::invalid_argument);
+  EXPECT_EQ(parse_enum<Dataflow>("os"), Dataflow::OS);
+  EXPECT_EQ(parse_enum<LodPlacement>("edge"), LodPlacement::Edge);
+  EXPECT_THROW(parse_enum<LodPlacement>("row"), std::invalid_argument);
   CellKind k{};
   EXPECT_TRUE(parse_cell_name("MUX2_X1", k));
   EXPECT_EQ(k, CellKind::Mux2);
@@ -443,7 +490,7 @@ TEST(CostModel, RejectsBadConfigurations) {
 }
 
 TEST(CostModel, DescribeStatesUnitsAndBases) {
-  const ArrayCost x = cost(PeArith::vsparq(4, preset("5opt")), CostLod::Edge);
+  const ArrayCost x = cost(PeArith::vsparq(4, preset("5opt")), LodPlacement::Edge);
   const std::string d = x.describe();
   for (const char* s : {"um2", "NAND2-eq", "mm2", "basis:", "Edge logic per row", "Relative to the int8 PE"})
     EXPECT_NE(d.find(s), std::string::npos) << s;
@@ -500,7 +547,7 @@ TEST(CostEnergy, LinearInEveryCount) {
   SCOPED_TRACE("seed " + std::to_string(seed));
   const CellLibrary lib = nangate45();
   for (const auto& a : {PeArith::int8(), PeArith::bsparq(preset("3opt")), PeArith::vsparq(4, preset("5opt"))})
-    for (CostLod lod : kLods) {
+    for (LodPlacement lod : kLods) {
       const ArrayCost c = cost(a, lod);
       EXPECT_EQ(estimate_energy(c, lib, EnergyActivity{}).total_pj, 0.0);
       for (int trial = 0; trial < 20; ++trial) {
@@ -541,7 +588,7 @@ TEST(CostEnergy, EnergyPerEvent) {
   EnergyActivity acc;
   acc.acc_adds = 10;
   EXPECT_DOUBLE_EQ(
-      component(estimate_energy(cost(PeArith::int8(), CostLod::Pe, CostDataflow::Ws, 24), lib, acc), "acc_adder"),
+      component(estimate_energy(cost(PeArith::int8(), LodPlacement::PE, Dataflow::WS, 24), lib, acc), "acc_adder"),
       10 * 24 * 0.003125);
   EnergyActivity regs;
   regs.reg_bit_writes = 100;
@@ -553,7 +600,7 @@ TEST(CostEnergy, EnergyPerEvent) {
   EnergyActivity enc_pe, enc_edge;
   enc_pe.encodings_pe = 1000;
   enc_edge.encodings_edge = 1000;
-  const ArrayCost v = cost(PeArith::vsparq(4, preset("5opt")), CostLod::Edge);
+  const ArrayCost v = cost(PeArith::vsparq(4, preset("5opt")), LodPlacement::Edge);
   EXPECT_DOUBLE_EQ(component(estimate_energy(v, lib, enc_pe), "frontend_pe"),
                    component(estimate_energy(v, lib, enc_edge), "frontend_edge"));
   EXPECT_DOUBLE_EQ(component(estimate_energy(v, lib, enc_edge), "frontend_edge"),

@@ -1,6 +1,6 @@
 // Conv lowering and the reference engine: lowering against a direct 7-loop
 // convolution over varied geometries (stride, padding, dilation, groups,
-// depthwise, dense, odd K), the reduction order of SPEC §1, and accumulator
+// depthwise, dense, odd K), the reduction order of docs/arithmetic.md §4, and accumulator
 // overflow detection. Random data uses a seed from SPARQ_TEST_SEED (printed).
 #include <gtest/gtest.h>
 

@@ -26,12 +26,6 @@ int ceil_log2(int k) {
   return c;
 }
 
-int popcount16(std::uint16_t m) {
-  int c = 0;
-  for (int s = 0; s < 16; ++s) c += (m >> s) & 1;
-  return c;
-}
-
 CellCounts one(CellKind k, std::int64_t count = 1) {
   CellCounts c;
   c[k] = count;
@@ -106,32 +100,12 @@ void CellLibrary::validate() const {
 
 // --- Configuration -------------------------------------------------------
 
-const char* to_string(CostDataflow d) {
-  return d == CostDataflow::Ws ? "ws" : "os";
-}
-
-const char* to_string(CostLod l) {
-  return l == CostLod::Pe ? "pe" : "edge";
-}
-
-CostDataflow parse_cost_dataflow(const std::string& s) {
-  if (s == "ws") return CostDataflow::Ws;
-  if (s == "os") return CostDataflow::Os;
-  throw std::invalid_argument("unknown dataflow '" + s + "' (expected ws or os)");
-}
-
-CostLod parse_cost_lod(const std::string& s) {
-  if (s == "pe") return CostLod::Pe;
-  if (s == "edge") return CostLod::Edge;
-  throw std::invalid_argument("unknown LOD placement '" + s + "' (expected pe or edge)");
-}
-
 void CostConfig::validate() const {
   arith.validate();
   if (rows < 1 || cols < 1)
     throw std::invalid_argument("array must be at least 1 x 1, got " + std::to_string(rows) + " x " +
                                 std::to_string(cols));
-  const int min_acc = consumes_pairs(arith.design) ? kPairSumBits : kShiftedProductBits;
+  const int min_acc = arith.design->min_acc_bits();
   if (acc_bits < min_acc || acc_bits > 64)
     throw std::invalid_argument("accumulator width must be in " + std::to_string(min_acc) + "..64 bits for " +
                                 to_string(arith.design) + ", got " + std::to_string(acc_bits));
@@ -413,24 +387,8 @@ CellCounts zero_detector_cells() {
 
 namespace {
 
-struct Part {
-  CellCounts cells;
-  std::string basis;
-};
-using Parts = std::array<Part, kCostComponentCount>;
-
-Part& at(Parts& p, CostComponent c) {
-  return p[static_cast<int>(c)];
-}
-
-void add(Parts& p, CostComponent c, const CellCounts& cells, const std::string& basis) {
-  if (cells.total() == 0 && basis.empty()) return;
-  Part& part = at(p, c);
-  part.cells += cells;
-  if (!basis.empty()) part.basis += (part.basis.empty() ? "" : "; ") + basis;
-}
-
-UnitCost finish(const Parts& parts, const CellLibrary& lib) {
+UnitCost finish(const CostParts& cp, const CellLibrary& lib) {
+  const auto& parts = cp.parts;
   UnitCost u;
   for (int i = 0; i < kCostComponentCount; ++i) {
     ComponentCost& cc = u.components[i];
@@ -446,157 +404,10 @@ UnitCost finish(const Parts& parts, const CellLibrary& lib) {
   return u;
 }
 
-std::string spec_name(const WindowSpec& w) {
-  return std::to_string(w.n) + "-bit window, S={" + shift_set_string(w.shift_mask) + "}, " + to_string(w.rounding);
-}
-
-int code_bits(std::uint16_t mask) {
-  return ceil_log2(popcount16(mask));
-}
-
-// Shifts the lanes' shifters must support: the window's S, plus for vsparq the
-// partner's shifts (the high half adds n in the pair mux's extra stage).
-std::uint16_t lane_shift_mask(const PeArith& a) {
-  if (a.design == Design::VSparq) return static_cast<std::uint16_t>(a.window.shift_mask | a.partner.shift_mask);
-  return a.window.shift_mask;
-}
-
-std::string times2(const CellCounts& c, const std::string& what) {
-  return "2 x " + what + " (each " + c.to_string() + ")";
-}
-
-// The activation-pair front end: per lane LOD, shift encoder, window mux,
-// rounding; for vsparq also zero detectors, the partner window path and the
-// operand side of the pair multiplexer.
-Parts frontend_parts(const PeArith& a) {
-  Parts p;
-  if (a.design == Design::Int8) return p;
-  const WindowSpec& w = a.window;
-  const bool vs = a.design == Design::VSparq;
-  const bool lane_enc = popcount16(w.shift_mask) > 1;
-  const bool partner_enc = vs && popcount16(a.partner.shift_mask) > 1;
-  if (lane_enc || partner_enc) {
-    const CellCounts lod = leading_one_detector_cells(kActBits);
-    add(p, CostComponent::LeadingOneDetectors, lod * 2, times2(lod, "8-bit recursive leading-one detector"));
-  }
-  if (lane_enc) {
-    const CellCounts e = shift_encoder_cells(w);
-    add(p, CostComponent::ShiftEncoders, e * 2,
-        times2(e, "msb -> " + std::to_string(code_bits(w.shift_mask)) + "-bit shift code, minimal SOP"));
-  }
-  const CellCounts win = window_mux_cells(w);
-  if (win.total() > 0) add(p, CostComponent::WindowMuxes, win * 2, times2(win, spec_name(w) + " select, MUX2 trees"));
-  const CellCounts rnd = rounding_cells(w);
-  if (rnd.total() > 0)
-    add(p, CostComponent::Rounding, rnd * 2,
-        times2(rnd, std::to_string(w.n) + "-bit round-half-even incrementer with saturation"));
-  if (!vs) return p;
-
-  const WindowSpec& q = a.partner;
-  if (partner_enc) {
-    const CellCounts e = shift_encoder_cells(q);
-    add(p, CostComponent::ShiftEncoders, e, "partner encoder " + spec_name(q) + " (" + e.to_string() + ")");
-  }
-  const CellCounts pwin = window_mux_cells(q);
-  if (pwin.total() > 0)
-    add(p, CostComponent::WindowMuxes, pwin, "partner " + spec_name(q) + " select (" + pwin.to_string() + ")");
-  const CellCounts prnd = rounding_cells(q);
-  if (prnd.total() > 0)
-    add(p, CostComponent::Rounding, prnd,
-        "partner " + std::to_string(q.n) + "-bit rounding (" + prnd.to_string() + ")");
-  const CellCounts zd = zero_detector_cells();
-  add(p, CostComponent::ZeroDetectors, zd * 2, times2(zd, "8-input NOR"));
-
-  const int c_lane = code_bits(lane_shift_mask(a));
-  CellCounts mux = one(CellKind::Mux2, kActBits);  // partner = a1 or a2
-  std::string basis = "8 MUX2 partner select";
-  if (partner_enc) {
-    mux += one(CellKind::Mux2, 3);
-    basis += ", 3 MUX2 partner msb select";
-  }
-  mux += one(CellKind::Mux2, 2 * w.n + 2 * c_lane);
-  basis += ", " + std::to_string(2 * w.n) + " MUX2 lane window (own window or partner half), " +
-           std::to_string(2 * c_lane) + " MUX2 lane shift code";
-  mux += one(CellKind::Xor2) + one(CellKind::And2);
-  basis += ", XOR2 + AND2 pair mode (one zero / both zero)";
-  add(p, CostComponent::PairMux, mux, basis);
-  return p;
-}
-
-// The PE datapath: multipliers, shifters, the PE side of the pair mux, adders, registers.
-Parts datapath_parts(const CostConfig& cfg) {
-  Parts p;
-  const PeArith& a = cfg.arith;
-  const bool pairs = consumes_pairs(a.design);
-  const bool vs = a.design == Design::VSparq;
-  const int n = pairs ? a.window.n : kActBits;
-
-  if (!pairs) {
-    const CellCounts m = array_multiplier_cells(kActBits, kWeightBits);
-    add(p, CostComponent::Multipliers, m,
-        "8x8 unsigned-by-signed Baugh-Wooley ripple array (64 PP gates, 56 adder cells)");
-  } else {
-    const CellCounts m = array_multiplier_cells(n, kWeightBits);
-    add(p, CostComponent::Multipliers, m * 2,
-        times2(m, std::to_string(n) + "x8 unsigned-by-signed Baugh-Wooley ripple array"));
-    const std::uint16_t mask = lane_shift_mask(a);
-    const CellCounts sh = barrel_shifter_cells(mask, n + kWeightBits, kShiftedProductBits);
-    if (sh.total() > 0)
-      add(p, CostComponent::BarrelShifters, sh * 2,
-          times2(sh, std::to_string(n + kWeightBits) + "-bit product shifted by S={" + shift_set_string(mask) +
-                         "} to 16 bits, log-depth MUX2 stages"));
-    if (vs) {
-      CellCounts pm = one(CellKind::Mux2, 2 * kWeightBits);
-      const CellCounts hi =
-          barrel_shifter_cells(static_cast<std::uint16_t>(1u | (1u << n)), kShiftedProductBits, kShiftedProductBits);
-      pm += hi;
-      add(p, CostComponent::PairMux, pm,
-          "16 MUX2 lane weight routing (both lanes take the partner's weight), extra shift-by-" + std::to_string(n) +
-              " stage on the high product (" + hi.to_string() + ")");
-    }
-    add(p, CostComponent::PairAdder, ripple_adder_cells(kPairSumBits),
-        "17-bit ripple adder of the two 16-bit shifted products (1 HA + 16 FA)");
-  }
-  add(p, CostComponent::AccAdder, ripple_adder_cells(cfg.acc_bits) + one(CellKind::Xor2),
-      std::to_string(cfg.acc_bits) + "-bit ripple accumulator adder (1 HA + " + std::to_string(cfg.acc_bits - 1) +
-          " FA) + XOR2 overflow detect");
-
-  // Inter-PE activation / operand register.
-  int act_bits = kActBits;
-  std::string act_basis = "8-bit activation pipeline register";
-  if (pairs && cfg.lod == CostLod::Pe) {
-    act_bits = 2 * kActBits;
-    act_basis = "2 x 8-bit raw activation pipeline register";
-  } else if (pairs) {
-    const int c = code_bits(lane_shift_mask(a));
-    act_bits = 2 * (n + c) + (vs ? 2 : 0);
-    act_basis = "encoded operand pipeline register: 2 x (" + std::to_string(n) + " window + " + std::to_string(c) +
-                " shift-code bits)" + (vs ? " + 2 pair-mode bits" : "");
-  }
-  add(p, CostComponent::ActRegister, one(CellKind::Dff, act_bits),
-      act_basis + " (" + std::to_string(act_bits) + " DFF)");
-
-  const int wbits = pairs ? 2 * kWeightBits : kWeightBits;
-  if (cfg.dataflow == CostDataflow::Ws)
-    add(p, CostComponent::WeightRegister, one(CellKind::Dff, wbits) + one(CellKind::Mux2, wbits),
-        std::to_string(wbits) + "-bit stationary weight register with load/hold MUX2 per bit");
-  else
-    add(p, CostComponent::WeightRegister, one(CellKind::Dff, wbits),
-        std::to_string(wbits) + "-bit weight pipeline register");
-
-  if (cfg.dataflow == CostDataflow::Ws)
-    add(p, CostComponent::PsumRegister, one(CellKind::Dff, cfg.acc_bits),
-        std::to_string(cfg.acc_bits) + "-bit partial-sum pipeline register");
-  else
-    add(p, CostComponent::PsumRegister,
-        one(CellKind::Dff, cfg.acc_bits) + one(CellKind::Mux2, cfg.acc_bits) + one(CellKind::And2, cfg.acc_bits),
-        std::to_string(cfg.acc_bits) + "-bit accumulator register with drain MUX2 and clear AND2 per bit");
-  return p;
-}
-
-Parts merge(const Parts& a, const Parts& b) {
-  Parts r = a;
-  for (int i = 0; i < kCostComponentCount; ++i) add(r, static_cast<CostComponent>(i), b[i].cells, b[i].basis);
+CostParts merge(const CostParts& a, const CostParts& b) {
+  CostParts r = a;
+  for (int i = 0; i < kCostComponentCount; ++i)
+    r.add(static_cast<CostComponent>(i), b.parts[i].cells, b.parts[i].basis);
   return r;
 }
 
@@ -605,13 +416,14 @@ struct Units {
 };
 
 Units units(const CostConfig& cfg, const CellLibrary& lib) {
-  const Parts fe = frontend_parts(cfg.arith);
-  const Parts dp = datapath_parts(cfg);
+  CostParts fe, dp;
+  cfg.arith.design->frontend_parts(cfg.arith, fe);
+  cfg.arith.design->datapath_parts(cfg.arith, PeContext{cfg.lod, cfg.dataflow, cfg.acc_bits}, dp);
   Units u;
   u.frontend = finish(fe, lib);
-  if (cfg.lod == CostLod::Pe) {
+  if (cfg.lod == LodPlacement::PE) {
     u.pe = finish(merge(dp, fe), lib);
-    u.edge = finish(Parts{}, lib);
+    u.edge = finish(CostParts{}, lib);
   } else {
     u.pe = finish(dp, lib);
     u.edge = finish(fe, lib);
@@ -620,6 +432,41 @@ Units units(const CostConfig& cfg, const CellLibrary& lib) {
 }
 
 }  // namespace
+
+void CostParts::add(CostComponent c, const CellCounts& cells, const std::string& basis) {
+  if (cells.total() == 0 && basis.empty()) return;
+  CostPart& part = parts[static_cast<int>(c)];
+  part.cells += cells;
+  if (!basis.empty()) part.basis += (part.basis.empty() ? "" : "; ") + basis;
+}
+
+CellCounts cells_of(CellKind k, std::int64_t count) {
+  return one(k, count);
+}
+
+std::string window_spec_name(const WindowSpec& w) {
+  return std::to_string(w.n) + "-bit window, S={" + shift_set_string(w.shift_mask) + "}, " + to_string(w.rounding);
+}
+
+void common_pe_parts(const PeWidths& w, const PeContext& ctx, const std::string& act_basis, CostParts& p) {
+  p.add(CostComponent::AccAdder, ripple_adder_cells(ctx.acc_bits) + one(CellKind::Xor2),
+        std::to_string(ctx.acc_bits) + "-bit ripple accumulator adder (1 HA + " + std::to_string(ctx.acc_bits - 1) +
+            " FA) + XOR2 overflow detect");
+  p.add(CostComponent::ActRegister, one(CellKind::Dff, w.act_bits),
+        act_basis + " (" + std::to_string(w.act_bits) + " DFF)");
+  if (ctx.dataflow == Dataflow::WS) {
+    p.add(CostComponent::WeightRegister, one(CellKind::Dff, w.weight_bits) + one(CellKind::Mux2, w.weight_bits),
+          std::to_string(w.weight_bits) + "-bit stationary weight register with load/hold MUX2 per bit");
+    p.add(CostComponent::PsumRegister, one(CellKind::Dff, w.psum_bits),
+          std::to_string(w.psum_bits) + "-bit partial-sum pipeline register");
+  } else {
+    p.add(CostComponent::WeightRegister, one(CellKind::Dff, w.weight_bits),
+          std::to_string(w.weight_bits) + "-bit weight pipeline register");
+    p.add(CostComponent::PsumRegister,
+          one(CellKind::Dff, w.psum_bits) + one(CellKind::Mux2, w.psum_bits) + one(CellKind::And2, w.psum_bits),
+          std::to_string(w.psum_bits) + "-bit accumulator register with drain MUX2 and clear AND2 per bit");
+  }
+}
 
 ArrayCost estimate_cost(const CostConfig& cfg, const CellLibrary& lib) {
   cfg.validate();
@@ -634,7 +481,7 @@ ArrayCost estimate_cost(const CostConfig& cfg, const CellLibrary& lib) {
   r.array_cells = r.pe.cells * pes + r.edge.cells * cfg.rows;
   r.array_area_um2 = static_cast<double>(pes) * r.pe.area_um2 + static_cast<double>(cfg.rows) * r.edge.area_um2;
   r.array_nand2_eq = r.array_area_um2 / lib.nand2_area();
-  r.peak_macs_per_pe_cycle = consumes_pairs(cfg.arith.design) ? 2 : 1;
+  r.peak_macs_per_pe_cycle = cfg.arith.design->multipliers();
 
   CostConfig ref = cfg;
   ref.arith = PeArith::int8();
@@ -680,8 +527,8 @@ std::string ArrayCost::describe() const {
   std::ostringstream o;
   const auto& a = config.arith;
   o << "Area proxy: design " << to_string(a.design);
-  if (consumes_pairs(a.design)) o << ", window " << spec_name(a.window);
-  if (a.design == Design::VSparq) o << ", budget " << a.budget << ", partner " << spec_name(a.partner);
+  if (consumes_pairs(a.design)) o << ", window " << window_spec_name(a.window);
+  if (a.design->detects_zeros()) o << ", partner " << window_spec_name(a.partner);
   o << ", LOD " << to_string(config.lod) << ", dataflow " << to_string(config.dataflow) << ", acc " << config.acc_bits
     << " bits, array " << config.rows << " x " << config.cols << "\n";
   o << "Basis: cell counts of ripple-carry / MUX2-tree structures (docs/cost_model.md) x X1 cell areas; no wiring, "
@@ -703,10 +550,11 @@ EnergyBreakdown estimate_energy(const ArrayCost& cost, const CellLibrary& lib, c
   const EnergyPerEvent& e = lib.energy;
   const PeArith& a = cost.config.arith;
   const bool pairs = consumes_pairs(a.design);
-  const int n = pairs ? a.window.n : kActBits;
+  const int n = pairs ? a.design->widths(a, cost.config.lod, cost.config.acc_bits).lane_v_bits : kActBits;
   const double shifter_per_lane = pairs ? cost.pe[CostComponent::BarrelShifters].nand2_eq / 2 : 0.0;
-  const double pair_mux_pe = cost.pe[CostComponent::PairMux].nand2_eq -
-                             (cost.config.lod == CostLod::Pe ? cost.frontend[CostComponent::PairMux].nand2_eq : 0.0);
+  const double pair_mux_pe =
+      cost.pe[CostComponent::PairMux].nand2_eq -
+      (cost.config.lod == LodPlacement::PE ? cost.frontend[CostComponent::PairMux].nand2_eq : 0.0);
   const double frontend_per_act = cost.frontend.nand2_eq / 2;
   const auto d = [](std::uint64_t v) { return static_cast<double>(v); };
 

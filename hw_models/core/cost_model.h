@@ -1,5 +1,5 @@
 // Area and energy proxy model of a SPARQ PE and of a systolic array of them
-// (SPEC §2, §3): gate-level cell counts per component as a function of the PE
+// (docs/hardware.md §1, §6): gate-level cell counts per component as a function of the PE
 // configuration, mapped to a standard-cell area table (CellLibrary), plus an
 // activity-based energy proxy. Plain C++ without SystemC or yaml-cpp: the
 // library numbers come in a CellLibrary struct (sim/cost_library.h loads one
@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "sparq_arith.h"
+#include "pe_design.h"
 
 namespace sparq {
 
@@ -84,17 +84,10 @@ struct CellLibrary {
 
 // --- Configuration -------------------------------------------------------
 
-enum class CostDataflow : std::uint8_t { Ws, Os };
-enum class CostLod : std::uint8_t { Pe, Edge };
-const char* to_string(CostDataflow d);
-const char* to_string(CostLod l);
-CostDataflow parse_cost_dataflow(const std::string& s);  // "ws" | "os"; throws std::invalid_argument
-CostLod parse_cost_lod(const std::string& s);            // "pe" | "edge"; throws std::invalid_argument
-
 struct CostConfig {
   PeArith arith = PeArith::int8();
-  CostLod lod = CostLod::Pe;
-  CostDataflow dataflow = CostDataflow::Ws;
+  LodPlacement lod = LodPlacement::PE;
+  Dataflow dataflow = Dataflow::WS;
   int acc_bits = 32;
   int rows = 16;
   int cols = 16;
@@ -103,7 +96,7 @@ struct CostConfig {
   void validate() const;
 };
 
-// Widths the model assumes (SPEC §1: 8-bit unsigned activations, 8-bit signed weights).
+// Widths the model assumes (docs/arithmetic.md §1: 8-bit unsigned activations, 8-bit signed weights).
 inline constexpr int kWeightBits = 8;
 inline constexpr int kActBits = 8;
 inline constexpr int kShiftedProductBits = 16;  // |trim(a) * w| <= 255 * 128 fits 16 signed bits
@@ -170,7 +163,30 @@ struct ArrayCost {
   std::string describe() const;
 };
 
-// --- Building blocks (exposed for tests and reports) ---------------------
+// The cost-model parts of one hardware unit as a design lists them
+// (PeDesign::frontend_parts / datapath_parts): cells and the structure
+// counted, in words, per component.
+struct CostPart {
+  CellCounts cells;
+  std::string basis;
+};
+struct CostParts {
+  std::array<CostPart, kCostComponentCount> parts{};
+  // Adds cells to a component and appends the basis (no-op if both are empty).
+  void add(CostComponent c, const CellCounts& cells, const std::string& basis);
+  const CostPart& operator[](CostComponent c) const { return parts[static_cast<int>(c)]; }
+};
+
+// --- Building blocks (exposed for tests, reports and the designs) ---------
+
+// `count` cells of one kind.
+CellCounts cells_of(CellKind k, std::int64_t count = 1);
+// "4-bit window, S={4,3,2,1,0}, round".
+std::string window_spec_name(const WindowSpec& w);
+// The parts every PE has, sized from its widths: the accumulator adder and
+// the operand, weight and partial-sum registers (act_basis describes the
+// operand register's contents).
+void common_pe_parts(const PeWidths& w, const PeContext& ctx, const std::string& act_basis, CostParts& out);
 
 // Unsigned n-bit x signed m-bit Baugh-Wooley ripple array multiplier:
 // n(m-1)+1 AND2, n-1 NAND2, 2 INV, n-1 HA, (n-1)(m-1) FA

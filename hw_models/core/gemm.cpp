@@ -104,7 +104,7 @@ Gemm lower_conv(const ConvGeometry& geo, const std::uint8_t* input, const std::i
 }
 
 std::vector<std::int64_t> reference_gemm(const Gemm& g, const PeArith& pe, int acc_bits, PeStats* stats) {
-  if (pe.design != Design::Int8 && g.signed_activations)
+  if (pe.design->consumes_pairs() && g.signed_activations)
     throw std::invalid_argument(std::string("design ") + to_string(pe.design) +
                                 " takes unsigned activations; this layer's are signed (run it under int8)");
   std::vector<std::int64_t> out(static_cast<std::size_t>(g.M) * g.N, 0);
@@ -117,7 +117,7 @@ std::vector<std::int64_t> reference_gemm(const Gemm& g, const PeArith& pe, int a
       for (int k = 0; k < g.Kp; k += 2) {
         const std::uint8_t a1 = g.a(m, k), a2 = g.a(m, k + 1);
         const std::int8_t w1 = g.b(k, n), w2 = g.b(k + 1, n);
-        if (pe.design == Design::Int8) {
+        if (!pe.design->consumes_pairs()) {
           // One activation per cycle: two accumulations.
           ovf += acc.add(int8_product(a1, w1, g.signed_activations));
           ovf += acc.add(int8_product(a2, w2, g.signed_activations));

@@ -1,4 +1,4 @@
-// Layer geometry, conv2d/dense lowering to GEMM with SPEC §1's reduction
+// Layer geometry, conv2d/dense lowering to GEMM with docs/arithmetic.md §4's reduction
 // order (k = (kh*KW + kw)*C_in_per_group + c; an odd K is padded with a zero
 // activation), and the golden reference engine: plain loops that compute the
 // exact integer accumulators of a layer under any PE design.
@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "pe_design.h"
 #include "pe_stats.h"
-#include "sparq_arith.h"
 
 namespace sparq {
 

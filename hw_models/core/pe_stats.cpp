@@ -5,7 +5,7 @@ namespace sparq {
 void PeStats::count_pair(std::uint8_t a1, std::uint8_t a2, const PeArith& pe) {
   ++pairs;
   ++pair_mode[static_cast<int>(classify_pair(a1, a2))];
-  if (pe.design == Design::Int8) return;
+  if (!pe.design->consumes_pairs()) return;
   const EncodedPair e = encode_pair(a1, a2, pe);
   int lanes = 0;
   switch (e.mode) {

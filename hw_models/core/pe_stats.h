@@ -6,7 +6,7 @@
 #include <array>
 #include <cstdint>
 
-#include "sparq_arith.h"
+#include "pe_design.h"
 
 namespace sparq {
 

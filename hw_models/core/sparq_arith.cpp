@@ -63,22 +63,6 @@ std::uint16_t parse_shift_set(const std::string& text) {
   return mask;
 }
 
-const char* to_string(Rounding r) {
-  switch (r) {
-    case Rounding::Trunc: return "trunc";
-    case Rounding::Round: return "round";
-    case Rounding::RoundRenorm: return "round_renorm";
-  }
-  return "?";
-}
-
-Rounding parse_rounding(const std::string& s) {
-  if (s == "trunc") return Rounding::Trunc;
-  if (s == "round") return Rounding::Round;
-  if (s == "round_renorm") return Rounding::RoundRenorm;
-  throw std::invalid_argument("unknown rounding '" + s + "' (expected trunc, round or round_renorm)");
-}
-
 namespace {
 struct PresetDef {
   int n;
@@ -107,6 +91,14 @@ WindowSpec preset(const std::string& name, Rounding rounding) {
 const std::vector<std::string>& preset_names() {
   static const std::vector<std::string> names = {"5opt", "3opt", "2opt", "6opt", "7opt", "6b-3opt", "1opt", "8b"};
   return names;
+}
+
+std::string preset_name_of(const WindowSpec& spec) {
+  for (const auto& name : preset_names()) {
+    const PresetDef& d = preset_table().at(name);
+    if (d.n == spec.n && d.mask == spec.shift_mask) return name;
+  }
+  return "";
 }
 
 int encode_shift(int msb, const WindowSpec& spec) {
@@ -159,121 +151,6 @@ Window select_window_at(std::uint8_t a, int s, const WindowSpec& spec) {
   return w;
 }
 
-const char* to_string(Design d) {
-  switch (d) {
-    case Design::Int8: return "int8";
-    case Design::Int4: return "int4";
-    case Design::BSparq: return "bsparq";
-    case Design::VSparq: return "vsparq";
-  }
-  return "?";
-}
-
-Design parse_design(const std::string& s) {
-  if (s == "int8") return Design::Int8;
-  if (s == "int4") return Design::Int4;
-  if (s == "bsparq") return Design::BSparq;
-  if (s == "vsparq") return Design::VSparq;
-  throw std::invalid_argument("unknown PE design '" + s + "' (expected int8, int4, bsparq or vsparq)");
-}
-
-const char* to_string(PairMode m) {
-  switch (m) {
-    case PairMode::BothNonzero: return "both_nonzero";
-    case PairMode::FirstZero: return "first_zero";
-    case PairMode::SecondZero: return "second_zero";
-    case PairMode::BothZero: return "both_zero";
-  }
-  return "?";
-}
-
-void PeArith::validate() const {
-  switch (design) {
-    case Design::Int8: return;
-    case Design::Int4:
-    case Design::BSparq: window.validate(); return;
-    case Design::VSparq:
-      window.validate();
-      partner.validate();
-      return;
-  }
-}
-
-PeArith PeArith::int8() {
-  PeArith p;
-  p.design = Design::Int8;
-  p.window = preset("8b", Rounding::Trunc);
-  p.partner = p.window;
-  p.budget = 8;
-  return p;
-}
-
-PeArith PeArith::int4(Rounding r) {
-  PeArith p;
-  p.design = Design::Int4;
-  p.window = preset("1opt", r);
-  p.partner = p.window;
-  p.budget = 4;
-  return p;
-}
-
-PeArith PeArith::bsparq(const WindowSpec& w) {
-  PeArith p;
-  p.design = Design::BSparq;
-  p.window = w;
-  p.partner = w;
-  p.budget = w.n;
-  p.validate();
-  return p;
-}
-
-PeArith PeArith::vsparq(int budget, const WindowSpec& w4) {
-  PeArith p;
-  p.design = Design::VSparq;
-  p.budget = budget;
-  switch (budget) {
-    case 4:
-      if (w4.n != 4) throw std::invalid_argument("vsparq budget 4 needs a 4-bit window");
-      p.window = w4;
-      p.partner = WindowSpec{8, 0b1, w4.rounding};
-      break;
-    case 3:
-      p.window = preset("6opt", w4.rounding);
-      p.partner = preset("6b-3opt", w4.rounding);
-      break;
-    case 2:
-      p.window = preset("7opt", w4.rounding);
-      p.partner = preset("5opt", w4.rounding);
-      break;
-    default: throw std::invalid_argument("vsparq budget must be 4, 3 or 2, got " + std::to_string(budget));
-  }
-  p.validate();
-  return p;
-}
-
-EncodedPair encode_pair(std::uint8_t a1, std::uint8_t a2, const PeArith& pe) {
-  EncodedPair e;
-  if (pe.design == Design::VSparq) {
-    e.mode = classify_pair(a1, a2);
-    switch (e.mode) {
-      case PairMode::BothNonzero:
-        e.lane[0] = select_window(a1, pe.window);
-        e.lane[1] = select_window(a2, pe.window);
-        break;
-      case PairMode::FirstZero: e.lane[0] = select_window(a2, pe.partner); break;
-      case PairMode::SecondZero: e.lane[0] = select_window(a1, pe.partner); break;
-      case PairMode::BothZero: break;
-    }
-    return e;
-  }
-  // int4 / bsparq: two independent lanes; zeros are not detected, the lanes
-  // simply multiply a zero window.
-  e.mode = PairMode::BothNonzero;
-  e.lane[0] = select_window(a1, pe.window);
-  e.lane[1] = select_window(a2, pe.window);
-  return e;
-}
-
 std::array<int, 2> effective_pair(const EncodedPair& e) {
   switch (e.mode) {
     case PairMode::BothNonzero: return {e.lane[0].value(), e.lane[1].value()};
@@ -282,11 +159,6 @@ std::array<int, 2> effective_pair(const EncodedPair& e) {
     case PairMode::BothZero: break;
   }
   return {0, 0};
-}
-
-std::array<int, 2> effective_activations(std::uint8_t a1, std::uint8_t a2, const PeArith& pe) {
-  if (pe.design == Design::Int8) return {a1, a2};
-  return effective_pair(encode_pair(a1, a2, pe));
 }
 
 std::int64_t Accumulator::wrap(std::int64_t x, int bits) {

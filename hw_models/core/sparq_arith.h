@@ -1,4 +1,4 @@
-// Bit-exact SPARQ arithmetic (SPEC §1), written as the datapath blocks the
+// Bit-exact SPARQ arithmetic (docs/arithmetic.md), written as the datapath blocks the
 // hardware has: leading-one detector, shift encoder, window select with
 // rounding, shifting multiplier, zero detector and pair multiplexer.
 // Plain C++: this library never links SystemC. The SystemC modules and the
@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "enum_names.h"
 
 namespace sparq {
 
@@ -32,14 +34,23 @@ struct WindowSpec {
   }
 };
 
-// The presets of SPEC §1 ("5opt", "3opt", "2opt", "6opt", "7opt", "6b-3opt",
+// The presets of docs/arithmetic.md §2.3 ("5opt", "3opt", "2opt", "6opt", "7opt", "6b-3opt",
 // "1opt", and "8b" = the exact 8-bit window). Throws on an unknown name.
 WindowSpec preset(const std::string& name, Rounding rounding = Rounding::Round);
 const std::vector<std::string>& preset_names();
+// The preset whose width and shift set equal spec's (rounding aside), or "".
+std::string preset_name_of(const WindowSpec& spec);
 std::string shift_set_string(std::uint16_t mask);     // e.g. "4,3,2,1,0"
 std::uint16_t parse_shift_set(const std::string& s);  // inverse; throws
-const char* to_string(Rounding r);
-Rounding parse_rounding(const std::string& s);  // throws std::invalid_argument
+template <>
+struct EnumTable<Rounding> {
+  static constexpr const char* what = "rounding";
+  static constexpr EnumName<Rounding> table[] = {
+      {Rounding::Trunc, "trunc"}, {Rounding::Round, "round"}, {Rounding::RoundRenorm, "round_renorm"}};
+};
+inline const char* to_string(Rounding r) {
+  return enum_name(r);
+}
 
 // --- Leading-one detector: position of the leading one, -1 for 0.
 inline int leading_one(std::uint8_t a) {
@@ -85,31 +96,6 @@ inline std::int32_t shift_multiply(const Window& win, std::int8_t w) {
   return static_cast<std::int32_t>(static_cast<std::int32_t>(win.v) * w) * (1 << win.s);
 }
 
-// PE designs of SPEC §2.
-enum class Design : std::uint8_t { Int8, Int4, BSparq, VSparq };
-const char* to_string(Design d);
-Design parse_design(const std::string& s);  // throws std::invalid_argument
-inline bool consumes_pairs(Design d) {
-  return d != Design::Int8;
-}
-
-// Arithmetic configuration of a PE: the design plus its windows.
-struct PeArith {
-  Design design = Design::VSparq;
-  WindowSpec window;   // both-nonzero lanes (bsparq, vsparq); 1opt for int4
-  WindowSpec partner;  // vsparq: partner of a zero (n=8, S={0} for budget 4)
-  int budget = 4;      // vsparq budget n (4, 3, 2); informational otherwise
-
-  void validate() const;
-  // Factory helpers.
-  static PeArith int8();
-  static PeArith int4(Rounding r = Rounding::Round);
-  static PeArith bsparq(const WindowSpec& w);
-  // vSPARQ with budget 4 and the given 4-bit shift set, or budget 3/2 with
-  // their fixed presets (6opt / 6b-3opt, 7opt / 5opt).
-  static PeArith vsparq(int budget, const WindowSpec& w4 = WindowSpec{});
-};
-
 // Pair multiplexer modes.
 enum class PairMode : std::uint8_t {
   BothNonzero,  // two independent lanes
@@ -117,7 +103,17 @@ enum class PairMode : std::uint8_t {
   SecondZero,   // a2 == 0: lanes combined on a1 at partner precision
   BothZero,     // nothing to compute
 };
-const char* to_string(PairMode m);
+template <>
+struct EnumTable<PairMode> {
+  static constexpr const char* what = "pair mode";
+  static constexpr EnumName<PairMode> table[] = {{PairMode::BothNonzero, "both_nonzero"},
+                                                 {PairMode::FirstZero, "first_zero"},
+                                                 {PairMode::SecondZero, "second_zero"},
+                                                 {PairMode::BothZero, "both_zero"}};
+};
+inline const char* to_string(PairMode m) {
+  return enum_name(m);
+}
 
 // The encoded operand a pair-consuming PE receives (this is what travels
 // through inter-PE registers when leading-one detection sits at the edge).
@@ -134,11 +130,6 @@ inline PairMode classify_pair(std::uint8_t a1, std::uint8_t a2) {
   return PairMode::BothNonzero;
 }
 
-// Encode an activation pair as the design's front end does (LOD, shift
-// encoder, window select, and for vsparq the zero detectors and pair mode).
-// Not used for Int8 (one activation per cycle, no encoding).
-EncodedPair encode_pair(std::uint8_t a1, std::uint8_t a2, const PeArith& pe);
-
 // The multiplier array + pair mux: the pair's contribution to the sum.
 inline std::int32_t pair_product(const EncodedPair& e, std::int8_t w1, std::int8_t w2) {
   switch (e.mode) {
@@ -153,10 +144,6 @@ inline std::int32_t pair_product(const EncodedPair& e, std::int8_t w1, std::int8
 // The value one activation of a pair contributes with (for error analysis):
 // the effective activations (a1', a2') such that pair_product = a1'*w1 + a2'*w2.
 std::array<int, 2> effective_pair(const EncodedPair& e);
-
-// Convenience: the effective (trimmed) activations for a pair under a design.
-// For Int8 this is the identity.
-std::array<int, 2> effective_activations(std::uint8_t a1, std::uint8_t a2, const PeArith& pe);
 
 // Signed accumulator of a given width (2..64 bits): adds wrap two's
 // complement like the hardware and overflow is detected and counted.

@@ -8,67 +8,22 @@
 
 namespace sparq::hw {
 
-const char* to_string(Dataflow d) {
-  return d == Dataflow::WS ? "ws" : "os";
-}
-const char* to_string(LodPlacement l) {
-  return l == LodPlacement::PE ? "pe" : "edge";
-}
-const char* to_string(Fidelity f) {
-  return f == Fidelity::Fast ? "fast" : "structural";
-}
-
-Dataflow parse_dataflow(const std::string& s) {
-  if (s == "ws") return Dataflow::WS;
-  if (s == "os") return Dataflow::OS;
-  throw std::invalid_argument("unknown dataflow '" + s + "' (expected ws or os)");
-}
-LodPlacement parse_lod_placement(const std::string& s) {
-  if (s == "pe") return LodPlacement::PE;
-  if (s == "edge") return LodPlacement::Edge;
-  throw std::invalid_argument("unknown leading-one placement '" + s + "' (expected pe or edge)");
-}
-Fidelity parse_fidelity(const std::string& s) {
-  if (s == "fast") return Fidelity::Fast;
-  if (s == "structural") return Fidelity::Structural;
-  throw std::invalid_argument("unknown fidelity '" + s + "' (expected fast or structural)");
-}
-
 void ArrayConfig::validate() const {
-  if (rows < 1 || rows > 4096)
-    throw std::invalid_argument("array rows must be in 1..4096, got " + std::to_string(rows));
-  if (cols < 1 || cols > 4096)
-    throw std::invalid_argument("array cols must be in 1..4096, got " + std::to_string(cols));
+  if (rows < 1 || rows > 4096) throw SettingError("rows", "must be in 1..4096, got " + std::to_string(rows));
+  if (cols < 1 || cols > 4096) throw SettingError("cols", "must be in 1..4096, got " + std::to_string(cols));
   if (acc_bits < 2 || acc_bits > 64)
-    throw std::invalid_argument("accumulator width acc_bits must be in 2..64, got " + std::to_string(acc_bits));
-  pe.validate();
-  if (pe.design == Design::VSparq && pe.partner.n > 2 * pe.window.n)
-    throw std::invalid_argument("vsparq partner window (" + std::to_string(pe.partner.n) +
-                                " bits) must fit the two combined multipliers (2 x " + std::to_string(pe.window.n) +
-                                " bits)");
+    throw SettingError("accumulator_bits", "must be in 2..64, got " + std::to_string(acc_bits));
+  try {
+    pe.validate();
+  } catch (const SettingError&) {
+    throw;
+  } catch (const std::invalid_argument& e) {
+    throw SettingError("design", e.what());
+  }
 }
 
 RegisterWidths register_widths(const ArrayConfig& cfg) {
-  RegisterWidths w;
-  const PeArith& pe = cfg.pe;
-  w.psum_bits = cfg.acc_bits;
-  if (!consumes_pairs(pe.design)) {
-    w.act_bits = 8;
-    w.weight_bits = 8;
-    w.mult_input_bits = 16;
-    return w;
-  }
-  w.weight_bits = 16;
-  w.mult_input_bits = 2 * (pe.window.n + 8);
-  if (cfg.lod == LodPlacement::PE) {
-    w.act_bits = 16;
-  } else if (pe.design == Design::VSparq) {
-    w.act_bits = 2 + std::max(pe.window.n, pe.partner.n) + std::max(code_bits(pe.window), code_bits(pe.partner)) +
-                 pe.window.n + code_bits(pe.window);
-  } else {
-    w.act_bits = 2 * (pe.window.n + code_bits(pe.window));
-  }
-  return w;
+  return cfg.pe.design->widths(cfg.pe, cfg.lod, cfg.acc_bits);
 }
 
 double ArrayStats::pe_utilization() const {

@@ -16,21 +16,33 @@
 #include <vector>
 
 #include "gemm.h"
+#include "pe_design.h"
 #include "pe_stats.h"
-#include "sparq_arith.h"
 
 namespace sparq::hw {
 
-enum class Dataflow : std::uint8_t { WS, OS };
-enum class LodPlacement : std::uint8_t { PE, Edge };
+using sparq::Dataflow;
+using sparq::LodPlacement;
+using sparq::to_string;
+
 enum class Fidelity : std::uint8_t { Fast, Structural };
 
-const char* to_string(Dataflow d);
-const char* to_string(LodPlacement l);
-const char* to_string(Fidelity f);
-Dataflow parse_dataflow(const std::string& s);           // "ws" | "os"; throws std::invalid_argument
-LodPlacement parse_lod_placement(const std::string& s);  // "pe" | "edge"
-Fidelity parse_fidelity(const std::string& s);           // "fast" | "structural"
+}  // namespace sparq::hw
+
+namespace sparq {
+template <>
+struct EnumTable<hw::Fidelity> {
+  static constexpr const char* what = "fidelity";
+  static constexpr EnumName<hw::Fidelity> table[] = {{hw::Fidelity::Fast, "fast"},
+                                                     {hw::Fidelity::Structural, "structural"}};
+};
+}  // namespace sparq
+
+namespace sparq::hw {
+
+inline const char* to_string(Fidelity f) {
+  return enum_name(f);
+}
 
 struct ArrayConfig {
   int rows = 16, cols = 16;
@@ -62,13 +74,9 @@ struct VcdOptions {
   std::uint64_t first_cycle = 0, last_cycle = UINT64_MAX;
 };
 
-// Bit widths of the registers the toggle counts refer to (for energy/area).
-struct RegisterWidths {
-  int act_bits = 0;         // horizontal operand register (raw activation(s) or encoded operand)
-  int weight_bits = 0;      // weight register (one weight or a pair)
-  int psum_bits = 0;        // partial sum / accumulator (= acc_bits)
-  int mult_input_bits = 0;  // operand input bits of all multipliers of one PE
-};
+// Bit widths of the registers the toggle counts refer to: the design's
+// (PeDesign::widths), which the area and energy proxies read too.
+using RegisterWidths = PeWidths;
 RegisterWidths register_widths(const ArrayConfig& cfg);
 
 struct ArrayStats {

@@ -33,7 +33,7 @@ PairEncoder::PairEncoder(sc_core::sc_module_name name, const PeArith& pe)
       lod1_("lod1", pe.window, pe.window),
       win0_("win0", pe.window, pe.partner),
       win1_("win1", pe.window, pe.window) {
-  if (pe.design == Design::VSparq) {
+  if (pe.design->detects_zeros()) {
     zd_ = std::make_unique<ZeroDetector>("zd");
     zd_->a1(a1_);
     zd_->a2(a2_);
@@ -98,7 +98,9 @@ void PairEncoder::assemble() {
   }
   // Between delta cycles the mode may already select a spec the windows were
   // not yet re-encoded for; the method runs again once they settle.
-  auto in_set = [](const Window& w, const WindowSpec& spec) { return (spec.shift_mask >> w.s) & 1u; };
+  auto in_set = [](const Window& w, const WindowSpec& spec) {
+    return ((spec.shift_mask >> w.s) & 1u) && w.v < (1u << spec.n);
+  };
   if (e.mode != PairMode::BothZero && !in_set(e.lane[0], lane0_spec(e.mode, pe_))) return;
   if (e.mode == PairMode::BothNonzero && !in_set(e.lane[1], pe_.window)) return;
   enc.write(pack_encoded(e, pe_));

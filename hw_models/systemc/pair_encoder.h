@@ -10,7 +10,7 @@
 #include <systemc>
 
 #include "lod_shift_encoder.h"
-#include "sparq_arith.h"
+#include "pe_design.h"
 #include "window_select.h"
 #include "zero_detector.h"
 

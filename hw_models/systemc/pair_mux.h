@@ -6,7 +6,7 @@
 
 #include <systemc>
 
-#include "sparq_arith.h"
+#include "pe_design.h"
 
 namespace sparq::hw {
 

@@ -5,86 +5,17 @@
 
 namespace sparq::hw {
 
-int shift_code(int s, const WindowSpec& spec) {
-  int code = 0;
-  for (int t = 0; t < s; ++t)
-    if ((spec.shift_mask >> t) & 1u) ++code;
-  if (!((spec.shift_mask >> s) & 1u))
-    throw std::logic_error("shift " + std::to_string(s) + " is not in the shift set {" +
-                           shift_set_string(spec.shift_mask) + "}");
-  return code;
-}
-
-int code_shift(int code, const WindowSpec& spec) {
-  for (int t = 0; t < 16; ++t)
-    if ((spec.shift_mask >> t) & 1u) {
-      if (code == 0) return t;
-      --code;
-    }
-  throw std::logic_error("shift code out of range for shift set {" + shift_set_string(spec.shift_mask) + "}");
-}
-
-int code_bits(const WindowSpec& spec) {
-  const int n = __builtin_popcount(spec.shift_mask);
-  int b = 0;
-  while ((1 << b) < n) ++b;
-  return b;
-}
-
 const WindowSpec& lane0_spec(PairMode mode, const PeArith& pe) {
   const bool combined = mode == PairMode::FirstZero || mode == PairMode::SecondZero;
-  return (pe.design == Design::VSparq && combined) ? pe.partner : pe.window;
+  return (pe.design->detects_zeros() && combined) ? pe.partner : pe.window;
 }
 
 std::uint32_t pack_encoded(const EncodedPair& e, const PeArith& pe) {
-  std::uint32_t p = static_cast<std::uint32_t>(e.mode) << 22;
-  if (e.mode != PairMode::BothZero) {
-    p |= e.lane[0].v;
-    p |= static_cast<std::uint32_t>(shift_code(e.lane[0].s, lane0_spec(e.mode, pe))) << 8;
-  }
-  if (e.mode == PairMode::BothNonzero) {
-    p |= static_cast<std::uint32_t>(e.lane[1].v) << 11;
-    p |= static_cast<std::uint32_t>(shift_code(e.lane[1].s, pe.window)) << 19;
-  }
-  return p;
+  return pe.design->pack(e, pe);
 }
 
 EncodedPair unpack_encoded(std::uint32_t p, const PeArith& pe) {
-  EncodedPair e;
-  e.mode = encoded_mode(p);
-  if (e.mode != PairMode::BothZero) {
-    e.lane[0].v = static_cast<std::uint8_t>(p & 0xFFu);
-    e.lane[0].s = static_cast<std::uint8_t>(code_shift(static_cast<int>((p >> 8) & 7u), lane0_spec(e.mode, pe)));
-  }
-  if (e.mode == PairMode::BothNonzero) {
-    e.lane[1].v = static_cast<std::uint8_t>((p >> 11) & 0xFFu);
-    e.lane[1].s = static_cast<std::uint8_t>(code_shift(static_cast<int>((p >> 19) & 7u), pe.window));
-  }
-  return e;
-}
-
-LaneOperands route_pair(const EncodedPair& e, std::int8_t w1, std::int8_t w2, const PeArith& pe) {
-  LaneOperands o;
-  switch (e.mode) {
-    case PairMode::BothNonzero:
-    case PairMode::BothZero:
-      o.lane = e.lane;
-      o.w = {w1, w2};
-      break;
-    case PairMode::FirstZero:
-    case PairMode::SecondZero: {
-      const int n = pe.window.n;
-      const Window& p = e.lane[0];
-      const std::int8_t w = e.mode == PairMode::FirstZero ? w2 : w1;
-      o.lane[0].v = static_cast<std::uint8_t>(p.v >> n);
-      o.lane[0].s = static_cast<std::uint8_t>(p.s + n);
-      o.lane[1].v = static_cast<std::uint8_t>(p.v & ((1u << n) - 1u));
-      o.lane[1].s = p.s;
-      o.w = {w, w};
-      break;
-    }
-  }
-  return o;
+  return pe.design->unpack(p, pe);
 }
 
 OperandMemory::OperandMemory(const Gemm& gemm, const ArrayConfig& cfg)
@@ -290,7 +221,7 @@ void check_gemm(const Gemm& g, const ArrayConfig& cfg) {
   if (g.Kp != g.K + (g.K & 1)) throw std::invalid_argument("GEMM Kp must be K rounded up to even");
   if (g.A.size() != static_cast<std::size_t>(g.M) * g.Kp || g.B.size() != static_cast<std::size_t>(g.Kp) * g.N)
     throw std::invalid_argument("GEMM operand sizes do not match M x Kp and Kp x N");
-  if (g.signed_activations && cfg.pe.design != Design::Int8)
+  if (g.signed_activations && consumes_pairs(cfg.pe.design))
     throw std::invalid_argument(std::string("design ") + to_string(cfg.pe.design) +
                                 " takes unsigned activations; this GEMM's are signed (run it under int8)");
 }
@@ -306,7 +237,7 @@ void fill_gemm_stats(const Gemm& g, const ArrayConfig& cfg, const OperandMemory&
     for (int k = 0; k < g.Kp; k += 2) fe.count_pair(g.a(m, k), g.a(m, k + 1), cfg.pe);
   // Every A pair meets each of the N weight columns once: a vsparq pair with
   // one zero is N combined (both-lane) multiplies.
-  if (cfg.pe.design == Design::VSparq) st.combined_multiplies += fe.one_zero() * static_cast<std::uint64_t>(g.N);
+  if (cfg.pe.design->detects_zeros()) st.combined_multiplies += fe.one_zero() * static_cast<std::uint64_t>(g.N);
   st.front_end.merge(fe);
 }
 

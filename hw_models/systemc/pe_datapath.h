@@ -12,7 +12,7 @@
 
 #include "array_sim.h"
 #include "gemm.h"
-#include "sparq_arith.h"
+#include "pe_design.h"
 
 namespace sparq::hw {
 
@@ -26,9 +26,10 @@ enum : std::uint8_t {
 // --- Payload bit layouts.
 // int8 activation: a in bits 0-7. int8 weight: w (two's complement) bits 0-7.
 // Raw pair: a1 | a2 << 8. Weight pair: w1 | w2 << 8.
-// Encoded pair (edge LOD): lane0.v [0,8) lane0.code [8,11) lane1.v [11,19)
-// lane1.code [19,22) mode [22,24); v < 2^width and code < |S| keep unused bits 0,
-// so a Hamming distance over the word equals one over the tight register.
+// Encoded operand (edge LOD): the design's packing (PeDesign::pack; for the
+// lane designs the routed lanes packed tight from bit 0 and the pair mode at
+// bits [22,24)); unused bits are 0, so a Hamming distance over the word
+// equals one over the register of PeWidths::act_bits flip-flops.
 inline std::uint32_t pack_raw_pair(std::uint8_t a1, std::uint8_t a2) {
   return static_cast<std::uint32_t>(a1) | (static_cast<std::uint32_t>(a2) << 8);
 }
@@ -45,30 +46,15 @@ inline std::int8_t weight_hi(std::uint32_t p) {
   return static_cast<std::int8_t>(static_cast<std::uint8_t>((p >> 8) & 0xFF));
 }
 
-// Shift code: the index of shift s in the ascending shift set of spec.
-int shift_code(int s, const WindowSpec& spec);
-int code_shift(int code, const WindowSpec& spec);
-int code_bits(const WindowSpec& spec);  // ceil(log2 |S|)
-
 // Which spec lane 0 uses for a mode (vsparq combined modes: the partner's).
 const WindowSpec& lane0_spec(PairMode mode, const PeArith& pe);
 
 std::uint32_t pack_encoded(const EncodedPair& e, const PeArith& pe);
 EncodedPair unpack_encoded(std::uint32_t p, const PeArith& pe);  // windows' flags are not stored
 inline PairMode encoded_mode(std::uint32_t p) {
-  return static_cast<PairMode>((p >> 22) & 3u);
+  return static_cast<PairMode>((p >> kPairModePos) & 3u);
 }
 
-// --- Pair multiplexer, multiplier side: what each of the two n-bit x 8-bit
-// shifting multipliers receives. Two-lane modes route lane i with weight i.
-// A vsparq combined mode (one activation zero) splits the partner's 2n-bit
-// window into its high n bits (shift s+n) and low n bits (shift s), both
-// against the partner's weight, so the two products sum to the partner's.
-struct LaneOperands {
-  std::array<Window, 2> lane{};
-  std::array<std::int8_t, 2> w{};
-};
-LaneOperands route_pair(const EncodedPair& e, std::int8_t w1, std::int8_t w2, const PeArith& pe);
 // Multiplier input bits, packed for toggle counting: v0 | w0 << 8 | v1 << 16 | w1 << 24.
 inline std::uint32_t pack_mult_inputs(const LaneOperands& o) {
   return static_cast<std::uint32_t>(o.lane[0].v) | (pack_weight(o.w[0]) << 8) |
@@ -103,16 +89,14 @@ inline std::int64_t wrapped_add(std::int64_t a, std::int64_t x, int bits, bool* 
   return Accumulator::wrap(exact, bits);
 }
 
-// Multipliers per PE: 1 (int8) or 2 (pair designs).
+// Multipliers per PE (the design's: 1 for int8, 2 for the pair designs).
 inline int multipliers_per_pe(const PeArith& pe) {
-  return consumes_pairs(pe.design) ? 2 : 1;
+  return pe.design->multipliers();
 }
-// Multiplier slots a useful operand slot occupies (vsparq: 0 for a both-zero
-// pair, 2 otherwise, a combined pair using both for one product).
+// Multiplier slots a useful operand slot occupies (the design's: vsparq 0 for
+// a both-zero pair, 2 otherwise, a combined pair using both for one product).
 inline int busy_slots(const PeArith& pe, PairMode mode) {
-  if (pe.design == Design::Int8) return 1;
-  if (pe.design == Design::VSparq && mode == PairMode::BothZero) return 0;
-  return 2;
+  return pe.design->busy_slots(mode);
 }
 
 // --- The on-chip operand buffers of one GEMM as the edge feeders read them:

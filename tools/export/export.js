@@ -111,7 +111,7 @@ function tensorStats(a) {
 function mean(xs) { return xs.reduce((a, b) => a + b, 0) / xs.length; }
 
 // Zero statistics of a uint8-quantized [.., C] tensor: zeros, adjacent-channel
-// pairs (c even, c+1) with any / both zero (as SPEC's vSPARQ pairs).
+// pairs (c even, c+1) with any / both zero (the vSPARQ pairs of docs/arithmetic.md §4).
 function zeroStats(q, C) {
   let zeros = 0; let any = 0; let both = 0; let pairs = 0;
   for (let i = 0; i < q.length; i++) if (q[i] === 0) zeros++;
