@@ -62,6 +62,9 @@ inline std::vector<NamedDesign> designs() {
       {"vsparq4-2opt-renorm", PeArith::vsparq(4, preset("2opt", Rounding::RoundRenorm))},
       {"vsparq3", PeArith::vsparq(3)},
       {"vsparq2-trunc", PeArith::vsparq(2, preset("5opt", Rounding::Trunc))},
+      // Generalized vSPARQ: 3-bit lanes with a 6-bit partner on {4,2,0}.
+      {"vsparq-3b/{4,2,0}",
+       PeArith::vsparq(WindowSpec{3, 0b111111, Rounding::Round}, WindowSpec{6, 0b10101, Rounding::Round})},
   };
 }
 

@@ -84,6 +84,48 @@ TEST(Config, CompareListBuildsOneDesignEach) {
   EXPECT_EQ(c.designs[3].array.lod, hw::LodPlacement::Edge);
 }
 
+// The generalized vSPARQ: lane and partner windows are keys; budgets 3 and 2
+// are presets of them.
+TEST(Config, GeneralizedVsparqKeys) {
+  Dir d;
+  const auto f = d.write("c.yaml",
+                         "trace: {bundle: b}\ncompare:\n"
+                         "  - {design: vsparq, shift_set: 5opt, partner_shift_set: [4, 2, 0], partner_bits: 6}\n"
+                         "  - {design: vsparq, shift_set: 6opt, partner_shift_set: 6b-3opt, name: b3-by-keys}\n"
+                         "  - {design: vsparq, budget: 3}\n"
+                         "  - {design: vsparq, budget: 2, partner_shift_set: 3opt}\n");
+  const RunConfig c = load_run_config({f}, {}, false);
+  ASSERT_EQ(c.designs.size(), 4u);
+  const PeArith& g = c.designs[0].array.pe;
+  EXPECT_EQ(g.window, preset("5opt"));
+  EXPECT_EQ(g.partner, (WindowSpec{6, 0b10101, Rounding::Round}));
+  EXPECT_EQ(c.designs[0].name, "vsparq-5opt/{4,2,0}");
+  EXPECT_TRUE(c.designs[1].array.pe == c.designs[2].array.pe);
+  EXPECT_EQ(c.designs[1].array.pe.label(), "vsparq-b3");
+  EXPECT_EQ(c.designs[2].name, "vsparq-b3");
+  EXPECT_EQ(c.designs[3].array.pe.window, preset("7opt"));
+  EXPECT_EQ(c.designs[3].array.pe.partner, preset("3opt"));
+  EXPECT_EQ(c.designs[3].name, "vsparq-7opt/3opt");
+  // The effective configuration reproduces every design.
+  const auto eff = d.write("eff.yaml", c.effective_yaml);
+  const RunConfig again = load_run_config({eff}, {}, false);
+  for (std::size_t i = 0; i < c.designs.size(); ++i) {
+    EXPECT_TRUE(again.designs[i].array.pe == c.designs[i].array.pe) << c.designs[i].name;
+    EXPECT_EQ(again.designs[i].name, c.designs[i].name);
+  }
+  // A partner wider than the two combined lanes is refused, naming the key.
+  const auto e = d.write(
+      "bad2.yaml", "trace: {bundle: b}\npe: {design: vsparq, budget: 2, partner_shift_set: [3, 0], partner_bits: 5}\n");
+  try {
+    load_run_config({e}, {}, false);
+    ADD_FAILURE() << "a 5-bit partner on 2-bit lanes was accepted";
+  } catch (const InputError& x) {
+    EXPECT_NE(std::string(x.what()).find("pe.partner_shift_set: the partner window (5 bits) must fit"),
+              std::string::npos)
+        << x.what();
+  }
+}
+
 TEST(Config, BadInputNamesFileAndKey) {
   Dir d;
   const auto ok = d.write("ok.yaml", kMinimal);

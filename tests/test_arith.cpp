@@ -237,6 +237,10 @@ std::vector<PeArith> all_pair_designs() {
     v.push_back(PeArith::bsparq(preset("7opt", r)));
     v.push_back(PeArith::vsparq(3, preset("5opt", r)));
     v.push_back(PeArith::vsparq(2, preset("5opt", r)));
+    // Generalized vSPARQ: other lane and partner windows.
+    v.push_back(PeArith::vsparq(preset("3opt", r), preset("6b-3opt", r)));
+    v.push_back(PeArith::vsparq(preset("6opt", r), WindowSpec{5, 0b1001, r}));
+    v.push_back(PeArith::vsparq(preset("7opt", r), preset("3opt", r)));
   }
   return v;
 }

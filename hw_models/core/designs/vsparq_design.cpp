@@ -14,52 +14,75 @@ class VSparqDesign final : public LaneDesign {
   std::string summary() const override {
     return "vSPARQ: a pair shares its bit budget; the partner of a zero keeps partner precision";
   }
+  // Generalized: the lanes' window (shift_set, window_bits), the partner's
+  // window (partner_shift_set, partner_bits) and the rounding are all keys;
+  // budgets 4, 3 and 2 are presets of them.
   std::vector<DesignKey> keys() const override {
     return {{"shift_set", "5opt",
              "window shift set: a preset (5opt 3opt 2opt 6opt 7opt 6b-3opt 1opt) or a list of shifts, e.g. [4, 2, 0]"},
             {"window_bits", "4", "window width n for an explicit shift list (1..8)"},
-            {"budget", "4", "vsparq bit budget: 4 (shift_set applies), 3 (6opt / 6b-3opt) or 2 (7opt / 5opt)"},
+            {"budget", "4",
+             "vsparq bit budget preset: 4 (lanes: shift_set; partner: exact 8 bits), 3 (6opt; partner 6b-3opt) "
+             "or 2 (7opt; partner 5opt)"},
+            {"partner_shift_set", "~",
+             "vsparq: the partner-of-a-zero window's shift set (a preset or a list; default: the budget's)"},
+            {"partner_bits", "8", "vsparq: partner window width n_p for an explicit partner list (n_p <= 2n)"},
             {"rounding", "round", "trunc | round | round_renorm (int4, bsparq, vsparq)"}};
   }
   PeArith configure(const DesignParams& p) const override {
     const Rounding r = parse_rounding_key(p);
     const long budget = p.integer("budget");
-    if (budget == 3 || budget == 2) {
-      PeArith pe = PeArith::vsparq(static_cast<int>(budget), WindowSpec{4, 0x1F, r});
-      pe.shift_label = budget == 3 ? "6opt/6b-3opt" : "7opt/5opt";
-      return pe;
+    if (budget != 4 && budget != 3 && budget != 2)
+      throw SettingError("budget", "must be 4, 3 or 2, got " + std::to_string(budget));
+    std::string lane_label, partner_label;
+    WindowSpec lanes, partner;
+    if (budget == 4) {
+      lanes = parse_window_keys(p, "shift_set", "window_bits", r, &lane_label);
+      partner = WindowSpec{8, 0b1, r};
+    } else {
+      lanes = preset(budget == 3 ? "6opt" : "7opt", r);
+      partner = preset(budget == 3 ? "6b-3opt" : "5opt", r);
+      lane_label = budget == 3 ? "6opt" : "7opt";
+      partner_label = budget == 3 ? "6b-3opt" : "5opt";
     }
-    if (budget != 4) throw SettingError("budget", "must be 4, 3 or 2, got " + std::to_string(budget));
-    std::string label;
-    const WindowSpec w = parse_window_keys(p, "shift_set", "window_bits", r, &label);
-    if (w.n != 4)
-      throw SettingError("shift_set",
-                         "vsparq with budget 4 needs a 4-bit window (5opt, 3opt, 2opt or a list with window_bits 4)");
-    PeArith pe = PeArith::vsparq(4, w);
-    pe.shift_label = label;
-    return pe;
+    if (p.has("partner_shift_set"))
+      partner = parse_window_keys(p, "partner_shift_set", "partner_bits", r, &partner_label);
+    try {
+      PeArith pe = PeArith::vsparq(lanes, partner);
+      pe.shift_label = lane_label + (partner_label.empty() ? "" : "/" + partner_label);
+      return pe;
+    } catch (const std::invalid_argument& e) {
+      throw SettingError(p.has("partner_shift_set") ? "partner_shift_set" : "shift_set", e.what());
+    }
   }
   std::vector<std::pair<std::string, std::string>> params(const PeArith& pe) const override {
     const int budget = budget_of(pe);
-    std::vector<std::pair<std::string, std::string>> out;
-    if (budget == 4) out.push_back({"shift_set", window_param(pe.window)});
-    out.push_back({"window_bits", std::to_string(pe.window.n)});
-    out.push_back({"budget", std::to_string(budget)});
-    out.push_back({"rounding", to_string(pe.window.rounding)});
-    return out;
+    if (budget == 3 || budget == 2)
+      return {{"budget", std::to_string(budget)}, {"rounding", to_string(pe.window.rounding)}};
+    return {{"shift_set", window_param(pe.window)},
+            {"window_bits", std::to_string(pe.window.n)},
+            {"budget", "4"},
+            {"partner_shift_set", window_param(pe.partner)},
+            {"partner_bits", std::to_string(pe.partner.n)},
+            {"rounding", to_string(pe.window.rounding)}};
   }
+  // vsparq-5opt (budget 4), vsparq-b3 / vsparq-b2, or vsparq-<lanes>/<partner>.
   std::string label(const PeArith& pe) const override {
     const int budget = budget_of(pe);
-    const std::string base = budget == 4 ? "vsparq-" + pe.shift_label : "vsparq-b" + std::to_string(budget);
+    const std::string base =
+        budget == 3 || budget == 2 ? "vsparq-b" + std::to_string(budget) : "vsparq-" + pe.shift_label;
     return base + rounding_suffix(pe.window);
   }
 
  private:
-  // The budget preset the windows match (4: exact 8-bit partner).
+  // The budget preset the windows match (4: any lanes with the exact 8-bit
+  // partner), or 0 for another pairing.
   static int budget_of(const PeArith& pe) {
+    const auto is = [](const WindowSpec& w, const char* name) { return preset_name_of(w) == name; };
     if (pe.partner.n == 8 && pe.partner.shift_mask == 0b1) return 4;
-    if (pe.window.n == 3) return 3;
-    return 2;
+    if (is(pe.window, "6opt") && is(pe.partner, "6b-3opt")) return 3;
+    if (is(pe.window, "7opt") && is(pe.partner, "5opt")) return 2;
+    return 0;
   }
 };
 
