@@ -66,10 +66,6 @@ std::vector<double> to_double(const std::vector<float>& v) {
   return std::vector<double>(v.begin(), v.end());
 }
 
-double pct(double a, double b) {
-  return b > 0 ? 100.0 * a / b : 0.0;
-}
-
 void add_error(StatGroup& g, const ErrorMetrics& e, const std::string& unit, const std::string& against) {
   g.add_optional("sqnr", e.sqnr_db, !e.exact, "dB",
                  "signal-to-quantization-noise ratio against " + against +
@@ -81,75 +77,18 @@ void add_error(StatGroup& g, const ErrorMetrics& e, const std::string& unit, con
   g.add_count("outputs", e.count, "output", "outputs compared");
 }
 
-void add_array_stats(StatGroup& g, const hw::ArrayStats& s, std::int64_t macs, double clock_mhz, bool scalesim) {
-  StatGroup& c = g.child("cycles", "clock cycles of the array; the parts sum to the total");
-  c.add_count("total", s.cycles, "cycle", "all cycles from the first weight load to the last output drained");
-  c.add_count("weight_load", s.weight_load, "cycle", "cycles spent loading weights into the PEs");
-  c.add_count("fill", s.fill, "cycle", "pipeline fill: operands skewing in before the first result");
-  c.add_count("stream", s.stream, "cycle", "steady streaming of operand pairs");
-  c.add_count("drain", s.drain, "cycle", "pipeline drain after the last operand enters");
-  if (scalesim)
-    c.add_count("scalesim_compute", s.scalesim_compute_cycles, "cycle",
-                "SCALE-Sim v2 compute cycles for the same array, dataflow and GEMM");
-  StatGroup& t = g.child("throughput", "work per cycle and occupancy");
-  t.add_count("macs", static_cast<std::uint64_t>(macs), "MAC", "useful multiply-accumulates (M*N*K, unpadded)");
-  t.add("macs_per_cycle", s.cycles ? static_cast<double>(macs) / static_cast<double>(s.cycles) : 0, "MAC/cycle",
-        "useful MACs per array cycle");
-  t.add("pe_utilization", pct(static_cast<double>(s.pe_active_cycles), static_cast<double>(s.pe_cycles_available)), "%",
-        "PE-cycles doing useful work / (rows * cols * cycles)");
-  t.add("mult_slot_utilization",
-        pct(static_cast<double>(s.mult_slot_busy), static_cast<double>(s.mult_slots_available)), "%",
-        "busy multiplier slots / available slots (int8: 1 per PE, pair designs: 2 per PE)");
-  const double us = static_cast<double>(s.cycles) / clock_mhz;
-  t.add("time", us, "us", "cycles / clock frequency");
-  t.add("gmacs_per_s", us > 0 ? static_cast<double>(macs) / us / 1e3 : 0, "GMAC/s", "useful MACs per second");
-  t.add_count("tiles", s.folds, "tile", "array folds over M, N and K");
-  const PeStats& f = s.front_end;
-  StatGroup& p = g.child("pairs", "activation pairs of the lowered GEMM, each (output pixel, k-pair) once");
-  const double np = f.pairs ? static_cast<double>(f.pairs) : 1;
-  p.add_count("pairs", f.pairs, "pair", "activation pairs");
-  p.add("both_nonzero", static_cast<double>(f.both_nonzero()) / np, "1", "share of pairs with no zero");
-  p.add("one_zero", static_cast<double>(f.one_zero()) / np, "1", "share of pairs with exactly one zero");
-  p.add("both_zero", static_cast<double>(f.both_zero()) / np, "1", "share of pairs with two zeros");
-  StatGroup& w = g.child("windows", "n-bit windows selected for nonzero activations, each A-matrix pair once");
-  w.add_count("windows", f.windows, "window", "lane windows selected (nonzero activations)");
-  for (int sft = 0; sft < 8; ++sft)
-    w.add("shift" + std::to_string(sft),
-          f.windows ? static_cast<double>(f.shift_hist[sft]) / static_cast<double>(f.windows) : 0, "1",
-          "share of lane windows at shift " + std::to_string(sft));
-  w.add_count("partner_windows", f.partner_windows, "window",
-              "vsparq: windows of the partner of a zero, at partner precision");
-  for (int sft = 0; sft < 8; ++sft)
-    w.add(
-        "partner_shift" + std::to_string(sft),
-        f.partner_windows ? static_cast<double>(f.partner_shift_hist[sft]) / static_cast<double>(f.partner_windows) : 0,
-        "1", "share of partner windows at shift " + std::to_string(sft));
-  w.add_count("rounded_up", f.rounded_up, "window", "lane and partner windows the rounding incrementer increased");
-  w.add_count("saturated", f.saturated, "window",
-              "lane and partner windows held at their maximum instead of overflowing");
-  w.add_count("renormed", f.renormed, "window", "round_renorm lane and partner windows moved to the next larger shift");
-  w.add_count("renorm_differs_from_round", f.renorm_differs, "window",
-              "windows where round_renorm gives another value than round");
-  StatGroup& act = g.child("activity", "switching activity, the basis of the energy proxy");
-  act.add_count("mult_input_toggles", s.mult_input_toggles, "bit toggle", "bit flips on multiplier operand inputs");
-  act.add_count("act_reg_toggles", s.act_reg_toggles, "bit toggle", "bit flips of horizontal operand registers");
-  act.add_count("weight_reg_toggles", s.weight_reg_toggles, "bit toggle", "bit flips of weight registers");
-  act.add_count("psum_reg_toggles", s.psum_reg_toggles, "bit toggle",
-                "bit flips of partial-sum / PE accumulator registers");
-  act.add_count("acc_toggles", s.acc_toggles, "bit toggle", "bit flips of the output accumulators at the array edge");
-  act.add_count("mult_weight_toggles", s.mult_weight_toggles, "bit toggle",
-                "the weight-side part of mult_input_toggles");
-  act.add_count("reg_writes", s.reg_writes, "event", "clock-enabled data register loads");
-  act.add_count("act_reg_writes", s.act_reg_writes, "event", "loads of horizontal operand registers");
-  act.add_count("weight_reg_writes", s.weight_reg_writes, "event", "loads of weight registers");
-  act.add_count("psum_reg_writes", s.psum_reg_writes, "event", "loads of partial-sum and accumulator registers");
-  act.add_count("combined_multiplies", s.combined_multiplies, "multiply",
-                "vsparq pairs with one zero computed on both multipliers (partner precision)");
-  act.add_count("lod_edge_encodings", s.lod_edge_encodings, "encoding", "operand pairs encoded at the row edges");
-  act.add_count("lod_pe_encodings", s.lod_pe_encodings, "encoding", "operand pairs encoded inside PEs");
-  g.child("accumulator", "")
-      .add_count("overflows", s.acc_overflows, "event",
-                 "accumulator additions whose exact result left the signed range");
+// Every statistic of array_stat_defs(), in its order and groups.
+void add_array_stats(StatGroup& g, const hw::ArrayStats& s, double clock_mhz, bool scalesim) {
+  for (const hw::ArrayStatDef& d : hw::array_stat_defs()) {
+    if (d.group.empty() || (d.scalesim_only && !scalesim)) continue;
+    StatGroup& c = g.child(d.group, hw::array_stat_group_description(d.group));
+    if (d.counter)
+      c.add_count(d.name, s.*d.counter, d.unit, d.desc);
+    else if (d.integer)
+      c.add_count(d.name, static_cast<std::uint64_t>(d.derived(s, clock_mhz)), d.unit, d.desc);
+    else
+      c.add(d.name, d.derived(s, clock_mhz), d.unit, d.desc);
+  }
 }
 
 }  // namespace
@@ -252,7 +191,7 @@ StatGroup layer_stats(const DesignOutcome& d, const LayerOutcome& l, bool scales
     g.add_text("skipped", l.skip_reason, "why this design did not run the layer");
     return g;
   }
-  add_array_stats(g, l.array, static_cast<std::int64_t>(l.array.macs), d.design.clock_mhz, scalesim_compatible);
+  add_array_stats(g, l.array, d.design.clock_mhz, scalesim_compatible);
   add_error(g.child("error_vs_int8", "accumulators against the exact int8 accumulators (integer units)"), l.vs_int8,
             "LSB", "exact int8");
   if (l.has_float) {
@@ -337,7 +276,7 @@ StatGroup design_totals(const RunConfig& cfg, const DesignOutcome& d) {
   g.add_count("layers_in_total", static_cast<std::uint64_t>(layers_run), "layer", "layers pooled into these totals");
   g.add_count("layers_excluded", static_cast<std::uint64_t>(layers_skipped), "layer",
               "signed-activation layers, left out of every design's totals (pair designs cannot run them)");
-  add_array_stats(g, t.array, static_cast<std::int64_t>(t.array.macs), d.design.clock_mhz, cfg.scalesim_compatible);
+  add_array_stats(g, t.array, d.design.clock_mhz, cfg.scalesim_compatible);
   add_error(g.child("error_vs_int8", "all layers' accumulators against exact int8 (pooled sums of squares)"), t.vs_int8,
             "LSB", "exact int8");
   if (t.has_float) {

@@ -5,6 +5,8 @@
 // model in every output and statistic.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "array_sim.h"
 #include "gemm.h"
 #include "hw_test_util.h"
@@ -253,5 +255,31 @@ TEST(ArrayFast, SixtyFourBitAccumulator) {
   for (Dataflow df : {Dataflow::WS, Dataflow::OS}) {
     const ArrayConfig cfg = make_cfg(2, 3, df, LodPlacement::PE, PeArith::vsparq(4), Fidelity::Fast, 64);
     EXPECT_EQ(simulate_gemm(g, cfg).C, reference_gemm(g, cfg.pe, 64, nullptr));
+  }
+}
+
+// Every ArrayStats counter is declared once in array_stat_defs(), and merge
+// and equality cover exactly the declared counters.
+TEST(ArrayStats, EveryCounterIsDeclaredAndMergedAndCompared) {
+  EXPECT_EQ(array_stat_counters() * sizeof(std::uint64_t) + sizeof(PeStats), sizeof(ArrayStats));
+  ArrayStats a;
+  std::uint64_t v = 1;
+  for (const ArrayStatDef& d : array_stat_defs())
+    if (d.counter) a.*d.counter = v++;
+  ArrayStats b = a;
+  b.merge(a);
+  for (const ArrayStatDef& d : array_stat_defs())
+    if (d.counter) {
+      EXPECT_EQ(b.*d.counter, 2 * (a.*d.counter)) << d.name;
+      ArrayStats c = a;
+      ++(c.*d.counter);
+      EXPECT_FALSE(c == a) << d.name;
+    }
+  std::set<std::string> names;
+  for (const ArrayStatDef& d : array_stat_defs()) {
+    EXPECT_TRUE(names.insert(d.group + "." + d.name).second) << d.group << "." << d.name;
+    EXPECT_FALSE(d.unit.empty()) << d.name;
+    EXPECT_FALSE(d.desc.empty()) << d.name;
+    EXPECT_TRUE(d.counter || d.derived) << d.name;
   }
 }

@@ -33,25 +33,34 @@ void PeStats::count_pair(std::uint8_t a1, std::uint8_t a2, const PeArith& pe) {
   }
 }
 
+namespace {
+// Every counter of PeStats, for merge and equality (reported through
+// hw::array_stat_defs()).
+constexpr std::uint64_t PeStats::*kScalars[] = {
+    &PeStats::pairs,     &PeStats::windows,  &PeStats::partner_windows, &PeStats::rounded_up,
+    &PeStats::saturated, &PeStats::renormed, &PeStats::renorm_differs,  &PeStats::overflows};
+static_assert(sizeof(PeStats) == sizeof(kScalars) / sizeof(kScalars[0]) * sizeof(std::uint64_t) +
+                                     sizeof(PeStats::pair_mode) + sizeof(PeStats::shift_hist) +
+                                     sizeof(PeStats::partner_shift_hist),
+              "a PeStats counter is missing from kScalars");
+
+template <class A>
+void add_all(A& a, const A& b) {
+  for (std::size_t i = 0; i < a.size(); ++i) a[i] += b[i];
+}
+}  // namespace
+
 void PeStats::merge(const PeStats& o) {
-  pairs += o.pairs;
-  for (std::size_t i = 0; i < pair_mode.size(); ++i) pair_mode[i] += o.pair_mode[i];
-  windows += o.windows;
-  for (std::size_t i = 0; i < shift_hist.size(); ++i) shift_hist[i] += o.shift_hist[i];
-  partner_windows += o.partner_windows;
-  for (std::size_t i = 0; i < partner_shift_hist.size(); ++i) partner_shift_hist[i] += o.partner_shift_hist[i];
-  rounded_up += o.rounded_up;
-  saturated += o.saturated;
-  renormed += o.renormed;
-  renorm_differs += o.renorm_differs;
-  overflows += o.overflows;
+  for (auto m : kScalars) this->*m += o.*m;
+  add_all(pair_mode, o.pair_mode);
+  add_all(shift_hist, o.shift_hist);
+  add_all(partner_shift_hist, o.partner_shift_hist);
 }
 
 bool PeStats::operator==(const PeStats& o) const {
-  return pairs == o.pairs && pair_mode == o.pair_mode && windows == o.windows && shift_hist == o.shift_hist &&
-         partner_windows == o.partner_windows && partner_shift_hist == o.partner_shift_hist &&
-         rounded_up == o.rounded_up && saturated == o.saturated && renormed == o.renormed &&
-         renorm_differs == o.renorm_differs && overflows == o.overflows;
+  for (auto m : kScalars)
+    if (this->*m != o.*m) return false;
+  return pair_mode == o.pair_mode && shift_hist == o.shift_hist && partner_shift_hist == o.partner_shift_hist;
 }
 
 }  // namespace sparq

@@ -37,48 +37,155 @@ double ArrayStats::macs_per_cycle() const {
 }
 
 void ArrayStats::merge(const ArrayStats& o) {
-  cycles += o.cycles;
-  weight_load += o.weight_load;
-  fill += o.fill;
-  stream += o.stream;
-  drain += o.drain;
-  scalesim_compute_cycles += o.scalesim_compute_cycles;
-  gemms += o.gemms;
-  macs += o.macs;
-  pe_active_cycles += o.pe_active_cycles;
-  pe_cycles_available += o.pe_cycles_available;
-  mult_slot_busy += o.mult_slot_busy;
-  mult_slots_available += o.mult_slots_available;
-  mult_input_toggles += o.mult_input_toggles;
-  act_reg_toggles += o.act_reg_toggles;
-  weight_reg_toggles += o.weight_reg_toggles;
-  psum_reg_toggles += o.psum_reg_toggles;
-  acc_toggles += o.acc_toggles;
-  reg_writes += o.reg_writes;
-  mult_weight_toggles += o.mult_weight_toggles;
-  act_reg_writes += o.act_reg_writes;
-  weight_reg_writes += o.weight_reg_writes;
-  psum_reg_writes += o.psum_reg_writes;
-  combined_multiplies += o.combined_multiplies;
-  lod_edge_encodings += o.lod_edge_encodings;
-  lod_pe_encodings += o.lod_pe_encodings;
-  folds += o.folds;
-  acc_overflows += o.acc_overflows;
+  for (const ArrayStatDef& d : array_stat_defs())
+    if (d.counter) this->*d.counter += o.*d.counter;
   front_end.merge(o.front_end);
 }
 
 bool ArrayStats::operator==(const ArrayStats& o) const {
-  return cycles == o.cycles && weight_load == o.weight_load && fill == o.fill && stream == o.stream &&
-         drain == o.drain && scalesim_compute_cycles == o.scalesim_compute_cycles && gemms == o.gemms &&
-         macs == o.macs && pe_active_cycles == o.pe_active_cycles && pe_cycles_available == o.pe_cycles_available &&
-         mult_slot_busy == o.mult_slot_busy && mult_slots_available == o.mult_slots_available &&
-         mult_input_toggles == o.mult_input_toggles && act_reg_toggles == o.act_reg_toggles &&
-         weight_reg_toggles == o.weight_reg_toggles && psum_reg_toggles == o.psum_reg_toggles &&
-         acc_toggles == o.acc_toggles && reg_writes == o.reg_writes && mult_weight_toggles == o.mult_weight_toggles &&
-         act_reg_writes == o.act_reg_writes && weight_reg_writes == o.weight_reg_writes &&
-         psum_reg_writes == o.psum_reg_writes && combined_multiplies == o.combined_multiplies &&
-         lod_edge_encodings == o.lod_edge_encodings && lod_pe_encodings == o.lod_pe_encodings && folds == o.folds &&
-         acc_overflows == o.acc_overflows && front_end == o.front_end;
+  for (const ArrayStatDef& d : array_stat_defs())
+    if (d.counter && this->*d.counter != o.*d.counter) return false;
+  return front_end == o.front_end;
+}
+
+namespace {
+
+double pct(double a, double b) {
+  return b > 0 ? 100.0 * a / b : 0.0;
+}
+double share(std::uint64_t a, std::uint64_t b) {
+  return b ? static_cast<double>(a) / static_cast<double>(b) : 0.0;
+}
+
+std::vector<ArrayStatDef> build_stat_defs() {
+  using S = ArrayStats;
+  std::vector<ArrayStatDef> v;
+  const auto counter = [&](const char* group, const char* name, const char* unit, const char* desc, std::uint64_t S::*m,
+                           bool scalesim = false) {
+    ArrayStatDef d{group, name, unit, desc, m, nullptr, true, scalesim};
+    v.push_back(std::move(d));
+  };
+  const auto derived = [&](const char* group, const std::string& name, const char* unit, const std::string& desc,
+                           std::function<double(const S&, double)> f, bool integer = false) {
+    v.push_back(ArrayStatDef{group, name, unit, desc, nullptr, std::move(f), integer, false});
+  };
+  counter("cycles", "total", "cycle", "all cycles from the first weight load to the last output drained", &S::cycles);
+  counter("cycles", "weight_load", "cycle", "cycles spent loading weights into the PEs", &S::weight_load);
+  counter("cycles", "fill", "cycle", "pipeline fill: operands skewing in before the first result", &S::fill);
+  counter("cycles", "stream", "cycle", "steady streaming of operand pairs", &S::stream);
+  counter("cycles", "drain", "cycle", "pipeline drain after the last operand enters", &S::drain);
+  counter("cycles", "scalesim_compute", "cycle", "SCALE-Sim v2 compute cycles for the same array, dataflow and GEMM",
+          &S::scalesim_compute_cycles, true);
+  counter("throughput", "macs", "MAC", "useful multiply-accumulates (M*N*K, unpadded)", &S::macs);
+  derived("throughput", "macs_per_cycle", "MAC/cycle", "useful MACs per array cycle",
+          [](const S& s, double) { return s.macs_per_cycle(); });
+  derived("throughput", "pe_utilization", "%", "PE-cycles doing useful work / (rows * cols * cycles)",
+          [](const S& s, double) {
+            return pct(static_cast<double>(s.pe_active_cycles), static_cast<double>(s.pe_cycles_available));
+          });
+  derived("throughput", "mult_slot_utilization", "%",
+          "busy multiplier slots / available slots (int8: 1 per PE, pair designs: 2 per PE)", [](const S& s, double) {
+            return pct(static_cast<double>(s.mult_slot_busy), static_cast<double>(s.mult_slots_available));
+          });
+  derived("throughput", "time", "us", "cycles / clock frequency",
+          [](const S& s, double mhz) { return static_cast<double>(s.cycles) / mhz; });
+  derived("throughput", "gmacs_per_s", "GMAC/s", "useful MACs per second", [](const S& s, double mhz) {
+    const double us = static_cast<double>(s.cycles) / mhz;
+    return us > 0 ? static_cast<double>(s.macs) / us / 1e3 : 0;
+  });
+  counter("throughput", "tiles", "tile", "array folds over M, N and K", &S::folds);
+  // The front end's functional statistics (PeStats), as shares.
+  derived(
+      "pairs", "pairs", "pair", "activation pairs",
+      [](const S& s, double) { return static_cast<double>(s.front_end.pairs); }, true);
+  derived("pairs", "both_nonzero", "1", "share of pairs with no zero",
+          [](const S& s, double) { return share(s.front_end.both_nonzero(), s.front_end.pairs); });
+  derived("pairs", "one_zero", "1", "share of pairs with exactly one zero",
+          [](const S& s, double) { return share(s.front_end.one_zero(), s.front_end.pairs); });
+  derived("pairs", "both_zero", "1", "share of pairs with two zeros",
+          [](const S& s, double) { return share(s.front_end.both_zero(), s.front_end.pairs); });
+  derived(
+      "windows", "windows", "window", "lane windows selected (nonzero activations)",
+      [](const S& s, double) { return static_cast<double>(s.front_end.windows); }, true);
+  for (int t = 0; t < 8; ++t)
+    derived("windows", "shift" + std::to_string(t), "1", "share of lane windows at shift " + std::to_string(t),
+            [t](const S& s, double) { return share(s.front_end.shift_hist[t], s.front_end.windows); });
+  derived(
+      "windows", "partner_windows", "window", "vsparq: windows of the partner of a zero, at partner precision",
+      [](const S& s, double) { return static_cast<double>(s.front_end.partner_windows); }, true);
+  for (int t = 0; t < 8; ++t)
+    derived("windows", "partner_shift" + std::to_string(t), "1",
+            "share of partner windows at shift " + std::to_string(t),
+            [t](const S& s, double) { return share(s.front_end.partner_shift_hist[t], s.front_end.partner_windows); });
+  derived(
+      "windows", "rounded_up", "window", "lane and partner windows the rounding incrementer increased",
+      [](const S& s, double) { return static_cast<double>(s.front_end.rounded_up); }, true);
+  derived(
+      "windows", "saturated", "window", "lane and partner windows held at their maximum instead of overflowing",
+      [](const S& s, double) { return static_cast<double>(s.front_end.saturated); }, true);
+  derived(
+      "windows", "renormed", "window", "round_renorm lane and partner windows moved to the next larger shift",
+      [](const S& s, double) { return static_cast<double>(s.front_end.renormed); }, true);
+  derived(
+      "windows", "renorm_differs_from_round", "window", "windows where round_renorm gives another value than round",
+      [](const S& s, double) { return static_cast<double>(s.front_end.renorm_differs); }, true);
+  counter("activity", "mult_input_toggles", "bit toggle", "bit flips on multiplier operand inputs",
+          &S::mult_input_toggles);
+  counter("activity", "act_reg_toggles", "bit toggle", "bit flips of horizontal operand registers",
+          &S::act_reg_toggles);
+  counter("activity", "weight_reg_toggles", "bit toggle", "bit flips of weight registers", &S::weight_reg_toggles);
+  counter("activity", "psum_reg_toggles", "bit toggle", "bit flips of partial-sum / PE accumulator registers",
+          &S::psum_reg_toggles);
+  counter("activity", "acc_toggles", "bit toggle", "bit flips of the output accumulators at the array edge",
+          &S::acc_toggles);
+  counter("activity", "mult_weight_toggles", "bit toggle", "the weight-side part of mult_input_toggles",
+          &S::mult_weight_toggles);
+  counter("activity", "reg_writes", "event", "clock-enabled data register loads", &S::reg_writes);
+  counter("activity", "act_reg_writes", "event", "loads of horizontal operand registers", &S::act_reg_writes);
+  counter("activity", "weight_reg_writes", "event", "loads of weight registers", &S::weight_reg_writes);
+  counter("activity", "psum_reg_writes", "event", "loads of partial-sum and accumulator registers",
+          &S::psum_reg_writes);
+  counter("activity", "combined_multiplies", "multiply",
+          "vsparq pairs with one zero computed on both multipliers (partner precision)", &S::combined_multiplies);
+  counter("activity", "lod_edge_encodings", "encoding", "operand pairs encoded at the row edges",
+          &S::lod_edge_encodings);
+  counter("activity", "lod_pe_encodings", "encoding", "operand pairs encoded inside PEs", &S::lod_pe_encodings);
+  counter("accumulator", "overflows", "event", "accumulator additions whose exact result left the signed range",
+          &S::acc_overflows);
+  // Counters behind the derived figures, not reported themselves.
+  counter("", "gemms", "GEMM", "GEMMs simulated (groups of a layer)", &S::gemms);
+  counter("", "pe_active_cycles", "PE-cycle", "(PE, cycle) pairs doing useful work", &S::pe_active_cycles);
+  counter("", "pe_cycles_available", "PE-cycle", "rows * cols * cycles", &S::pe_cycles_available);
+  counter("", "mult_slot_busy", "slot-cycle", "multiplier-cycles on useful operands", &S::mult_slot_busy);
+  counter("", "mult_slots_available", "slot-cycle", "multipliers per PE * rows * cols * cycles",
+          &S::mult_slots_available);
+  return v;
+}
+
+}  // namespace
+
+const std::vector<ArrayStatDef>& array_stat_defs() {
+  static const std::vector<ArrayStatDef> defs = build_stat_defs();
+  return defs;
+}
+
+std::size_t array_stat_counters() {
+  std::size_t n = 0;
+  for (const auto& d : array_stat_defs()) n += d.counter != nullptr;
+  return n;
+}
+
+std::string array_stat_group_description(const std::string& group) {
+  static const std::pair<const char*, const char*> groups[] = {
+      {"cycles", "clock cycles of the array; the parts sum to the total"},
+      {"throughput", "work per cycle and occupancy"},
+      {"pairs", "activation pairs of the lowered GEMM, each (output pixel, k-pair) once"},
+      {"windows", "n-bit windows selected for nonzero activations, each A-matrix pair once"},
+      {"activity", "switching activity, the basis of the energy proxy"},
+      {"accumulator", ""}};
+  for (const auto& [name, desc] : groups)
+    if (group == name) return desc;
+  return "";
 }
 
 namespace {

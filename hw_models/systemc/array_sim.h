@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -127,9 +128,29 @@ struct ArrayStats {
   double pe_utilization() const;
   double mult_slot_utilization() const;
   double macs_per_cycle() const;
-  void merge(const ArrayStats& o);  // sums every field
+  void merge(const ArrayStats& o);  // sums every counter of array_stat_defs() and front_end
   bool operator==(const ArrayStats& o) const;
 };
+
+// Every statistic of an array run, declared once, in report order: where it
+// is reported (group, name; an empty group is a counter the reports do not
+// show), its unit and description, and how it is read: a counter of
+// ArrayStats (summed by merge, compared by ==, written as an integer) or a
+// value derived from the counters at the design's clock. results.json, the
+// CSV columns, merge and equality all walk this table.
+struct ArrayStatDef {
+  std::string group, name, unit, desc;
+  std::uint64_t ArrayStats::*counter = nullptr;
+  std::function<double(const ArrayStats&, double clock_mhz)> derived;  // when counter is null
+  bool integer = false;                                                // derived: an integer count
+  bool scalesim_only = false;  // reported only with simulation.scalesim_compatible
+};
+const std::vector<ArrayStatDef>& array_stat_defs();
+// Number of ArrayStats counters the table declares (a test checks that every
+// counter member is declared).
+std::size_t array_stat_counters();
+// The description of a report group of array_stat_defs() ("cycles", ...).
+std::string array_stat_group_description(const std::string& group);
 
 struct GemmRun {
   std::vector<std::int64_t> C;  // M x N row-major, wrapped to acc_bits
