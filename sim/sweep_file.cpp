@@ -1,0 +1,198 @@
+// The sweep file loader (sweep.h): a base run config, fixed overrides,
+// named points and axes, each point validated as a run config before
+// anything runs. yaml-cpp is confined to the loaders (config.cpp,
+// sweep_file.cpp, bundle.cpp, cost_library.cpp).
+#include <yaml-cpp/yaml.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "config.h"
+#include "errors.h"
+#include "sweep.h"
+
+namespace fs = std::filesystem;
+
+namespace sparq {
+
+namespace {
+
+std::string yaml_text(const YAML::Node& n) {
+  YAML::Emitter e;
+  e << YAML::Flow << n;
+  return e.c_str();
+}
+
+std::string fnv_hex(const std::string& s) {
+  std::uint32_t h = 2166136261u;
+  for (unsigned char c : s) h = (h ^ c) * 16777619u;
+  char buf[9];
+  std::snprintf(buf, sizeof buf, "%08x", h);
+  return buf;
+}
+
+std::vector<std::pair<std::string, std::string>> override_map(const YAML::Node& n, const std::string& file,
+                                                              const std::string& key) {
+  if (!n.IsMap()) throw InputError(file + ": " + key + ": must be a mapping of key.path: value");
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& kv : n) {
+    const std::string k = kv.first.as<std::string>();
+    out.emplace_back(k, yaml_text(kv.second));
+  }
+  return out;
+}
+
+}  // namespace
+
+namespace {
+SweepSpec load_sweep_impl(const std::string& file) {
+  if (!fs::exists(file)) throw InputError(file + ": sweep file not found");
+  YAML::Node root;
+  try {
+    root = YAML::LoadFile(file);
+  } catch (const YAML::Exception& e) {
+    throw InputError(file + ": malformed YAML: " + e.what());
+  }
+  if (!root.IsMap()) throw InputError(file + ": a sweep file must be a YAML mapping");
+  for (const auto& kv : root) {
+    const auto k = kv.first.as<std::string>();
+    if (k != "base" && k != "set" && k != "axes" && k != "points" && k != "output" && k != "description")
+      throw InputError(file + ": " + k + ": is not a known key (known: base, set, points, axes, output, description)");
+  }
+  SweepSpec spec;
+  spec.file = file;
+  const YAML::Node base = root["base"];
+  if (!base || !(base.IsScalar() || base.IsSequence()))
+    throw InputError(file + ": base: is required (a run config path, or a list of them merged in order)");
+  auto rel = [&](const YAML::Node& n) {
+    if (!n.IsScalar()) throw InputError(file + ": base: must be a path or a list of paths");
+    return (fs::path(file).parent_path() / n.as<std::string>()).lexically_normal().string();
+  };
+  if (base.IsScalar())
+    spec.base_configs.push_back(rel(base));
+  else
+    for (const auto& b : base) spec.base_configs.push_back(rel(b));
+  if (root["output"]) spec.output_dir = root["output"].as<std::string>();
+  if (root["set"]) spec.fixed = override_map(root["set"], file, "set");
+
+  struct Named {
+    std::string name;
+    std::vector<std::pair<std::string, std::string>> set;
+  };
+  std::vector<Named> named;
+  if (root["points"]) {
+    const YAML::Node pts = root["points"];
+    if (!pts.IsSequence() || pts.size() == 0) throw InputError(file + ": points: must be a non-empty list");
+    for (std::size_t i = 0; i < pts.size(); ++i) {
+      const std::string where = "points." + std::to_string(i);
+      if (!pts[i].IsMap()) throw InputError(file + ": " + where + ": must be a mapping {name, set}");
+      for (const auto& kv : pts[i]) {
+        const auto k = kv.first.as<std::string>();
+        if (k != "name" && k != "set")
+          throw InputError(file + ": " + where + "." + k + ": is not a known key (known: name, set)");
+      }
+      Named n;
+      n.name = pts[i]["name"] ? pts[i]["name"].as<std::string>() : "";
+      if (pts[i]["set"]) n.set = override_map(pts[i]["set"], file, where + ".set");
+      named.push_back(std::move(n));
+    }
+  } else {
+    named.push_back({});
+  }
+  std::vector<std::pair<std::string, std::vector<std::string>>> axes;
+  if (root["axes"]) {
+    const YAML::Node ax = root["axes"];
+    if (!ax.IsMap()) throw InputError(file + ": axes: must be a mapping of key.path: [values]");
+    for (const auto& kv : ax) {
+      const auto k = kv.first.as<std::string>();
+      if (!kv.second.IsSequence() || kv.second.size() == 0)
+        throw InputError(file + ": axes." + k + ": must be a non-empty list of values");
+      std::vector<std::string> vals;
+      for (const auto& v : kv.second) vals.push_back(yaml_text(v));
+      axes.emplace_back(k, vals);
+    }
+  }
+  if (!root["points"] && axes.empty()) throw InputError(file + ": give `points`, `axes` or both");
+  int index = 0;
+  for (const auto& n : named) {
+    std::vector<std::size_t> ix(axes.size(), 0);
+    while (true) {
+      SweepPoint p;
+      p.index = index++;
+      p.overrides = n.set;
+      std::string label = n.name;
+      for (std::size_t a = 0; a < axes.size(); ++a) {
+        p.overrides.emplace_back(axes[a].first, axes[a].second[ix[a]]);
+        label += (label.empty() ? "" : " ") + axes[a].first + "=" + axes[a].second[ix[a]];
+      }
+      if (label.empty())
+        for (const auto& kv : n.set) label += (label.empty() ? "" : " ") + kv.first + "=" + kv.second;
+      p.label = label;
+      spec.points.push_back(std::move(p));
+      std::size_t a = 0;
+      for (; a < axes.size(); ++a) {
+        if (++ix[a] < axes[a].second.size()) break;
+        ix[a] = 0;
+      }
+      if (a == axes.size()) break;
+    }
+  }
+  // Validate every point's configuration now: a bad combination is reported
+  // before anything runs, naming the point.
+  // A point's id hashes what defines it: the contents of the base files, the
+  // sweep's `set` and the point's own overrides (as written, independent of
+  // the working directory or the checkout's location), so that a changed sweep
+  // never resumes or merges stale results. Every point's configuration is
+  // validated now: a bad combination is reported before anything runs.
+  std::string base_text;
+  for (const auto& b : spec.base_configs) {
+    std::ifstream in(b, std::ios::binary);
+    if (!in) throw InputError(file + ": base: configuration file not found or unreadable: " + b);
+    base_text += std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()) + "\n---\n";
+  }
+  for (auto& p : spec.points) {
+    std::vector<std::string> ov;
+    std::string key = base_text;
+    for (const auto& [k, v] : spec.fixed) ov.push_back(sweep_set_arg(spec, k, v)), key += k + "=" + v + "\n";
+    key += "---\n";
+    for (const auto& [k, v] : p.overrides) ov.push_back(sweep_set_arg(spec, k, v)), key += k + "=" + v + "\n";
+    char idbuf[16];
+    std::snprintf(idbuf, sizeof idbuf, "p%04d-", p.index);
+    p.id = idbuf + fnv_hex(key);
+    try {
+      load_run_config(spec.base_configs, ov);
+    } catch (const InputError& e) {
+      throw InputError(file + ": point " + std::to_string(p.index) + " (" + p.label + "): " + e.what());
+    }
+  }
+  return spec;
+}
+}  // namespace
+
+SweepSpec load_sweep(const std::string& file) {
+  try {
+    return load_sweep_impl(file);
+  } catch (const YAML::Exception& e) {
+    throw InputError(file + ": unexpected YAML structure: " + e.what());
+  }
+}
+
+std::string sweep_set_arg(const SweepSpec& spec, const std::string& key, const std::string& value) {
+  // Input paths in a sweep file resolve against the sweep file's directory.
+  if (key == "trace.bundle" || key == "cost.library") {
+    std::string path = value;
+    try {
+      const YAML::Node n = YAML::Load(value);
+      if (n.IsScalar()) path = n.as<std::string>();
+    } catch (const YAML::Exception&) {
+    }
+    if (!path.empty() && fs::path(path).is_relative())
+      path = (fs::path(spec.file).parent_path() / path).lexically_normal().string();
+    return key + "=" + yaml_quote(path);
+  }
+  return key + "=" + value;
+}
+
+}  // namespace sparq
