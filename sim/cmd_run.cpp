@@ -134,6 +134,11 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   const RunOutcome r = run_simulation(cfg, opt, cfg.quiet ? std::cerr : err);
   write_results(r);
   if (!cfg.quiet) print_table(r, out);
+  if (!r.vcd_files.empty()) {
+    err << "waveforms (" << r.vcd_files.size() << (r.vcd_files.size() == 1 ? " file, " : " files, ")
+        << "group 0 of each layer):\n";
+    for (const auto& f : r.vcd_files) err << "  " << f << "\n";
+  }
   return 0;
 }
 

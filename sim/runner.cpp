@@ -142,6 +142,11 @@ RunOutcome run_simulation(const RunConfig& cfg, const RunOptions& opt, std::ostr
         vcd_layer.path = (fs::path(cfg.output_dir) / (d.name + "." + info.name + ".vcd")).string();
         vcd = &vcd_layer;
       }
+      if (vcd) {
+        std::string f = vcd->path;
+        if (f.size() < 4 || f.compare(f.size() - 4, 4, ".vcd") != 0) f += ".vcd";
+        r.vcd_files.push_back(f);
+      }
       for (std::size_t grp = 0; grp < L.gemms.size(); ++grp) {
         const hw::GemmRun run = hw::simulate_gemm(L.gemms[grp], d.array, grp == 0 ? vcd : nullptr);
         lo.array.merge(run.stats);

@@ -45,6 +45,7 @@ struct RunOutcome {
   std::string bundle_name;
   CellLibrary library;
   std::vector<DesignOutcome> designs;
+  std::vector<std::string> vcd_files;  // waveforms written (structural fidelity), in run order
 };
 
 struct RunOptions {

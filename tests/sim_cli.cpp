@@ -355,3 +355,20 @@ TEST(Cli, ChangedSweepDoesNotReuseStaleResults) {
   ASSERT_GE(c, 0);
   EXPECT_EQ(s.rows.at(0)[static_cast<std::size_t>(c)], std::to_string(8 * 384 * 3 * 384));  // 8 pixels of conv2d_79
 }
+
+// With several designs, --vcd writes one waveform per design and layer and
+// says where each went.
+TEST(Cli, VcdWithSeveralDesignsSaysWhereTheFilesWent) {
+  Tmp t;
+  const Result r =
+      run("run configs/base.yaml --set trace.layers=[conv2d_79] --set trace.max_pixels=2 "
+          "--set 'compare=[{design: int8}, {design: vsparq}]' --set output.vcd.last_cycle=20 "
+          "--quiet --out " +
+          t.s("o") + " --vcd " + t.s("w.vcd"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("waveforms (2 files"), std::string::npos) << r.err;
+  for (const char* f : {"o/int8.conv2d_79.vcd", "o/vsparq-5opt.conv2d_79.vcd"}) {
+    EXPECT_TRUE(fs::exists(t.s(f))) << f;
+    EXPECT_NE(r.err.find(t.s(f)), std::string::npos) << r.err;
+  }
+}
