@@ -70,7 +70,7 @@ int main(int argc, char** argv) {
     const Case designs[] = {{"int8", PeArith::int8()}, {"vsparq4", PeArith::vsparq(4)}};
     for (const Case& d : designs)
       for (Dataflow df : {Dataflow::WS, Dataflow::OS})
-        for (Fidelity f : {Fidelity::Fast, Fidelity::Structural}) {
+        for (Fidelity f : {Fidelity::Fast, Fidelity::Stepped, Fidelity::Structural}) {
           if (info.activation_signed && consumes_pairs(d.pe.design)) continue;
           if (f == Fidelity::Structural && structural_rows == 0) continue;
           ArrayConfig cfg;
@@ -80,7 +80,7 @@ int main(int argc, char** argv) {
           cfg.pe = d.pe;
           cfg.lod = LodPlacement::PE;
           cfg.fidelity = f;
-          const Gemm& run_g = f == Fidelity::Fast ? g : slice;
+          const Gemm& run_g = f == Fidelity::Structural ? slice : g;
           const auto t0 = std::chrono::steady_clock::now();
           GemmRun r;
           for (int i = 0; i < reps; ++i) r = simulate_gemm(run_g, cfg);

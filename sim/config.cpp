@@ -54,7 +54,9 @@ const std::vector<SectionDef>& schema() {
         {"clock_mhz", "1000", "clock frequency in MHz (> 0), for time and throughput"}}},
       {"pe", pe_keys()},
       {"simulation",
-       {{"fidelity", "fast", "fast (one clocked process over arrays) | structural (one sc_module per PE)"},
+       {{"fidelity", "fast",
+         "fast (fold by fold, cost follows the work) | stepped (every register every cycle, plain C++) | "
+         "structural (SystemC modules)"},
         {"scalesim_compatible", "false", "also report SCALE-Sim v2 compute cycles"}}},
       {"trace",
        {{"bundle", "~", "trace bundle directory (required)"},

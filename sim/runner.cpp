@@ -52,7 +52,7 @@ LoadedLayer load(const BundleManifest& m, const LayerInfo& info, const RunConfig
       gm.M = static_cast<int>(L.pixels);
       gm.A.resize(static_cast<std::size_t>(gm.M) * gm.Kp);
     }
-    scatter(reference_gemm(gm, PeArith::int8(), 64, nullptr), gm, grp, g.C_out, L.exact);
+    scatter(exact_gemm(gm), gm, grp, g.C_out, L.exact);
     L.gemms.push_back(std::move(gm));
   }
   return L;

@@ -125,6 +125,7 @@ TEST(Lowering, SignedActivationsUnderInt8) {
   const auto direct = direct_conv_exact(g, d.in.data(), d.w.data(), true);
   const LayerResult r = reference_layer(g, d.in.data(), d.w.data(), PeArith::int8(), 32, true);
   EXPECT_EQ(r.acc, direct);
+  EXPECT_EQ(r.exact, direct);
   EXPECT_THROW(reference_layer(g, d.in.data(), d.w.data(), PeArith::vsparq(4, preset("5opt")), 32, true),
                std::invalid_argument);
 }
@@ -191,4 +192,28 @@ TEST(ReferenceEngine, DetectsAccumulatorOverflow) {
   const auto one = reference_layer(geo(1, 1, 17, 1, 1, 1, 1, 0, 1, 1), in.data(), w.data(), PeArith::int8(), 20);
   EXPECT_EQ(one.stats.overflows, 1u);
   EXPECT_THROW(reference_layer(g, in.data(), w.data(), PeArith::int8(), 65), std::invalid_argument);
+}
+
+// The exact GEMM equals the reference engine's int8 design with a 64-bit
+// accumulator, also where the sums need more than 32 bits (K large).
+TEST(ReferenceEngine, ExactGemmEqualsInt8Reference) {
+  std::mt19937 rng(test_seed() + 9);
+  for (int K : {1, 7, 300, 90000}) {
+    Gemm g;
+    g.M = 3;
+    g.N = 4;
+    g.K = K;
+    g.Kp = K + (K & 1);
+    g.A.assign(static_cast<std::size_t>(g.M) * g.Kp, 0);
+    g.B.assign(static_cast<std::size_t>(g.Kp) * g.N, 0);
+    for (int m = 0; m < g.M; ++m)
+      for (int k = 0; k < K; ++k) g.A[static_cast<std::size_t>(m) * g.Kp + k] = rng() % 4 ? 255 : 0;
+    for (int k = 0; k < K; ++k)
+      for (int n = 0; n < g.N; ++n) g.B[static_cast<std::size_t>(k) * g.N + n] = n % 2 ? -128 : 127;
+    const auto ref = reference_gemm(g, PeArith::int8(), 64, nullptr);
+    EXPECT_EQ(exact_gemm(g), ref) << "K=" << K;
+    if (K == 90000) {
+      EXPECT_LT(ref[1], -(std::int64_t{1} << 31));  // the int64 path is exercised
+    }
+  }
 }

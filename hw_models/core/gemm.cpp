@@ -132,6 +132,33 @@ std::vector<std::int64_t> reference_gemm(const Gemm& g, const PeArith& pe, int a
   return out;
 }
 
+namespace {
+template <class Acc>
+void exact_rows(const Gemm& g, std::vector<std::int64_t>& out) {
+  std::vector<Acc> row(static_cast<std::size_t>(g.N));
+  for (int m = 0; m < g.M; ++m) {
+    std::fill(row.begin(), row.end(), Acc{0});
+    for (int k = 0; k < g.K; ++k) {
+      const std::uint8_t raw = g.a(m, k);
+      if (raw == 0) continue;
+      const Acc a = g.signed_activations ? static_cast<Acc>(static_cast<std::int8_t>(raw)) : static_cast<Acc>(raw);
+      const std::int8_t* b = &g.B[static_cast<std::size_t>(k) * g.N];
+      for (int n = 0; n < g.N; ++n) row[n] += a * static_cast<Acc>(b[n]);
+    }
+    std::copy(row.begin(), row.end(), out.begin() + static_cast<std::ptrdiff_t>(m) * g.N);
+  }
+}
+}  // namespace
+
+std::vector<std::int64_t> exact_gemm(const Gemm& g) {
+  std::vector<std::int64_t> out(static_cast<std::size_t>(g.M) * g.N, 0);
+  if (static_cast<std::int64_t>(g.K) * 255 * 128 < (std::int64_t{1} << 31))
+    exact_rows<std::int32_t>(g, out);
+  else
+    exact_rows<std::int64_t>(g, out);
+  return out;
+}
+
 LayerResult reference_layer(const ConvGeometry& geo, const std::uint8_t* input, const std::int8_t* weights,
                             const PeArith& pe, int acc_bits, bool signed_activations) {
   geo.validate();
@@ -142,11 +169,10 @@ LayerResult reference_layer(const ConvGeometry& geo, const std::uint8_t* input, 
   const std::size_t total = static_cast<std::size_t>(Ho) * Wo * geo.C_out;
   r.acc.assign(total, 0);
   r.exact.assign(total, 0);
-  const PeArith exact_pe = PeArith::int8();
   for (int grp = 0; grp < geo.groups; ++grp) {
     const Gemm g = lower_conv(geo, input, weights, grp, signed_activations);
     const auto c = reference_gemm(g, pe, acc_bits, &r.stats);
-    const auto e = reference_gemm(g, exact_pe, 64, nullptr);
+    const auto e = exact_gemm(g);
     for (int m = 0; m < g.M; ++m)
       for (int n = 0; n < g.N; ++n) {
         const std::size_t o = static_cast<std::size_t>(m) * geo.C_out + grp * g.N + n;

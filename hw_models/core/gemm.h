@@ -71,6 +71,12 @@ LayerResult reference_layer(const ConvGeometry& geo, const std::uint8_t* input, 
 // accumulator overflows into stats.
 std::vector<std::int64_t> reference_gemm(const Gemm& g, const PeArith& pe, int acc_bits, PeStats* stats);
 
+// The exact int8 GEMM (no trimming, no wrap): equal to
+// reference_gemm(g, PeArith::int8(), 64, nullptr), computed as a plain
+// row-times-matrix product that skips zero activations (int32 partial sums
+// where K * 255 * 128 fits, int64 otherwise).
+std::vector<std::int64_t> exact_gemm(const Gemm& g);
+
 // Direct 7-loop convolution with exact int8 products (no lowering); the
 // independent check of lower_conv.
 std::vector<std::int64_t> direct_conv_exact(const ConvGeometry& geo, const std::uint8_t* input,

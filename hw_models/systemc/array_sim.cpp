@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "fast_array.h"
+#include "fold_model.h"
 #include "pe_datapath.h"
 #include "structural_array.h"
 
@@ -214,10 +215,13 @@ GemmRun simulate_gemm(const Gemm& g, const ArrayConfig& cfg, const VcdOptions* v
   const OperandMemory mem(g, cfg);
   GemmRun run;
   fill_gemm_stats(g, cfg, mem, run.stats);
-  if (cfg.fidelity == Fidelity::Fast)
-    run.C = run_fast(mem, cfg, run.stats, probe);
-  else
-    run.C = run_structural(mem, cfg, run.stats, vcd, probe);
+  switch (cfg.fidelity) {
+    case Fidelity::Fast:
+      run.C = probe ? run_fast(mem, cfg, run.stats, probe) : run_fold_model(mem, cfg, run.stats);
+      break;
+    case Fidelity::Stepped: run.C = run_fast(mem, cfg, run.stats, probe); break;
+    case Fidelity::Structural: run.C = run_structural(mem, cfg, run.stats, vcd, probe); break;
+  }
   run.stats.front_end.overflows = run.stats.acc_overflows;
   return run;
 }

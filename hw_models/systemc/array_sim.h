@@ -26,7 +26,10 @@ using sparq::Dataflow;
 using sparq::LodPlacement;
 using sparq::to_string;
 
-enum class Fidelity : std::uint8_t { Fast, Structural };
+// fast: the fold model (fold_model.h), or the stepped model when a CycleProbe
+// is attached; stepped: the plain C++ model stepping every register every
+// cycle (fast_array.h), the reference for fast; structural: SystemC modules.
+enum class Fidelity : std::uint8_t { Fast, Stepped, Structural };
 
 }  // namespace sparq::hw
 
@@ -34,8 +37,8 @@ namespace sparq {
 template <>
 struct EnumTable<hw::Fidelity> {
   static constexpr const char* what = "fidelity";
-  static constexpr EnumName<hw::Fidelity> table[] = {{hw::Fidelity::Fast, "fast"},
-                                                     {hw::Fidelity::Structural, "structural"}};
+  static constexpr EnumName<hw::Fidelity> table[] = {
+      {hw::Fidelity::Fast, "fast"}, {hw::Fidelity::Stepped, "stepped"}, {hw::Fidelity::Structural, "structural"}};
 };
 }  // namespace sparq
 

@@ -1,0 +1,595 @@
+#if defined(__x86_64__) && !defined(__POPCNT__)
+#pragma GCC target("popcnt")
+#endif
+#include "fold_model.h"
+
+#include <algorithm>
+#include <vector>
+
+// Notation (hw_models/systemc/README.md "Dataflows, tiles and edges"): R x C
+// array, GEMM M x N over S reduction steps (k, or k-pairs for the pair
+// designs); folds walk column (N) folds outer and K folds (ws) or M folds
+// (os) inner. An operand "entry" is one (m, s) of OperandMemory; the idle
+// entry (zero_index) is what a row carries in an idle slot. P(e) is the
+// operand register payload (raw, or the encoding with edge LOD), raw(e) the
+// row bus payload (always raw). A register or bus sequence v_0, v_1, ... has
+// toggles sum popcount(v_i ^ v_{i+1}); registers start at 0 and keep their
+// value between the loads of a clock-gated sequence.
+namespace sparq::hw {
+
+namespace {
+
+inline std::uint64_t pc(std::uint64_t x) {
+  return static_cast<std::uint64_t>(__builtin_popcountll(x));
+}
+
+class FoldModel {
+ public:
+  FoldModel(const OperandMemory& mem, const ArrayConfig& cfg)
+      : mem_(mem),
+        R_(cfg.rows),
+        C_(cfg.cols),
+        M_(mem.M),
+        N_(mem.N),
+        S_(mem.steps),
+        ws_(cfg.dataflow == Dataflow::WS),
+        pairs_(mem.pairs),
+        acc_bits_(cfg.acc_bits),
+        mask_(width_mask(cfg.acc_bits)),
+        lo_(cfg.acc_bits >= 64 ? INT64_MIN : -(std::int64_t{1} << (cfg.acc_bits - 1))),
+        hi_(cfg.acc_bits >= 64 ? INT64_MAX : (std::int64_t{1} << (cfg.acc_bits - 1)) - 1),
+        zero_(mem.zero_index()),
+        out_(static_cast<std::size_t>(M_) * N_, 0) {
+    const std::size_t entries = static_cast<std::size_t>(M_) * S_;
+    pay_.resize(entries + 1);
+    for (std::size_t i = 0; i <= entries; ++i)
+      pay_[i] = mem.edge ? mem.act_enc[i] : (i == entries ? 0u : mem.act_raw[i]);
+    // Effective activations, reduction-major (the psum chains walk m for a
+    // fixed k): pair designs a1', a2' with pair_product = a1'*w1 + a2'*w2.
+    e1_.resize(entries);
+    if (pairs_) e2_.resize(entries);
+    for (int m = 0; m < M_; ++m)
+      for (int s = 0; s < S_; ++s) {
+        const std::uint32_t i = mem.act_index(m, s);
+        const std::size_t t = static_cast<std::size_t>(s) * M_ + m;
+        if (pairs_) {
+          const auto e = effective_pair(mem.enc[i]);
+          e1_[t] = e[0];
+          e2_[t] = e[1];
+        } else {
+          const auto a = static_cast<std::uint8_t>(mem.act_raw[i]);
+          e1_[t] = mem.signed_act ? static_cast<std::int8_t>(a) : a;
+        }
+      }
+  }
+
+  std::vector<std::int64_t> run(ArrayStats& st) {
+    if (ws_)
+      run_ws(st);
+    else
+      run_os(st);
+    st.cycles += cycles_;
+    st.pe_cycles_available += static_cast<std::uint64_t>(R_) * C_ * cycles_;
+    st.mult_slots_available += static_cast<std::uint64_t>(multipliers_per_pe(mem_.pe)) * R_ * C_ * cycles_;
+    k_.reg_writes = k_.act_writes + k_.weight_writes + k_.psum_writes;
+    k_.add_to(st);
+    return std::move(out_);
+  }
+
+ private:
+  // --- Operand streams. A run is the entries one row carries in a fold,
+  // first + i * stride for i < len (ws: a column of A; os: a row of A).
+  struct Run {
+    std::uint32_t first, stride;
+    int len;
+    std::uint32_t at(int i) const { return first + static_cast<std::uint32_t>(i) * stride; }
+    std::uint32_t last() const { return at(len - 1); }
+  };
+  // What a run does to the row bus (raw payloads, idle 0 before and after),
+  // to a register loading it (inner toggles; the first load adds the toggles
+  // from the held value) and, for pair designs, to a multiplier whose weight
+  // input is fixed: act-side toggles of the lanes' windows and the number of
+  // lanes whose weight selection (w1 or w2) changes.
+  struct RunStats {
+    std::uint64_t bus = 0, reg_inner = 0, lane_inner = 0, wsel_inner = 0, busy = 0;
+  };
+  RunStats run_stats(const Run& r) const {
+    RunStats s;
+    std::uint32_t prev_raw = 0;
+    for (int i = 0; i < r.len; ++i) {
+      const std::uint32_t e = r.at(i);
+      const std::uint32_t raw = mem_.act_raw[e];
+      s.bus += pc(prev_raw ^ raw);
+      prev_raw = raw;
+      if (i > 0) {
+        const std::uint32_t p = r.at(i - 1);
+        s.reg_inner += pc(pay_[p] ^ pay_[e]);
+        if (pairs_) {
+          s.lane_inner += pc(mem_.lane_v[p] ^ mem_.lane_v[e]);
+          s.wsel_inner += pc(static_cast<std::uint32_t>(mem_.lane_wsel[p] ^ mem_.lane_wsel[e]));
+        }
+      }
+      s.busy +=
+          static_cast<std::uint64_t>(busy_slots(mem_.pe, mem_.enc.empty() ? PairMode::BothNonzero : mem_.enc[e].mode));
+    }
+    s.bus += pc(prev_raw);
+    return s;
+  }
+  // Act-side toggles and weight-selection changes of a multiplier whose
+  // operand input goes from entry a to entry b (weight input fixed).
+  std::uint64_t lane_ham(std::uint32_t a, std::uint32_t b) const { return pc(mem_.lane_v[a] ^ mem_.lane_v[b]); }
+  std::uint64_t wsel_ham(std::uint32_t a, std::uint32_t b) const {
+    return pc(static_cast<std::uint32_t>(mem_.lane_wsel[a] ^ mem_.lane_wsel[b]));
+  }
+  // The weight byte lane l of a multiplier takes from weight pair w under
+  // entry e's routing, and the multiplier input bits (OperandMemory::mult_inputs).
+  std::uint32_t wbyte(std::uint32_t e, int l, std::uint32_t w) const {
+    return (w >> (8 * ((mem_.lane_wsel[e] >> l) & 1u))) & 0xFFu;
+  }
+  std::uint32_t mult_bits(std::uint32_t e, std::uint32_t w) const {
+    return mem_.lane_v[e] | (wbyte(e, 0, w) << 8) | (wbyte(e, 1, w) << 24);
+  }
+  // Toggles of the multiplier inputs (all, weight side) between two states.
+  void mult_step(std::uint32_t e0, std::uint32_t w0, std::uint32_t e1, std::uint32_t w1) {
+    const std::uint32_t d = mult_bits(e0, w0) ^ mult_bits(e1, w1);
+    k_.mult_toggles += pc(d);
+    k_.mult_w_toggles += pc(d & mult_weight_mask(true));
+  }
+  static std::uint64_t pair_flip(std::uint32_t w) { return pc((w ^ (w >> 8)) & 0xFFu); }
+
+  // --- Accumulator arithmetic (wrapped_add semantics of the PEs' adders).
+  std::int64_t add(std::int64_t a, std::int64_t b) {
+    if (acc_bits_ >= 64) {
+      std::int64_t v;
+      if (!__builtin_add_overflow(a, b, &v)) return v;
+    } else {
+      const std::int64_t v = a + b;
+      if (v >= lo_ && v <= hi_) return v;
+    }
+    bool o = false;
+    const std::int64_t v = wrapped_add(a, b, acc_bits_, &o);
+    k_.overflows += o;
+    return v;
+  }
+  std::uint64_t ham(std::int64_t a, std::int64_t b) const {
+    return pc((static_cast<std::uint64_t>(a) ^ static_cast<std::uint64_t>(b)) & mask_);
+  }
+  std::int64_t prod(std::size_t t, std::uint32_t w) const {  // t = s * M + m
+    const std::int64_t w1 = static_cast<std::int8_t>(w & 0xFFu);
+    if (!pairs_) return e1_[t] * w1;
+    return e1_[t] * w1 + e2_[t] * static_cast<std::int8_t>((w >> 8) & 0xFFu);
+  }
+  std::uint32_t weight(int s, int n) const {
+    return s < S_ && n < N_ ? mem_.wt[static_cast<std::size_t>(s) * N_ + n] : 0u;
+  }
+
+  // ===================================================================
+  // Weight stationary. Per fold: LOAD (R cycles), STREAM (M + R + C - 2
+  // cycles), and one FLUSH cycle after the last fold. In fold (nf, kf), row r
+  // holds reduction step k_r = kf*R + r (mapped if k_r < S), column c output
+  // n_c = nf*C + c (mapped if n_c < N). Row r's bus carries slots m = 0..M-1
+  // at stream steps r + m (enabled if k_r is mapped; idle entries, raw 0,
+  // otherwise); PE(r, c) sees slot m at step r + c + m, so every PE of a row
+  // loads the same sequence, and the fold ends with every slot loaded.
+  void run_ws(ArrayStats& st) {
+    const int NF = (N_ + C_ - 1) / C_, KF = (S_ + R_ - 1) / R_;
+    const std::uint64_t folds = static_cast<std::uint64_t>(NF) * KF;
+    cycles_ = folds * static_cast<std::uint64_t>(2 * R_ + C_ + M_ - 2) + 1;
+    st.weight_load += folds * static_cast<std::uint64_t>(R_);
+    st.fill += folds * static_cast<std::uint64_t>(R_ + C_ - 2);
+    st.stream += folds * static_cast<std::uint64_t>(M_);
+    st.drain += 1;
+
+    // Per reduction step k: the run down column k of A.
+    std::vector<RunStats> ks(static_cast<std::size_t>(S_));
+    for (int s = 0; s < S_; ++s)
+      ks[s] = run_stats(Run{static_cast<std::uint32_t>(s), static_cast<std::uint32_t>(S_), M_});
+
+    std::vector<std::uint32_t> held_pay(R_, 0), held_idx(R_, zero_);       // operand registers of row r
+    wreg_.assign(static_cast<std::size_t>(R_) * C_, 0);                    // weight registers (r, c)
+    std::vector<std::int64_t> psum(static_cast<std::size_t>(R_) * C_, 0);  // psum registers (r, c)
+    std::vector<std::int64_t> acc(static_cast<std::size_t>(M_) * C_, 0);   // output accumulators (m, c)
+    std::vector<std::int64_t> cur(M_);
+    std::vector<std::uint32_t> tape(2 * static_cast<std::size_t>(R_));
+    std::vector<std::uint64_t> dlo(2 * static_cast<std::size_t>(R_) + 1), dhi(dlo.size());
+    std::uint64_t act_bus = 0, act_reg = 0, act_last_col = 0, w_reg = 0;
+    // Every multiplier's first sample (tap 0 before it): the idle entry, weight 0.
+    if (pairs_) k_.mult_toggles += static_cast<std::uint64_t>(R_) * C_ * pc(mult_bits(zero_, 0));
+
+    for (int nf = 0; nf < NF; ++nf)
+      for (int kf = 0; kf < KF; ++kf) {
+        const int n0 = nf * C_, k0 = kf * R_;
+        const int mc = std::min(C_, N_ - n0), mr = std::min(R_, S_ - k0);
+        const auto uM = static_cast<std::uint64_t>(M_), uC = static_cast<std::uint64_t>(C_);
+        // Counts: every PE of a mapped row loads M operands (act writes, LOD
+        // encodings) whatever its column; mapped PEs do useful work; R load
+        // cycles write R x C weight registers each; every PE's psum register
+        // takes M valid slots; mapped columns' output accumulators M writes.
+        k_.pe_active += uM * static_cast<std::uint64_t>(mr) * static_cast<std::uint64_t>(mc);
+        k_.act_writes += uC * uM * static_cast<std::uint64_t>(mr);
+        if (mem_.pairs && !mem_.edge) k_.lod_pe += uC * uM * static_cast<std::uint64_t>(mr);
+        if (mem_.edge) k_.lod_edge += uM * static_cast<std::uint64_t>(mr);
+        k_.weight_writes += static_cast<std::uint64_t>(R_) * R_ * uC;
+        k_.psum_writes += static_cast<std::uint64_t>(R_) * uC * uM + uM * static_cast<std::uint64_t>(mc);
+
+        stream0_entry_ = static_cast<std::uint32_t>(k0);  // row 0's first slot: A(0, k0)
+        // --- Weights. Column c's bus carries b_j = w(k0 + R-1-j, n_c) in
+        // load cycle j (0 when unmapped), idle (0) otherwise. The weight
+        // registers of a column form a shift register: PE(r) takes, in load
+        // cycle j, what PE(r-1) held. With P_q PE(q)'s weight before the load,
+        // the tape T = (P_{R-1}, ..., P_0, b_0, ..., b_{R-1}) (T[i], i = -R..R-1,
+        // T[-1-q] = P_q, T[j] = b_j) passes PE(r) the values T[-1-r] ..
+        // T[R-1-r]: each adjacent pair (T[i], T[i+1]) toggles PE(r) for the r
+        // whose window holds it: R PEs for i = -1, R-1-i for i >= 0, R+1+i
+        // for i <= -2. PE(r) ends with b_{R-1-r}.
+        for (int c = 0; c < C_; ++c) {
+          for (int j = 0; j < R_; ++j) tape[static_cast<std::size_t>(R_ + j)] = weight(k0 + R_ - 1 - j, n0 + c);
+          for (int q = 0; q < R_; ++q) tape[static_cast<std::size_t>(R_ - 1 - q)] = wreg_[at(q, c)];
+          std::uint64_t bus = pc(tape[R_]) + pc(tape[2 * static_cast<std::size_t>(R_) - 1]);
+          for (int j = 1; j < R_; ++j) bus += pc(tape[R_ + j - 1] ^ tape[R_ + j]);
+          k_.weight_toggles += bus;
+          std::uint64_t regs = 0;
+          for (int i = -R_; i <= R_ - 2; ++i) {
+            const std::uint64_t cnt = i == -1 ? R_ : (i >= 0 ? R_ - 1 - i : R_ + 1 + i);
+            regs += cnt * pc(tape[R_ + i] ^ tape[R_ + i + 1]);
+          }
+          k_.weight_toggles += regs;
+          w_reg += regs;
+          if (pairs_) ws_load_mult(c, held_idx, tape, dlo, dhi);
+          for (int r = 0; r < R_; ++r) wreg_[at(r, c)] = tape[static_cast<std::size_t>(2 * R_ - 1 - r)];
+        }
+
+        // --- Operands. Row r (mapped) carries run k_r: bus toggles; every
+        // PE of the row loads it (first load toggles from the held value);
+        // pair designs: the multipliers' operand-side toggles in the stream,
+        // where each PE's weight is fixed (its final weight W).
+        for (int r = 0; r < mr; ++r) {
+          const int s = k0 + r;
+          const RunStats& rs = ks[s];
+          const Run run{static_cast<std::uint32_t>(s), static_cast<std::uint32_t>(S_), M_};
+          act_bus += rs.bus;
+          const std::uint64_t t = pc(held_pay[r] ^ pay_[run.first]) + rs.reg_inner;
+          act_reg += uC * t;
+          act_last_col += t;
+          if (pairs_) {
+            k_.mult_busy += rs.busy * static_cast<std::uint64_t>(mc);
+            ws_stream_mult(r, run, rs, held_idx[r]);
+          }
+          held_pay[r] = pay_[run.last()];
+          held_idx[r] = run.last();
+        }
+
+        // --- Psums. Column c's psum chain: slot m's partial sum after row r
+        // is cur[m] (+ the product of every mapped row above, wrapped at each
+        // adder); PE(r, c)'s register takes cur[0..M-1] in order. Unmapped
+        // columns compute with zero weights (cur = 0); unmapped rows pass the
+        // psum through. The output accumulators below add the K folds.
+        for (int c = 0; c < C_; ++c) {
+          if (c >= mc) {
+            for (int r = 0; r < R_; ++r) {
+              k_.psum_toggles += ham(psum[at(r, c)], 0);
+              psum[at(r, c)] = 0;
+            }
+            continue;
+          }
+          const int n = n0 + c;
+          std::fill(cur.begin(), cur.end(), 0);
+          std::uint64_t inner = 0;
+          for (int r = 0; r < R_; ++r) {
+            if (r < mr) {
+              const int s = k0 + r;
+              const std::uint32_t w = mem_.wt[static_cast<std::size_t>(s) * N_ + n];
+              const std::size_t base = static_cast<std::size_t>(s) * M_;
+              inner = 0;
+              for (int m = 0; m < M_; ++m) {
+                cur[m] = add(cur[m], prod(base + m, w));
+                if (m) inner += ham(cur[m - 1], cur[m]);
+              }
+            }
+            k_.psum_toggles += ham(psum[at(r, c)], cur[0]) + inner;
+            psum[at(r, c)] = cur[M_ - 1];
+          }
+          for (int m = 0; m < M_; ++m) {
+            std::int64_t& e = acc[static_cast<std::size_t>(m) * C_ + c];
+            const std::int64_t v = kf == 0 ? cur[m] : add(e, cur[m]);
+            k_.acc_toggles += ham(e, v);
+            e = v;
+            if (kf == KF - 1) out_[static_cast<std::size_t>(m) * N_ + n] = v;
+          }
+        }
+      }
+    k_.act_toggles += act_bus + act_reg;
+    if (!pairs_) {
+      // int8: the multiplier of PE(r, c) sees (operand input, own weight
+      // register) = (row bus or PE(r, c-1)'s register, w): its input toggles
+      // are the bus toggles plus the register toggles of every operand
+      // register but the last column's plus the weight registers' (no
+      // register changes in the final cycle, after which nothing samples).
+      k_.mult_busy += k_.pe_active;
+      k_.mult_toggles += act_bus + (act_reg - act_last_col) + w_reg;
+      k_.mult_w_toggles += w_reg;
+    }
+  }
+
+  // ws, pair designs, weight load of column c: the multiplier of PE(r, c)
+  // samples (operand input, weight register); during the load its operand
+  // input is fixed (c >= 1: PE(r, c-1)'s register, the row's held entry;
+  // c = 0: the idle bus) and its weight walks T[-1-r] .. T[R-1-r]: each step
+  // toggles the weight bytes its lanes select. The last step (into stream
+  // step 0) meets PE(0, 0)'s first operand when row 0 is mapped.
+  void ws_load_mult(int c, const std::vector<std::uint32_t>& held_idx, const std::vector<std::uint32_t>& tape,
+                    std::vector<std::uint64_t>& dlo, std::vector<std::uint64_t>& dhi) {
+    // Prefix sums over tape steps i = -R .. R-2 (index i + R).
+    dlo[0] = dhi[0] = 0;
+    for (int i = -R_; i <= R_ - 2; ++i) {
+      const std::uint32_t x = tape[R_ + i] ^ tape[R_ + i + 1];
+      dlo[R_ + i + 1] = dlo[R_ + i] + pc(x & 0xFFu);
+      dhi[R_ + i + 1] = dhi[R_ + i] + pc((x >> 8) & 0xFFu);
+    }
+    const auto window = [&](std::uint32_t e, int from, int to) {  // steps i in [from, to)
+      std::uint64_t t = 0;
+      for (int l = 0; l < 2; ++l) {
+        const auto& d = ((mem_.lane_wsel[e] >> l) & 1u) ? dhi : dlo;
+        t += d[R_ + to] - d[R_ + from];
+      }
+      return t;
+    };
+    for (int r = 0; r < R_; ++r) {
+      const int from = -1 - r, to = R_ - 1 - r;  // steps from .. to-1
+      if (c > 0) {
+        const std::uint64_t t = window(held_idx[r], from, to);
+        k_.mult_toggles += t;
+        k_.mult_w_toggles += t;
+        continue;
+      }
+      // c = 0: the idle entry during the load; the last step is into stream
+      // step 0, where row 0's bus carries its first slot if mapped.
+      const std::uint64_t t = window(zero_, from, to - 1);
+      k_.mult_toggles += t;
+      k_.mult_w_toggles += t;
+      const std::uint32_t e1 = r == 0 ? stream0_entry_ : zero_;  // row 0 is always mapped
+      mult_step(zero_, tape[R_ + to - 1], e1, tape[R_ + to]);
+    }
+  }
+
+  // ws, pair designs, stream of mapped row r: PE(r, c)'s weight is fixed at
+  // W = its final weight (wreg_ after the load); its operand input changes with the row's run.
+  // c >= 1: held entry -> run (the register of PE(r, c-1)); c = 0: the bus,
+  // idle -> run -> idle (row 0's first slot is counted with the load).
+  void ws_stream_mult(int r, const Run& run, const RunStats& rs, std::uint32_t held) {
+    const std::uint64_t lanes = lane_ham(held, run.first) + rs.lane_inner;
+    const std::uint64_t wsel = wsel_ham(held, run.first) + rs.wsel_inner;
+    std::uint64_t lanes0 = rs.lane_inner + lane_ham(run.last(), zero_);
+    std::uint64_t wsel0 = rs.wsel_inner + wsel_ham(run.last(), zero_);
+    if (r > 0) {
+      lanes0 += lane_ham(zero_, run.first);
+      wsel0 += wsel_ham(zero_, run.first);
+    }
+    k_.mult_toggles += lanes * static_cast<std::uint64_t>(C_ - 1) + lanes0;
+    for (int c = 0; c < C_; ++c) {
+      const std::uint32_t w = wreg_[at(r, c)];
+      const std::uint64_t t = (c == 0 ? wsel0 : wsel) * pair_flip(w);
+      k_.mult_toggles += t;
+      k_.mult_w_toggles += t;
+    }
+  }
+
+  // ===================================================================
+  // Output stationary: per fold STREAM (S + R + C - 2 cycles) and DRAIN (R
+  // cycles). In fold (nf, mf), row r accumulates m_r = mf*R + r (mapped if
+  // m_r < M), column c n_c = nf*C + c. Row r's bus carries A(m_r, k) at
+  // stream step r + k, column c's bus w(k, n_c) at step c + k; PE(r, c) sees
+  // both at step r + c + k. Its accumulator starts the fold at 0 (the drain
+  // shifts zeros in from the top).
+  void run_os(ArrayStats& st) {
+    const int NF = (N_ + C_ - 1) / C_, MF = (M_ + R_ - 1) / R_;
+    const std::uint64_t folds = static_cast<std::uint64_t>(NF) * MF;
+    cycles_ = folds * static_cast<std::uint64_t>(S_ + 2 * R_ + C_ - 2);
+    st.fill += folds * static_cast<std::uint64_t>(R_ + C_ - 2);
+    st.stream += folds * static_cast<std::uint64_t>(S_);
+    st.drain += folds * static_cast<std::uint64_t>(R_);
+
+    // Per output row m: the run along row m of A; per column n: the weights.
+    std::vector<RunStats> ms(static_cast<std::size_t>(M_));
+    for (int m = 0; m < M_; ++m) ms[m] = run_stats(Run{mem_.act_index(m, 0), 1u, S_});
+    struct WRun {
+      std::uint64_t bus = 0, inner = 0, lo = 0, hi = 0;  // lo / hi: byte toggles inside the run
+    };
+    std::vector<WRun> ns(static_cast<std::size_t>(N_));
+    for (int n = 0; n < N_; ++n) {
+      WRun& w = ns[n];
+      std::uint32_t prev = 0;
+      for (int s = 0; s < S_; ++s) {
+        const std::uint32_t x = mem_.wt[static_cast<std::size_t>(s) * N_ + n];
+        w.bus += pc(prev ^ x);
+        if (s) {
+          w.inner += pc(prev ^ x);
+          w.lo += pc((prev ^ x) & 0xFFu);
+          w.hi += pc(((prev ^ x) >> 8) & 0xFFu);
+        }
+        prev = x;
+      }
+      w.bus += pc(prev);
+    }
+    std::vector<std::uint32_t> held_pay(R_, 0), held_idx(R_, zero_);  // operand registers of row r
+    std::vector<std::uint32_t> held_w(C_, 0);                         // weight registers of column c
+    std::vector<std::int64_t> out_reg(C_, 0);                         // output collectors
+    std::vector<std::int64_t> x(R_);
+    std::uint64_t act_bus = 0, act_reg = 0, act_last_col = 0, w_bus = 0, w_reg = 0, w_last_row = 0;
+    if (pairs_) k_.mult_toggles += static_cast<std::uint64_t>(R_) * C_ * pc(mult_bits(zero_, 0));
+
+    for (int nf = 0; nf < NF; ++nf)
+      for (int mf = 0; mf < MF; ++mf) {
+        const int n0 = nf * C_, m0 = mf * R_;
+        const int mc = std::min(C_, N_ - n0), mr = std::min(R_, M_ - m0);
+        const auto uS = static_cast<std::uint64_t>(S_);
+        k_.pe_active += uS * static_cast<std::uint64_t>(mr) * static_cast<std::uint64_t>(mc);
+        k_.act_writes += static_cast<std::uint64_t>(C_) * uS * static_cast<std::uint64_t>(mr);
+        if (mem_.pairs && !mem_.edge) k_.lod_pe += static_cast<std::uint64_t>(C_) * uS * static_cast<std::uint64_t>(mr);
+        if (mem_.edge) k_.lod_edge += uS * static_cast<std::uint64_t>(mr);
+        k_.weight_writes += static_cast<std::uint64_t>(R_) * uS * static_cast<std::uint64_t>(mc);
+        // Active PEs write their accumulator; the drain writes all R x C, R times;
+        // the collectors take the mapped outputs.
+        k_.psum_writes += uS * static_cast<std::uint64_t>(mr) * static_cast<std::uint64_t>(mc) +
+                          static_cast<std::uint64_t>(R_) * R_ * C_ +
+                          static_cast<std::uint64_t>(mr) * static_cast<std::uint64_t>(mc);
+
+        // Fold-start inputs of the multipliers (before a PE's first slot).
+        std::vector<std::uint32_t> a_before(R_), b_before(C_);
+        for (int r = 0; r < R_; ++r) a_before[r] = held_idx[r];
+        for (int c = 0; c < C_; ++c) b_before[c] = held_w[c];
+
+        for (int r = 0; r < mr; ++r) {
+          const RunStats& rs = ms[m0 + r];
+          const Run run{mem_.act_index(m0 + r, 0), 1u, S_};
+          act_bus += rs.bus;
+          const std::uint64_t t = pc(held_pay[r] ^ pay_[run.first]) + rs.reg_inner;
+          act_reg += static_cast<std::uint64_t>(C_) * t;
+          act_last_col += t;
+          if (pairs_) k_.mult_busy += rs.busy * static_cast<std::uint64_t>(mc);
+        }
+        for (int c = 0; c < mc; ++c) {
+          const WRun& w = ns[n0 + c];
+          w_bus += w.bus;
+          const std::uint64_t t = pc(held_w[c] ^ mem_.wt[static_cast<std::size_t>(n0 + c)]) + w.inner;
+          w_reg += static_cast<std::uint64_t>(R_) * t;
+          w_last_row += t;
+        }
+        if (pairs_) os_mult(m0, n0, mr, mc, ms, a_before, b_before, ns);
+
+        // Accumulators: mapped PEs sum their products (wrapped at each add);
+        // then the drain. With X_r PE(r, c)'s final value (0 unmapped), drain
+        // cycle j gives PE(r) X_{r-j} (0 for r < j): PE(r) toggles
+        // |X_{r-j} ^ X_{r-1-j}| for r > j and |X_0| for r = j, i.e. R |X_0| +
+        // sum_{i>=1} (R-i) |X_i ^ X_{i-1}|; the collector takes X_{R-1-j}.
+        for (int c = 0; c < C_; ++c) {
+          const int n = n0 + c;
+          for (int r = 0; r < R_; ++r) {
+            x[r] = 0;
+            if (r >= mr || c >= mc) continue;
+            std::int64_t a = 0;
+            std::uint64_t tg = 0;
+            const int m = m0 + r;
+            for (int s = 0; s < S_; ++s) {
+              const std::int64_t v =
+                  add(a, prod(static_cast<std::size_t>(s) * M_ + m, mem_.wt[static_cast<std::size_t>(s) * N_ + n]));
+              tg += ham(a, v);
+              a = v;
+            }
+            k_.psum_toggles += tg;
+            x[r] = a;
+          }
+          std::uint64_t drain = static_cast<std::uint64_t>(R_) * ham(x[0], 0);
+          for (int i = 1; i < R_; ++i) drain += static_cast<std::uint64_t>(R_ - i) * ham(x[i], x[i - 1]);
+          k_.psum_toggles += drain;
+          if (c >= mc) continue;
+          for (int r = R_ - 1; r >= 0; --r) {
+            if (r >= mr) continue;
+            k_.acc_toggles += ham(out_reg[c], x[r]);
+            out_reg[c] = x[r];
+            out_[static_cast<std::size_t>(m0 + r) * N_ + n] = x[r];
+          }
+        }
+        for (int r = 0; r < mr; ++r) {
+          const Run run{mem_.act_index(m0 + r, 0), 1u, S_};
+          held_pay[r] = pay_[run.last()];
+          held_idx[r] = run.last();
+        }
+        for (int c = 0; c < mc; ++c) held_w[c] = mem_.wt[static_cast<std::size_t>(S_ - 1) * N_ + n0 + c];
+      }
+    k_.act_toggles += act_bus + act_reg;
+    k_.weight_toggles += w_bus + w_reg;
+    if (!pairs_) {
+      // int8: multiplier inputs (operand input, weight input) = (row bus or
+      // left register, column bus or upper register): bus toggles plus the
+      // register toggles of all but the last column / last row.
+      k_.mult_busy += k_.pe_active;
+      k_.mult_toggles += act_bus + w_bus + (act_reg - act_last_col) + (w_reg - w_last_row);
+      k_.mult_w_toggles += w_bus + (w_reg - w_last_row);
+    }
+  }
+
+  // os, pair designs: PE(r, c)'s multiplier samples (operand input, weight
+  // input). Operand input: c = 0 the row bus (idle, the run, idle), c >= 1
+  // PE(r, c-1)'s register (held, the run); weight input: r = 0 the column
+  // bus (0, the weights, 0), r >= 1 PE(r-1, c)'s register (held, the
+  // weights). Mapped rows and columns change together at steps r + c + k.
+  template <class MS, class NS>
+  void os_mult(int m0, int n0, int mr, int mc, const MS& ms, const std::vector<std::uint32_t>& a_before,
+               const std::vector<std::uint32_t>& b_before, const NS& ns) {
+    for (int r = 0; r < R_; ++r)
+      for (int c = 0; c < C_; ++c) {
+        const bool row = r < mr, col = c < mc;
+        const std::uint32_t a0 = c == 0 ? zero_ : a_before[r];
+        const std::uint32_t b0 = r == 0 ? 0u : b_before[c];
+        if (!row && !col) continue;
+        const int m = m0 + r, n = n0 + c;
+        if (row && col) {
+          std::uint32_t ea = a0, wb = b0;
+          for (int s = 0; s < S_; ++s) {
+            const std::uint32_t e = mem_.act_index(m, s);
+            const std::uint32_t w = mem_.wt[static_cast<std::size_t>(s) * N_ + n];
+            mult_step(ea, wb, e, w);
+            ea = e;
+            wb = w;
+          }
+          // After the run: the buses go idle (c = 0 operand, r = 0 weight).
+          const std::uint32_t ea2 = c == 0 ? zero_ : ea, wb2 = r == 0 ? 0u : wb;
+          if (ea2 != ea || wb2 != wb) mult_step(ea, wb, ea2, wb2);
+          continue;
+        }
+        if (row) {  // weight input fixed at b0 (an unmapped column loads nothing; its bus is 0)
+          const RunStats& rs = ms[m];
+          const Run run{mem_.act_index(m, 0), 1u, S_};
+          std::uint64_t lanes = lane_ham(a0, run.first) + rs.lane_inner;
+          std::uint64_t wsel = wsel_ham(a0, run.first) + rs.wsel_inner;
+          if (c == 0) {
+            lanes += lane_ham(run.last(), zero_);
+            wsel += wsel_ham(run.last(), zero_);
+          }
+          const std::uint64_t t = wsel * pair_flip(b0);
+          k_.mult_toggles += lanes + t;
+          k_.mult_w_toggles += t;
+          continue;
+        }
+        // Column only (unmapped row): operand input fixed at a0; the weight
+        // walks b0, w(0, n) .. w(S-1, n) (and back to 0 at r = 0; row 0 is
+        // always mapped, so r >= 1 here).
+        const auto& w = ns[n];
+        const std::uint32_t first = mem_.wt[static_cast<std::size_t>(n)];
+        std::uint64_t t = 0;
+        for (int l = 0; l < 2; ++l) {
+          const bool hi = (mem_.lane_wsel[a0] >> l) & 1u;
+          t += (hi ? w.hi : w.lo) + pc(((b0 ^ first) >> (hi ? 8 : 0)) & 0xFFu);
+        }
+        k_.mult_toggles += t;
+        k_.mult_w_toggles += t;
+      }
+  }
+
+  std::size_t at(int r, int c) const { return static_cast<std::size_t>(r) * C_ + c; }
+
+  const OperandMemory& mem_;
+  const int R_, C_, M_, N_, S_;
+  const bool ws_, pairs_;
+  const int acc_bits_;
+  const std::uint64_t mask_;
+  const std::int64_t lo_, hi_;
+  const std::uint32_t zero_;
+  std::vector<std::uint32_t> pay_;
+  std::vector<std::int32_t> e1_, e2_;
+  std::vector<std::uint32_t> wreg_;  // ws weight registers (r, c)
+  std::uint32_t stream0_entry_ = 0;  // ws: the entry row 0's bus carries at stream step 0
+  std::vector<std::int64_t> out_;
+  std::uint64_t cycles_ = 0;
+  HwCounters k_;
+};
+
+}  // namespace
+
+std::vector<std::int64_t> run_fold_model(const OperandMemory& mem, const ArrayConfig& cfg, ArrayStats& stats) {
+  FoldModel f(mem, cfg);
+  return f.run(stats);
+}
+
+}  // namespace sparq::hw
