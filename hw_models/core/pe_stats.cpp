@@ -50,6 +50,16 @@ void add_all(A& a, const A& b) {
 }
 }  // namespace
 
+void PeStats::count_pair(std::uint8_t a1, std::uint8_t a2, const PeArith& pe, std::uint64_t times) {
+  PeStats one;
+  one.count_pair(a1, a2, pe);
+  for (auto m : kScalars) this->*m += times * (one.*m);
+  for (std::size_t i = 0; i < pair_mode.size(); ++i) pair_mode[i] += times * one.pair_mode[i];
+  for (std::size_t i = 0; i < shift_hist.size(); ++i) shift_hist[i] += times * one.shift_hist[i];
+  for (std::size_t i = 0; i < partner_shift_hist.size(); ++i)
+    partner_shift_hist[i] += times * one.partner_shift_hist[i];
+}
+
 void PeStats::merge(const PeStats& o) {
   for (auto m : kScalars) this->*m += o.*m;
   add_all(pair_mode, o.pair_mode);

@@ -34,6 +34,8 @@ struct PeStats {
 
   // Counts the front-end events of encoding pair (a1, a2) under pe.
   void count_pair(std::uint8_t a1, std::uint8_t a2, const PeArith& pe);
+  // Counts `times` occurrences of the pair (a1, a2) at once.
+  void count_pair(std::uint8_t a1, std::uint8_t a2, const PeArith& pe, std::uint64_t times);
   void merge(const PeStats& o);
   bool operator==(const PeStats& o) const;
 };

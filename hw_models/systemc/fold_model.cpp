@@ -4,6 +4,7 @@
 #include "fold_model.h"
 
 #include <algorithm>
+#include <type_traits>
 #include <vector>
 
 // Notation (hw_models/systemc/README.md "Dataflows, tiles and edges"): R x C
@@ -61,6 +62,28 @@ class FoldModel {
           e1_[t] = mem.signed_act ? static_cast<std::int8_t>(a) : a;
         }
       }
+    const std::size_t wn = static_cast<std::size_t>(S_) * N_;
+    w1_.resize(wn);
+    if (pairs_) w2_.resize(wn);
+    for (std::size_t i = 0; i < wn; ++i) {
+      w1_[i] = static_cast<std::int8_t>(mem.wt[i] & 0xFFu);
+      if (pairs_) w2_[i] = static_cast<std::int8_t>((mem.wt[i] >> 8) & 0xFFu);
+    }
+    // os, pair designs: the weight bits of the multiplier inputs for each
+    // lane routing (lane_wsel 0..3) of every weight, so that a multiplier's
+    // input word is lane_v | wparts[routing][s, n].
+    if (pairs_ && !ws_) {
+      wparts_.resize(4 * wn);
+      for (std::uint32_t sel = 0; sel < 4; ++sel)
+        for (std::size_t i = 0; i < wn; ++i) {
+          const std::uint32_t w = mem.wt[i];
+          wparts_[sel * wn + i] = (((w >> (8 * (sel & 1u))) & 0xFFu) << 8) | (((w >> (8 * (sel >> 1))) & 0xFFu) << 24);
+        }
+    }
+    // No adder can leave the accumulator range when S products of the
+    // largest magnitude fit: then the hot loops skip the range checks.
+    const std::int64_t max_prod = pairs_ ? 2 * 255 * 128 : 255 * 128;
+    safe_ = acc_bits_ >= 64 || static_cast<std::int64_t>(S_) * max_prod <= hi_;
   }
 
   std::vector<std::int64_t> run(ArrayStats& st) {
@@ -153,11 +176,6 @@ class FoldModel {
   }
   std::uint64_t ham(std::int64_t a, std::int64_t b) const {
     return pc((static_cast<std::uint64_t>(a) ^ static_cast<std::uint64_t>(b)) & mask_);
-  }
-  std::int64_t prod(std::size_t t, std::uint32_t w) const {  // t = s * M + m
-    const std::int64_t w1 = static_cast<std::int8_t>(w & 0xFFu);
-    if (!pairs_) return e1_[t] * w1;
-    return e1_[t] * w1 + e2_[t] * static_cast<std::int8_t>((w >> 8) & 0xFFu);
   }
   std::uint32_t weight(int s, int n) const {
     return s < S_ && n < N_ ? mem_.wt[static_cast<std::size_t>(s) * N_ + n] : 0u;
@@ -278,13 +296,12 @@ class FoldModel {
           for (int r = 0; r < R_; ++r) {
             if (r < mr) {
               const int s = k0 + r;
-              const std::uint32_t w = mem_.wt[static_cast<std::size_t>(s) * N_ + n];
-              const std::size_t base = static_cast<std::size_t>(s) * M_;
+              if (pairs_)
+                safe_ ? ws_chain<true, true>(s, n, cur) : ws_chain<true, false>(s, n, cur);
+              else
+                safe_ ? ws_chain<false, true>(s, n, cur) : ws_chain<false, false>(s, n, cur);
               inner = 0;
-              for (int m = 0; m < M_; ++m) {
-                cur[m] = add(cur[m], prod(base + m, w));
-                if (m) inner += ham(cur[m - 1], cur[m]);
-              }
+              for (int m = 1; m < M_; ++m) inner += ham(cur[m - 1], cur[m]);
             }
             k_.psum_toggles += ham(psum[at(r, c)], cur[0]) + inner;
             psum[at(r, c)] = cur[M_ - 1];
@@ -308,6 +325,102 @@ class FoldModel {
       k_.mult_busy += k_.pe_active;
       k_.mult_toggles += act_bus + (act_reg - act_last_col) + w_reg;
       k_.mult_w_toggles += w_reg;
+    }
+  }
+
+  // One mapped row of a ws psum chain: cur[m] += A'(m, s) . W(s, n) for
+  // every slot m (unchecked when no adder can overflow, safe_).
+  template <bool Pairs, bool Safe>
+  void ws_chain(int s, int n, std::vector<std::int64_t>& cur) {
+    const std::size_t wi = static_cast<std::size_t>(s) * N_ + n;
+    const std::int64_t w1 = w1_[wi], w2 = Pairs ? w2_[wi] : 0;
+    const std::int32_t* a1 = &e1_[static_cast<std::size_t>(s) * M_];
+    const std::int32_t* a2 = Pairs ? &e2_[static_cast<std::size_t>(s) * M_] : nullptr;
+    std::int64_t* c = cur.data();
+    for (int m = 0; m < M_; ++m) {
+      std::int64_t p = a1[m] * w1;
+      if constexpr (Pairs) p += a2[m] * w2;
+      if constexpr (Safe)
+        c[m] += p;
+      else
+        c[m] = add(c[m], p);
+    }
+  }
+
+  // One mapped os row m (array row r) over its mapped columns: the
+  // accumulators (toggles; final values to xs[c]) and, for pair designs, the
+  // multiplier inputs of PEs whose operand and weight change together at
+  // every step, from their fold-start inputs (a0: c = 0 the idle bus, else
+  // the row's held entry; b0: r = 0 the idle bus, else column c's held
+  // weight) to the last slot, then to the idle buses (c = 0 operand, r = 0
+  // weight).
+  template <bool Pairs, bool Safe, class Acc>
+  void os_row(int m, int r, int n0, int mc, std::uint32_t a_held, const std::vector<std::uint32_t>& b_held,
+              std::int64_t* xs) {
+    std::vector<Acc> accv(static_cast<std::size_t>(mc), 0);
+    Acc* acc = accv.data();
+    using U = std::make_unsigned_t<Acc>;
+    const U mask = static_cast<U>(mask_);
+    std::uint64_t ptg = 0;
+    for (int s = 0; s < S_; ++s) {
+      const std::size_t t = static_cast<std::size_t>(s) * M_ + m, wi = static_cast<std::size_t>(s) * N_ + n0;
+      const Acc e1 = static_cast<Acc>(e1_[t]), e2 = Pairs ? static_cast<Acc>(e2_[t]) : 0;
+      const std::int32_t* w1 = &w1_[wi];
+      const std::int32_t* w2 = Pairs ? &w2_[wi] : nullptr;
+      for (int c = 0; c < mc; ++c) {
+        Acc p = e1 * w1[c];
+        if constexpr (Pairs) p += e2 * w2[c];
+        Acc v;
+        if constexpr (Safe)
+          v = acc[c] + p;
+        else
+          v = add(acc[c], p);
+        ptg += pc(static_cast<U>(static_cast<U>(acc[c]) ^ static_cast<U>(v)) & mask);
+        acc[c] = v;
+      }
+    }
+    k_.psum_toggles += ptg;
+    for (int c = 0; c < mc; ++c) xs[c] = acc[c];
+    if constexpr (Pairs) os_row_mult(m, r, n0, mc, a_held, b_held);
+  }
+
+  // The multipliers of os row m's mapped PEs, whose operand and weight
+  // change together at every step s. Step 0 comes from the fold-start inputs
+  // (a0: c = 0 the idle bus, else the row's held entry; b0: r = 0 the idle
+  // bus, else column c's held weight). From step s-1 to s every PE of the row
+  // has the same operand-side change (the row's entries) and a weight-side
+  // change that depends only on (s, the two entries' lane routings): summed
+  // over the fold's columns once per (s, routings) and memoized, so a row
+  // costs O(S). After the last step the idle buses follow (c = 0 operand,
+  // r = 0 weight).
+  void os_row_mult(int m, int r, int n0, int mc, std::uint32_t a_held, const std::vector<std::uint32_t>& b_held) {
+    const std::size_t wn = static_cast<std::size_t>(S_) * N_;
+    std::uint32_t e_prev = mem_.act_index(m, 0);
+    for (int c = 0; c < mc; ++c)
+      mult_step(c == 0 ? zero_ : a_held, r == 0 ? 0u : b_held[c], e_prev, mem_.wt[static_cast<std::size_t>(n0 + c)]);
+    std::uint64_t lanes = 0, wside = 0;
+    for (int s = 1; s < S_; ++s) {
+      const std::uint32_t e = mem_.act_index(m, s);
+      lanes += pc(mem_.lane_v[e_prev] ^ mem_.lane_v[e]);
+      const std::uint32_t sp = mem_.lane_wsel[e_prev], sc = mem_.lane_wsel[e];
+      std::int64_t& memo = wtab_[static_cast<std::size_t>(s) * 16 + sp * 4 + sc];
+      if (memo < 0) {
+        const std::uint32_t* a = &wparts_[sp * wn + static_cast<std::size_t>(s - 1) * N_ + n0];
+        const std::uint32_t* b = &wparts_[sc * wn + static_cast<std::size_t>(s) * N_ + n0];
+        std::uint64_t t = 0;
+        for (int c = 0; c < mc; ++c) t += pc(a[c] ^ b[c]);
+        memo = static_cast<std::int64_t>(t);
+      }
+      wside += static_cast<std::uint64_t>(memo);
+      e_prev = e;
+    }
+    k_.mult_toggles += lanes * static_cast<std::uint64_t>(mc) + wside;
+    k_.mult_w_toggles += wside;
+    const std::uint32_t ea = mem_.act_index(m, S_ - 1);
+    for (int c = 0; c < mc; ++c) {
+      if (c != 0 && r != 0) break;
+      const std::uint32_t wb = mem_.wt[static_cast<std::size_t>(S_ - 1) * N_ + n0 + c];
+      mult_step(ea, wb, c == 0 ? zero_ : ea, r == 0 ? 0u : wb);
     }
   }
 
@@ -414,7 +527,7 @@ class FoldModel {
     std::vector<std::uint32_t> held_pay(R_, 0), held_idx(R_, zero_);  // operand registers of row r
     std::vector<std::uint32_t> held_w(C_, 0);                         // weight registers of column c
     std::vector<std::int64_t> out_reg(C_, 0);                         // output collectors
-    std::vector<std::int64_t> x(R_);
+    std::vector<std::int64_t> x(R_), xs(static_cast<std::size_t>(R_) * C_);
     std::uint64_t act_bus = 0, act_reg = 0, act_last_col = 0, w_bus = 0, w_reg = 0, w_last_row = 0;
     if (pairs_) k_.mult_toggles += static_cast<std::uint64_t>(R_) * C_ * pc(mult_bits(zero_, 0));
 
@@ -462,23 +575,31 @@ class FoldModel {
         // cycle j gives PE(r) X_{r-j} (0 for r < j): PE(r) toggles
         // |X_{r-j} ^ X_{r-1-j}| for r > j and |X_0| for r = j, i.e. R |X_0| +
         // sum_{i>=1} (R-i) |X_i ^ X_{i-1}|; the collector takes X_{R-1-j}.
+        if (pairs_ && mf == 0) wtab_.assign(static_cast<std::size_t>(S_) * 16, -1);  // per column fold
+        std::fill(xs.begin(), xs.end(), 0);
+        for (int r = 0; r < mr; ++r) {
+          std::int64_t* row = &xs[static_cast<std::size_t>(r) * C_];
+          const int m = m0 + r;
+          const bool narrow = safe_ && acc_bits_ <= 32;  // every value fits int32
+          if (pairs_) {
+            if (narrow)
+              os_row<true, true, std::int32_t>(m, r, n0, mc, a_before[r], b_before, row);
+            else if (safe_)
+              os_row<true, true, std::int64_t>(m, r, n0, mc, a_before[r], b_before, row);
+            else
+              os_row<true, false, std::int64_t>(m, r, n0, mc, a_before[r], b_before, row);
+          } else {
+            if (narrow)
+              os_row<false, true, std::int32_t>(m, r, n0, mc, a_before[r], b_before, row);
+            else if (safe_)
+              os_row<false, true, std::int64_t>(m, r, n0, mc, a_before[r], b_before, row);
+            else
+              os_row<false, false, std::int64_t>(m, r, n0, mc, a_before[r], b_before, row);
+          }
+        }
         for (int c = 0; c < C_; ++c) {
           const int n = n0 + c;
-          for (int r = 0; r < R_; ++r) {
-            x[r] = 0;
-            if (r >= mr || c >= mc) continue;
-            std::int64_t a = 0;
-            std::uint64_t tg = 0;
-            const int m = m0 + r;
-            for (int s = 0; s < S_; ++s) {
-              const std::int64_t v =
-                  add(a, prod(static_cast<std::size_t>(s) * M_ + m, mem_.wt[static_cast<std::size_t>(s) * N_ + n]));
-              tg += ham(a, v);
-              a = v;
-            }
-            k_.psum_toggles += tg;
-            x[r] = a;
-          }
+          for (int r = 0; r < R_; ++r) x[r] = xs[static_cast<std::size_t>(r) * C_ + c];
           std::uint64_t drain = static_cast<std::uint64_t>(R_) * ham(x[0], 0);
           for (int i = 1; i < R_; ++i) drain += static_cast<std::uint64_t>(R_ - i) * ham(x[i], x[i - 1]);
           k_.psum_toggles += drain;
@@ -524,21 +645,8 @@ class FoldModel {
         const std::uint32_t b0 = r == 0 ? 0u : b_before[c];
         if (!row && !col) continue;
         const int m = m0 + r, n = n0 + c;
-        if (row && col) {
-          std::uint32_t ea = a0, wb = b0;
-          for (int s = 0; s < S_; ++s) {
-            const std::uint32_t e = mem_.act_index(m, s);
-            const std::uint32_t w = mem_.wt[static_cast<std::size_t>(s) * N_ + n];
-            mult_step(ea, wb, e, w);
-            ea = e;
-            wb = w;
-          }
-          // After the run: the buses go idle (c = 0 operand, r = 0 weight).
-          const std::uint32_t ea2 = c == 0 ? zero_ : ea, wb2 = r == 0 ? 0u : wb;
-          if (ea2 != ea || wb2 != wb) mult_step(ea, wb, ea2, wb2);
-          continue;
-        }
-        if (row) {  // weight input fixed at b0 (an unmapped column loads nothing; its bus is 0)
+        if (row && col) continue;  // with the accumulators (os_row)
+        if (row) {                 // weight input fixed at b0 (an unmapped column loads nothing; its bus is 0)
           const RunStats& rs = ms[m];
           const Run run{mem_.act_index(m, 0), 1u, S_};
           std::uint64_t lanes = lane_ham(a0, run.first) + rs.lane_inner;
@@ -577,7 +685,11 @@ class FoldModel {
   const std::int64_t lo_, hi_;
   const std::uint32_t zero_;
   std::vector<std::uint32_t> pay_;
-  std::vector<std::int32_t> e1_, e2_;
+  std::vector<std::int32_t> e1_, e2_;  // effective activations, [s * M + m]
+  std::vector<std::int32_t> w1_, w2_;  // weights (pair: w1, w2), [s * N + n]
+  std::vector<std::uint32_t> wparts_;  // os pair designs: [routing][s * N + n]
+  std::vector<std::int64_t> wtab_;     // os_row_mult memo: [s][routing before][routing after], -1 unset
+  bool safe_ = false;
   std::vector<std::uint32_t> wreg_;  // ws weight registers (r, c)
   std::uint32_t stream0_entry_ = 0;  // ws: the entry row 0's bus carries at stream step 0
   std::vector<std::int64_t> out_;

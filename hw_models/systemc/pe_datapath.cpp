@@ -1,5 +1,7 @@
 #include "pe_datapath.h"
 
+#include "pair_table.h"
+
 #include <stdexcept>
 #include <string>
 
@@ -38,22 +40,18 @@ OperandMemory::OperandMemory(const Gemm& gemm, const ArrayConfig& cfg)
       wt[static_cast<std::size_t>(s) * N + n] =
           pairs ? pack_weight_pair(gemm.b(2 * s, n), gemm.b(2 * s + 1, n)) : pack_weight(gemm.b(s, n));
   if (pairs) {
+    // One lookup per entry in the design's table of all 65,536 pairs.
+    const PairTable& t = pair_table(pe);
     enc.resize(entries + 1);
     act_enc.resize(entries + 1);
-    for (std::size_t i = 0; i < entries; ++i) {
-      enc[i] =
-          encode_pair(static_cast<std::uint8_t>(act_raw[i] & 0xFF), static_cast<std::uint8_t>(act_raw[i] >> 8), pe);
-      act_enc[i] = pack_encoded(enc[i], pe);
-    }
-    enc[entries] = encode_pair(0, 0, pe);
-    act_enc[entries] = pack_encoded(enc[entries], pe);
     lane_v.resize(entries + 1);
     lane_wsel.resize(entries + 1);
     for (std::size_t i = 0; i <= entries; ++i) {
-      // Distinct probe weights reveal which weight the mux routes to each lane.
-      const LaneOperands o = route_pair(enc[i], 1, 2, pe);
-      lane_v[i] = static_cast<std::uint32_t>(o.lane[0].v) | (static_cast<std::uint32_t>(o.lane[1].v) << 16);
-      lane_wsel[i] = static_cast<std::uint8_t>((o.w[0] == 2 ? 1u : 0u) | (o.w[1] == 2 ? 2u : 0u));
+      const std::uint32_t key = i < entries ? act_raw[i] : 0u;  // the last entry: the idle pair (0, 0)
+      enc[i] = t.enc[key];
+      act_enc[i] = t.packed[key];
+      lane_v[i] = t.lane_v[key];
+      lane_wsel[i] = t.lane_wsel[key];
     }
   }
 }
@@ -232,9 +230,15 @@ void fill_gemm_stats(const Gemm& g, const ArrayConfig& cfg, const OperandMemory&
   const auto [outer, inner] = fold_counts(mem, cfg.rows, cfg.cols, cfg.dataflow);
   st.folds += static_cast<std::uint64_t>(outer) * inner;
   st.scalesim_compute_cycles += scalesim_compute_cycles(g.M, g.N, mem.steps, cfg.rows, cfg.cols, cfg.dataflow);
+  // The front-end statistics: a histogram of the raw pairs, each distinct
+  // pair counted once with its multiplicity (= count_pair per (m, k-pair)).
   PeStats fe;
+  std::vector<std::uint64_t> hist(65536, 0);
   for (int m = 0; m < g.M; ++m)
-    for (int k = 0; k < g.Kp; k += 2) fe.count_pair(g.a(m, k), g.a(m, k + 1), cfg.pe);
+    for (int k = 0; k < g.Kp; k += 2) ++hist[pair_key(g.a(m, k), g.a(m, k + 1))];
+  for (std::uint32_t key = 0; key < 65536; ++key)
+    if (hist[key])
+      fe.count_pair(static_cast<std::uint8_t>(key & 0xFFu), static_cast<std::uint8_t>(key >> 8), cfg.pe, hist[key]);
   // Every A pair meets each of the N weight columns once: a vsparq pair with
   // one zero is N combined (both-lane) multiplies.
   if (cfg.pe.design->detects_zeros()) st.combined_multiplies += fe.one_zero() * static_cast<std::uint64_t>(g.N);
