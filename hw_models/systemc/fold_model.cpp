@@ -4,6 +4,7 @@
 #include "fold_model.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <type_traits>
 #include <vector>
 
@@ -23,6 +24,99 @@ namespace {
 inline std::uint64_t pc(std::uint64_t x) {
   return static_cast<std::uint64_t>(__builtin_popcountll(x));
 }
+
+// --- SIMD kernels of the narrow path (every value fits int32: no adder can
+// overflow and acc_bits <= 32). Each body is written once, always inlined
+// into a portable wrapper and an AVX-512 one (vector popcount); the CPU
+// picks at run time. Both give the same integers.
+namespace kern {
+
+template <bool Pairs>
+[[gnu::always_inline]] inline void chain(std::int32_t* cur, const std::int32_t* a1, const std::int32_t* a2,
+                                         std::int32_t w1, std::int32_t w2, int n) {
+  for (int i = 0; i < n; ++i) {
+    std::int32_t p = a1[i] * w1;
+    if constexpr (Pairs) p += a2[i] * w2;
+    cur[i] += p;
+  }
+}
+// sum_{i >= 1} popcount((v[i-1] ^ v[i]) & mask)
+[[gnu::always_inline]] inline std::uint64_t ham_run(const std::int32_t* v, int n, std::uint32_t mask) {
+  std::uint64_t t = 0;
+  for (int i = 1; i < n; ++i)
+    t += static_cast<std::uint64_t>(
+        __builtin_popcount((static_cast<std::uint32_t>(v[i - 1]) ^ static_cast<std::uint32_t>(v[i])) & mask));
+  return t;
+}
+// acc[c] += e1 * w1[c] (+ e2 * w2[c]); returns the accumulators' toggles.
+template <bool Pairs>
+[[gnu::always_inline]] inline std::uint64_t acc_step(std::int32_t* acc, std::int32_t e1, std::int32_t e2,
+                                                     const std::int32_t* w1, const std::int32_t* w2, int n,
+                                                     std::uint32_t mask) {
+  std::uint64_t t = 0;
+  for (int c = 0; c < n; ++c) {
+    std::int32_t p = e1 * w1[c];
+    if constexpr (Pairs) p += e2 * w2[c];
+    const std::int32_t v = acc[c] + p;
+    t += static_cast<std::uint64_t>(
+        __builtin_popcount((static_cast<std::uint32_t>(acc[c]) ^ static_cast<std::uint32_t>(v)) & mask));
+    acc[c] = v;
+  }
+  return t;
+}
+
+struct Table {
+  void (*chain_pairs)(std::int32_t*, const std::int32_t*, const std::int32_t*, std::int32_t, std::int32_t, int);
+  void (*chain_int8)(std::int32_t*, const std::int32_t*, const std::int32_t*, std::int32_t, std::int32_t, int);
+  std::uint64_t (*ham_run)(const std::int32_t*, int, std::uint32_t);
+  std::uint64_t (*acc_pairs)(std::int32_t*, std::int32_t, std::int32_t, const std::int32_t*, const std::int32_t*, int,
+                             std::uint32_t);
+  std::uint64_t (*acc_int8)(std::int32_t*, std::int32_t, std::int32_t, const std::int32_t*, const std::int32_t*, int,
+                            std::uint32_t);
+};
+
+#define SPARQ_KERNELS(SUFFIX, ATTR)                                                                                \
+  ATTR void chain_pairs_##SUFFIX(std::int32_t* c, const std::int32_t* a1, const std::int32_t* a2, std::int32_t w1, \
+                                 std::int32_t w2, int n) {                                                         \
+    chain<true>(c, a1, a2, w1, w2, n);                                                                             \
+  }                                                                                                                \
+  ATTR void chain_int8_##SUFFIX(std::int32_t* c, const std::int32_t* a1, const std::int32_t* a2, std::int32_t w1,  \
+                                std::int32_t w2, int n) {                                                          \
+    chain<false>(c, a1, a2, w1, w2, n);                                                                            \
+  }                                                                                                                \
+  ATTR std::uint64_t ham_run_##SUFFIX(const std::int32_t* v, int n, std::uint32_t mask) {                          \
+    return ham_run(v, n, mask);                                                                                    \
+  }                                                                                                                \
+  ATTR std::uint64_t acc_pairs_##SUFFIX(std::int32_t* a, std::int32_t e1, std::int32_t e2, const std::int32_t* w1, \
+                                        const std::int32_t* w2, int n, std::uint32_t mask) {                       \
+    return acc_step<true>(a, e1, e2, w1, w2, n, mask);                                                             \
+  }                                                                                                                \
+  ATTR std::uint64_t acc_int8_##SUFFIX(std::int32_t* a, std::int32_t e1, std::int32_t e2, const std::int32_t* w1,  \
+                                       const std::int32_t* w2, int n, std::uint32_t mask) {                        \
+    return acc_step<false>(a, e1, e2, w1, w2, n, mask);                                                            \
+  }
+
+SPARQ_KERNELS(portable, )
+#if defined(__x86_64__)
+SPARQ_KERNELS(avx512, __attribute__((target("avx512f,avx512vl,avx512bw,avx512dq,avx512vpopcntdq"))))
+#endif
+#undef SPARQ_KERNELS
+
+const Table& table() {
+  static const Table t = [] {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    const char* off = std::getenv("SPARQ_PORTABLE_KERNELS");  // tests force the portable kernels
+    if (!(off && *off && *off != '0') && __builtin_cpu_supports("avx512vpopcntdq") &&
+        __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
+      return Table{chain_pairs_avx512, chain_int8_avx512, ham_run_avx512, acc_pairs_avx512, acc_int8_avx512};
+#endif
+    return Table{chain_pairs_portable, chain_int8_portable, ham_run_portable, acc_pairs_portable, acc_int8_portable};
+  }();
+  return t;
+}
+
+}  // namespace kern
 
 class FoldModel {
  public:
@@ -84,6 +178,7 @@ class FoldModel {
     // largest magnitude fit: then the hot loops skip the range checks.
     const std::int64_t max_prod = pairs_ ? 2 * 255 * 128 : 255 * 128;
     safe_ = acc_bits_ >= 64 || static_cast<std::int64_t>(S_) * max_prod <= hi_;
+    narrow_ = safe_ && acc_bits_ <= 32;  // and every value fits int32: the SIMD kernels
   }
 
   std::vector<std::int64_t> run(ArrayStats& st) {
@@ -208,6 +303,8 @@ class FoldModel {
     std::vector<std::int64_t> psum(static_cast<std::size_t>(R_) * C_, 0);  // psum registers (r, c)
     std::vector<std::int64_t> acc(static_cast<std::size_t>(M_) * C_, 0);   // output accumulators (m, c)
     std::vector<std::int64_t> cur(M_);
+    std::vector<std::int32_t> cur32(narrow_ ? M_ : 0);
+    const kern::Table& kt = kern::table();
     std::vector<std::uint32_t> tape(2 * static_cast<std::size_t>(R_));
     std::vector<std::uint64_t> dlo(2 * static_cast<std::size_t>(R_) + 1), dhi(dlo.size());
     std::uint64_t act_bus = 0, act_reg = 0, act_last_col = 0, w_reg = 0;
@@ -293,19 +390,29 @@ class FoldModel {
           const int n = n0 + c;
           std::fill(cur.begin(), cur.end(), 0);
           std::uint64_t inner = 0;
+          if (narrow_) std::fill(cur32.begin(), cur32.end(), 0);
           for (int r = 0; r < R_; ++r) {
             if (r < mr) {
               const int s = k0 + r;
-              if (pairs_)
-                safe_ ? ws_chain<true, true>(s, n, cur) : ws_chain<true, false>(s, n, cur);
-              else
-                safe_ ? ws_chain<false, true>(s, n, cur) : ws_chain<false, false>(s, n, cur);
-              inner = 0;
-              for (int m = 1; m < M_; ++m) inner += ham(cur[m - 1], cur[m]);
+              if (narrow_) {
+                const std::size_t wi = static_cast<std::size_t>(s) * N_ + n, ai = static_cast<std::size_t>(s) * M_;
+                (pairs_ ? kt.chain_pairs : kt.chain_int8)(cur32.data(), &e1_[ai], pairs_ ? &e2_[ai] : nullptr, w1_[wi],
+                                                          pairs_ ? w2_[wi] : 0, M_);
+                inner = kt.ham_run(cur32.data(), M_, static_cast<std::uint32_t>(mask_));
+              } else {
+                if (pairs_)
+                  safe_ ? ws_chain<true, true>(s, n, cur) : ws_chain<true, false>(s, n, cur);
+                else
+                  safe_ ? ws_chain<false, true>(s, n, cur) : ws_chain<false, false>(s, n, cur);
+                inner = 0;
+                for (int m = 1; m < M_; ++m) inner += ham(cur[m - 1], cur[m]);
+              }
             }
-            k_.psum_toggles += ham(psum[at(r, c)], cur[0]) + inner;
-            psum[at(r, c)] = cur[M_ - 1];
+            const std::int64_t first = narrow_ ? cur32[0] : cur[0], last = narrow_ ? cur32[M_ - 1] : cur[M_ - 1];
+            k_.psum_toggles += ham(psum[at(r, c)], first) + inner;
+            psum[at(r, c)] = last;
           }
+          if (narrow_) std::copy(cur32.begin(), cur32.end(), cur.begin());
           for (int m = 0; m < M_; ++m) {
             std::int64_t& e = acc[static_cast<std::size_t>(m) * C_ + c];
             const std::int64_t v = kf == 0 ? cur[m] : add(e, cur[m]);
@@ -347,16 +454,12 @@ class FoldModel {
     }
   }
 
-  // One mapped os row m (array row r) over its mapped columns: the
-  // accumulators (toggles; final values to xs[c]) and, for pair designs, the
-  // multiplier inputs of PEs whose operand and weight change together at
-  // every step, from their fold-start inputs (a0: c = 0 the idle bus, else
-  // the row's held entry; b0: r = 0 the idle bus, else column c's held
-  // weight) to the last slot, then to the idle buses (c = 0 operand, r = 0
-  // weight).
-  template <bool Pairs, bool Safe, class Acc>
-  void os_row(int m, int r, int n0, int mc, std::uint32_t a_held, const std::vector<std::uint32_t>& b_held,
-              std::int64_t* xs) {
+  // One mapped os row m over its mapped columns, 64-bit (wide or
+  // overflowing accumulators): the accumulators' toggles and final values
+  // (to xs[c]). The narrow path does all rows of a fold with kern::acc_step.
+  template <bool Pairs, bool Safe>
+  void os_row(int m, int n0, int mc, std::int64_t* xs) {
+    using Acc = std::int64_t;
     std::vector<Acc> accv(static_cast<std::size_t>(mc), 0);
     Acc* acc = accv.data();
     using U = std::make_unsigned_t<Acc>;
@@ -381,7 +484,6 @@ class FoldModel {
     }
     k_.psum_toggles += ptg;
     for (int c = 0; c < mc; ++c) xs[c] = acc[c];
-    if constexpr (Pairs) os_row_mult(m, r, n0, mc, a_held, b_held);
   }
 
   // The multipliers of os row m's mapped PEs, whose operand and weight
@@ -528,6 +630,8 @@ class FoldModel {
     std::vector<std::uint32_t> held_w(C_, 0);                         // weight registers of column c
     std::vector<std::int64_t> out_reg(C_, 0);                         // output collectors
     std::vector<std::int64_t> x(R_), xs(static_cast<std::size_t>(R_) * C_);
+    std::vector<std::int32_t> acc32;
+    const kern::Table& kt = kern::table();
     std::uint64_t act_bus = 0, act_reg = 0, act_last_col = 0, w_bus = 0, w_reg = 0, w_last_row = 0;
     if (pairs_) k_.mult_toggles += static_cast<std::uint64_t>(R_) * C_ * pc(mult_bits(zero_, 0));
 
@@ -580,23 +684,37 @@ class FoldModel {
         for (int r = 0; r < mr; ++r) {
           std::int64_t* row = &xs[static_cast<std::size_t>(r) * C_];
           const int m = m0 + r;
-          const bool narrow = safe_ && acc_bits_ <= 32;  // every value fits int32
+          if (narrow_) break;  // all rows at once below
           if (pairs_) {
-            if (narrow)
-              os_row<true, true, std::int32_t>(m, r, n0, mc, a_before[r], b_before, row);
-            else if (safe_)
-              os_row<true, true, std::int64_t>(m, r, n0, mc, a_before[r], b_before, row);
+            if (safe_)
+              os_row<true, true>(m, n0, mc, row);
             else
-              os_row<true, false, std::int64_t>(m, r, n0, mc, a_before[r], b_before, row);
+              os_row<true, false>(m, n0, mc, row);
           } else {
-            if (narrow)
-              os_row<false, true, std::int32_t>(m, r, n0, mc, a_before[r], b_before, row);
-            else if (safe_)
-              os_row<false, true, std::int64_t>(m, r, n0, mc, a_before[r], b_before, row);
+            if (safe_)
+              os_row<false, true>(m, n0, mc, row);
             else
-              os_row<false, false, std::int64_t>(m, r, n0, mc, a_before[r], b_before, row);
+              os_row<false, false>(m, n0, mc, row);
           }
         }
+        if (narrow_) {
+          // Step by step over the fold's mapped rows: acc(r, c) += A'(m_r, s) . W(s, n_c).
+          acc32.assign(static_cast<std::size_t>(mr) * mc, 0);
+          std::uint64_t tg = 0;
+          const auto step = pairs_ ? kt.acc_pairs : kt.acc_int8;
+          for (int s = 0; s < S_; ++s) {
+            const std::size_t ai = static_cast<std::size_t>(s) * M_ + m0, wi = static_cast<std::size_t>(s) * N_ + n0;
+            for (int r = 0; r < mr; ++r)
+              tg += step(&acc32[static_cast<std::size_t>(r) * mc], e1_[ai + r], pairs_ ? e2_[ai + r] : 0, &w1_[wi],
+                         pairs_ ? &w2_[wi] : nullptr, mc, static_cast<std::uint32_t>(mask_));
+          }
+          k_.psum_toggles += tg;
+          for (int r = 0; r < mr; ++r)
+            for (int c = 0; c < mc; ++c)
+              xs[static_cast<std::size_t>(r) * C_ + c] = acc32[static_cast<std::size_t>(r) * mc + c];
+        }
+        if (pairs_)
+          for (int r = 0; r < mr; ++r) os_row_mult(m0 + r, r, n0, mc, a_before[r], b_before);
         for (int c = 0; c < C_; ++c) {
           const int n = n0 + c;
           for (int r = 0; r < R_; ++r) x[r] = xs[static_cast<std::size_t>(r) * C_ + c];
@@ -689,7 +807,7 @@ class FoldModel {
   std::vector<std::int32_t> w1_, w2_;  // weights (pair: w1, w2), [s * N + n]
   std::vector<std::uint32_t> wparts_;  // os pair designs: [routing][s * N + n]
   std::vector<std::int64_t> wtab_;     // os_row_mult memo: [s][routing before][routing after], -1 unset
-  bool safe_ = false;
+  bool safe_ = false, narrow_ = false;
   std::vector<std::uint32_t> wreg_;  // ws weight registers (r, c)
   std::uint32_t stream0_entry_ = 0;  // ws: the entry row 0's bus carries at stream step 0
   std::vector<std::int64_t> out_;
