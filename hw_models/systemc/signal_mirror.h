@@ -1,8 +1,12 @@
-// Waveform tap: copies a signal while `window` is set and holds it otherwise,
-// so that a VCD of the mirror shows the hardware inside a cycle window only.
+// Waveform taps: copy a signal (SignalMirror) or a value computed from
+// signals (ComputedMirror) while `window` is set and hold it otherwise, so
+// that a VCD of the mirror shows the hardware inside a cycle window only.
 #pragma once
 
+#include <functional>
 #include <systemc>
+#include <utility>
+#include <vector>
 
 namespace sparq::hw {
 
@@ -24,6 +28,28 @@ class SignalMirror : public sc_core::sc_module {
   void copy() {
     if (window.read()) out.write(in.read());
   }
+};
+
+template <class T>
+class ComputedMirror : public sc_core::sc_module {
+ public:
+  SC_HAS_PROCESS(ComputedMirror);
+  sc_core::sc_in<bool> window;
+  sc_core::sc_signal<T> out;
+
+  // f is re-evaluated whenever one of `on` is notified.
+  ComputedMirror(sc_core::sc_module_name name, std::function<T()> f, const std::vector<const sc_core::sc_event*>& on)
+      : sc_core::sc_module(name), window("window"), out("out"), f_(std::move(f)) {
+    SC_METHOD(copy);
+    for (const sc_core::sc_event* e : on) sensitive << *e;
+    sensitive << window;
+  }
+
+ private:
+  void copy() {
+    if (window.read()) out.write(f_());
+  }
+  std::function<T()> f_;
 };
 
 }  // namespace sparq::hw

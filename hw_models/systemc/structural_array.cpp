@@ -3,12 +3,13 @@
 #include <memory>
 #include <stdexcept>
 #include <systemc>
+#include <type_traits>
 
 #include "array_controller.h"
+#include "array_step.h"
 #include "edge_feeders.h"
 #include "os_pe.h"
 #include "output_collector.h"
-#include "pair_encoder.h"
 #include "signal_mirror.h"
 #include "sim_context.h"
 #include "ws_pe.h"
@@ -23,7 +24,8 @@ using sc_core::sc_vector;
 template <class T>
 using SigVec = sc_vector<sc_signal<T>>;
 
-// The top module: every register of the array and its edges.
+// The top module: every register of the array and its edges. Signals only
+// between PEs and at the array edges, one per link (links.h).
 class StructuralArray : public sc_core::sc_module {
  public:
   StructuralArray(sc_core::sc_module_name name, const OperandMemory& mem, const ArrayConfig& cfg, const VcdOptions* vcd,
@@ -33,6 +35,7 @@ class StructuralArray : public sc_core::sc_module {
         R_(cfg.rows),
         C_(cfg.cols),
         ws_(cfg.dataflow == Dataflow::WS),
+        params_(cfg, mem.signed_act),
         clk_("clk", sc_core::sc_time(1, sc_core::SC_NS), 0.5, sc_core::sc_time(1, sc_core::SC_NS), true),
         phase_("phase", static_cast<int>(ws_ ? Phase::Load : Phase::Stream)),
         outer_("outer", 0),
@@ -42,23 +45,18 @@ class StructuralArray : public sc_core::sc_module {
         drain_("drain", false),
         window_("trace_window", vcd && vcd->first_cycle == 0),
         cycle_("cycle", 0),
-        zero_ctl_("zero_ctl", 0u),
-        zero_psum_("zero_psum", 0),
-        a_ctl_("a_ctl", static_cast<std::size_t>(R_) * (C_ + 1)),
+        zero_psum_("zero_psum"),
         a_("a", static_cast<std::size_t>(R_) * (C_ + 1)),
-        raw_("row_bus", static_cast<std::size_t>(R_)),
-        v_ctl_("v_ctl", static_cast<std::size_t>(C_) * (R_ + 1)),
         v_("v", static_cast<std::size_t>(C_) * (R_ + 1)),
-        p_ctl_("p_ctl", static_cast<std::size_t>(C_) * (R_ + 1)),
         p_("p", static_cast<std::size_t>(C_) * (R_ + 1)),
         col_mapped_("col_mapped", static_cast<std::size_t>(C_)),
         row_feeders_("row_feeder"),
         col_feeders_("col_feeder"),
-        edge_encoders_("edge_encoder"),
         collectors_("collector"),
         ws_pes_("ws_pe"),
         os_pes_("os_pe") {
     const bool record = probe_col >= 0;
+    activity.cycle = &cycle_;
     out.assign(static_cast<std::size_t>(mem.M) * mem.N, 0);
     const auto folds = fold_counts(mem, R_, C_, cfg.dataflow);
     controller_ = std::make_unique<ArrayController>(
@@ -81,23 +79,14 @@ class StructuralArray : public sc_core::sc_module {
       p.step(step_);
     };
 
-    // Row edge: feeders (and encoders for edge LOD) drive link 0 of each row.
+    // Row edge: feeders (with the edge encoders for edge LOD) drive link 0 of each row.
     row_feeders_.init(static_cast<std::size_t>(R_),
                       [&](const char* nm, std::size_t r) { return new RowFeeder(nm, &mem, cfg, static_cast<int>(r)); });
     for (int r = 0; r < R_; ++r) {
       RowFeeder& f = row_feeders_[static_cast<std::size_t>(r)];
       f.clk(clk_);
       bind_ctl(f.ctl_in);
-      f.ctl(a_ctl_[ai(r, 0)]);
-      f.raw(mem.edge ? raw_[static_cast<std::size_t>(r)] : a_[ai(r, 0)]);
-    }
-    if (mem.edge) {
-      edge_encoders_.init(static_cast<std::size_t>(R_),
-                          [&](const char* nm, std::size_t) { return new PairEncoder(nm, cfg.pe); });
-      for (int r = 0; r < R_; ++r) {
-        edge_encoders_[static_cast<std::size_t>(r)].raw(raw_[static_cast<std::size_t>(r)]);
-        edge_encoders_[static_cast<std::size_t>(r)].enc(a_[ai(r, 0)]);
-      }
+      f.out(a_[ai(r, 0)]);
     }
     // Column edge: feeders drive link 0 of each column (weights).
     col_feeders_.init(static_cast<std::size_t>(C_),
@@ -106,49 +95,37 @@ class StructuralArray : public sc_core::sc_module {
       ColFeeder& f = col_feeders_[static_cast<std::size_t>(c)];
       f.clk(clk_);
       bind_ctl(f.ctl_in);
-      f.ctl(v_ctl_[vi(0, c)]);
-      f.w(v_[vi(0, c)]);
+      f.out(v_[vi(0, c)]);
       f.col_mapped(col_mapped_[static_cast<std::size_t>(c)]);
     }
 
     if (ws_) {
       ws_pes_.init(static_cast<std::size_t>(R_) * C_, [&](const char* nm, std::size_t i) {
-        return new WsPe(nm, cfg, mem.signed_act, i < static_cast<std::size_t>(C_), record ? &activity : nullptr);
+        return new WsPe(nm, params_, i < static_cast<std::size_t>(C_), record ? &activity : nullptr);
       });
       for (int r = 0; r < R_; ++r)
         for (int c = 0; c < C_; ++c) {
           WsPe& p = ws_pes_[pi(r, c)];
           p.clk(clk_);
-          p.cycle(cycle_);
-          p.a_ctl_in(a_ctl_[ai(r, c)]);
           p.a_in(a_[ai(r, c)]);
-          p.a_ctl_out(a_ctl_[ai(r, c + 1)]);
           p.a_out(a_[ai(r, c + 1)]);
-          p.psum_ctl_in(r == 0 ? zero_ctl_ : p_ctl_[vi(r, c)]);
           p.psum_in(r == 0 ? zero_psum_ : p_[vi(r, c)]);
-          p.psum_ctl_out(p_ctl_[vi(r + 1, c)]);
           p.psum_out(p_[vi(r + 1, c)]);
           p.w_in(v_[vi(r, c)]);
+          p.w_out(v_[vi(r + 1, c)]);
           p.load(load_);
           p.col_mapped(col_mapped_[static_cast<std::size_t>(c)]);
-          p.w_out(v_[vi(r + 1, c)]);
         }
     } else {
-      os_pes_.init(static_cast<std::size_t>(R_) * C_, [&](const char* nm, std::size_t) {
-        return new OsPe(nm, cfg, mem.signed_act, record ? &activity : nullptr);
-      });
+      os_pes_.init(static_cast<std::size_t>(R_) * C_,
+                   [&](const char* nm, std::size_t) { return new OsPe(nm, params_, record ? &activity : nullptr); });
       for (int r = 0; r < R_; ++r)
         for (int c = 0; c < C_; ++c) {
           OsPe& p = os_pes_[pi(r, c)];
           p.clk(clk_);
-          p.cycle(cycle_);
-          p.a_ctl_in(a_ctl_[ai(r, c)]);
           p.a_in(a_[ai(r, c)]);
-          p.a_ctl_out(a_ctl_[ai(r, c + 1)]);
           p.a_out(a_[ai(r, c + 1)]);
-          p.b_ctl_in(v_ctl_[vi(r, c)]);
           p.b_in(v_[vi(r, c)]);
-          p.b_ctl_out(v_ctl_[vi(r + 1, c)]);
           p.b_out(v_[vi(r + 1, c)]);
           p.drain(drain_);
           p.acc_in(r == 0 ? zero_psum_ : p_[vi(r, c)]);
@@ -156,8 +133,8 @@ class StructuralArray : public sc_core::sc_module {
         }
     }
     // The corner PE's operand input; the last column's accumulator input.
-    ctl.corner_ctl(a_ctl_[ai(R_ - 1, C_ - 1)]);
-    ctl.collector_ctl(ws_ ? p_ctl_[vi(R_, C_ - 1)] : zero_ctl_);
+    ctl.corner(a_[ai(R_ - 1, C_ - 1)]);
+    ctl.collector(ws_ ? p_[vi(R_, C_ - 1)] : zero_psum_);
 
     collectors_.init(static_cast<std::size_t>(C_), [&](const char* nm, std::size_t c) {
       const bool probed = record && static_cast<int>(c) == probe_col;
@@ -168,7 +145,6 @@ class StructuralArray : public sc_core::sc_module {
       k.clk(clk_);
       k.cycle(cycle_);
       bind_ctl(k.ctl_in);
-      k.psum_ctl(ws_ ? p_ctl_[vi(R_, c)] : zero_ctl_);
       k.psum(p_[vi(R_, c)]);
     }
   }
@@ -195,23 +171,19 @@ class StructuralArray : public sc_core::sc_module {
         for (int c = 0; c < C_; ++c) pes.emplace_back(r, c);
     for (const auto& [r, c] : pes) {
       const std::string p = "pe_" + std::to_string(r) + "_" + std::to_string(c);
-      tap(a_ctl_[ai(r, c)], p + ".a_ctl_in");
-      tap(a_[ai(r, c)], p + ".a_in");
-      tap(a_ctl_[ai(r, c + 1)], p + ".a_ctl_reg");
-      tap(a_[ai(r, c + 1)], p + ".a_reg");
+      tap(a_[ai(r, c)], p + ".a_in", p + ".a_ctl_in");
+      tap(a_[ai(r, c + 1)], p + ".a_reg", p + ".a_ctl_reg");
       if (ws_) {
-        tap(v_[vi(r + 1, c)], p + ".w_reg");
-        tap(ws_pes_[pi(r, c)].mult_bits(), p + ".mult_inputs");
-        tap(ws_pes_[pi(r, c)].product(), p + ".product");
-        tap(p_ctl_[vi(r + 1, c)], p + ".psum_ctl_reg");
-        tap(p_[vi(r + 1, c)], p + ".psum_reg");
+        const WsPe& pe = ws_pes_[pi(r, c)];
+        tap(v_[vi(r + 1, c)], p + ".w_reg", "");
+        tap_datapath([&pe] { return pe.datapath_now(); }, {&a_[ai(r, c)], &v_[vi(r + 1, c)]}, p);
+        tap(p_[vi(r + 1, c)], p + ".psum_reg", p + ".psum_ctl_reg");
       } else {
-        tap(v_ctl_[vi(r, c)], p + ".b_ctl_in");
-        tap(v_[vi(r, c)], p + ".b_in");
-        tap(v_[vi(r + 1, c)], p + ".b_reg");
-        tap(os_pes_[pi(r, c)].mult_bits(), p + ".mult_inputs");
-        tap(os_pes_[pi(r, c)].product(), p + ".product");
-        tap(p_[vi(r + 1, c)], p + ".acc_reg");
+        const OsPe& pe = os_pes_[pi(r, c)];
+        tap(v_[vi(r, c)], p + ".b_in", p + ".b_ctl_in");
+        tap(v_[vi(r + 1, c)], p + ".b_reg", "");
+        tap_datapath([&pe] { return pe.datapath_now(); }, {&a_[ai(r, c)], &v_[vi(r, c)]}, p);
+        tap(p_[vi(r + 1, c)], p + ".acc_reg", "");
       }
     }
   }
@@ -244,34 +216,50 @@ class StructuralArray : public sc_core::sc_module {
   std::size_t vi(int r, int c) const { return static_cast<std::size_t>(c) * (R_ + 1) + r; }
   std::size_t pi(int r, int c) const { return static_cast<std::size_t>(r) * C_ + c; }
 
+  // A link's payload / value as `name`, its control bits as `ctl_name` (if not empty).
   template <class T>
-  void tap(const sc_signal<T>& s, const std::string& name) {
+  void tap(const sc_signal<T>& s, const std::string& name, const std::string& ctl_name) {
     auto m = std::make_unique<SignalMirror<T>>(sc_core::sc_gen_unique_name("tap"));
     m->in(s);
     m->window(window_);
-    sc_core::sc_trace(tf_, m->out, name);
+    const T& v = m->out.read();  // the mirror's current value: a stable reference
+    if constexpr (std::is_same_v<T, OpLink>)
+      sc_core::sc_trace(tf_, v.pay, name);
+    else
+      sc_core::sc_trace(tf_, v.v, name);
+    if (!ctl_name.empty()) sc_core::sc_trace(tf_, v.ctl, ctl_name, 3);
     taps_.push_back(std::move(m));
+  }
+  template <class F, class T>
+  void tap_datapath(F f, std::initializer_list<const sc_signal<T>*> inputs, const std::string& p) {
+    std::vector<const sc_core::sc_event*> on;
+    for (const auto* s : inputs) on.push_back(&s->value_changed_event());
+    auto bits = std::make_unique<ComputedMirror<std::uint32_t>>(
+        sc_core::sc_gen_unique_name("tap"), [f] { return f().mult_bits; }, on);
+    bits->window(window_);
+    sc_core::sc_trace(tf_, bits->out, p + ".mult_inputs");
+    auto prod = std::make_unique<ComputedMirror<std::int64_t>>(
+        sc_core::sc_gen_unique_name("tap"), [f] { return f().prod; }, on);
+    prod->window(window_);
+    sc_core::sc_trace(tf_, prod->out, p + ".product");
+    taps_.push_back(std::move(bits));
+    taps_.push_back(std::move(prod));
   }
 
   const int R_, C_;
   const bool ws_;
+  const DatapathParams params_;  // shared by every PE's datapath
   sc_core::sc_clock clk_;
   sc_signal<int> phase_, outer_, inner_, step_;
   sc_signal<bool> load_, drain_, window_;
   sc_signal<std::uint64_t> cycle_;
-  sc_signal<unsigned> zero_ctl_;
-  sc_signal<std::int64_t> zero_psum_;
-  SigVec<unsigned> a_ctl_;  // row links: (r, 0) = edge, (r, c+1) = PE(r, c)'s operand register
-  SigVec<std::uint32_t> a_;
-  SigVec<std::uint32_t> raw_;  // row edge buses ahead of the edge encoders (edge LOD)
-  SigVec<unsigned> v_ctl_;     // column links: (0, c) = edge, (r+1, c) = PE(r, c)'s weight register
-  SigVec<std::uint32_t> v_;
-  SigVec<unsigned> p_ctl_;  // psum / accumulator links: (r+1, c) = PE(r, c)'s register
-  SigVec<std::int64_t> p_;
+  sc_signal<PsumLink> zero_psum_;
+  SigVec<OpLink> a_;    // row links: (r, 0) = edge, (r, c+1) = PE(r, c)'s operand register
+  SigVec<OpLink> v_;    // column links: (0, c) = edge, (r+1, c) = PE(r, c)'s weight register
+  SigVec<PsumLink> p_;  // psum / accumulator links: (r+1, c) = PE(r, c)'s register
   SigVec<bool> col_mapped_;
   sc_vector<RowFeeder> row_feeders_;
   sc_vector<ColFeeder> col_feeders_;
-  sc_vector<PairEncoder> edge_encoders_;
   sc_vector<OutputCollector> collectors_;
   sc_vector<WsPe> ws_pes_;
   sc_vector<OsPe> os_pes_;
@@ -303,9 +291,7 @@ std::vector<std::int64_t> run_structural(const OperandMemory& mem, const ArrayCo
     top->close_vcd();
     if (!top->done()) throw std::logic_error("structural array stopped before the controller finished");
     const std::uint64_t cycles = top->cycles();
-    stats.cycles += cycles;
-    stats.pe_cycles_available += static_cast<std::uint64_t>(cfg.rows) * cfg.cols * cycles;
-    stats.mult_slots_available += static_cast<std::uint64_t>(multipliers_per_pe(cfg.pe)) * cfg.rows * cfg.cols * cycles;
+    add_cycle_totals(cfg, cycles, stats);
     top->counters().add_to(stats);
     if (probe) {
       probe->samples.assign(cycles + 1, CycleProbe::Sample{});
