@@ -4,8 +4,8 @@
 
 namespace sparq::hw {
 
-ArrayController::ArrayController(sc_core::sc_module_name name, const ControllerFsm& fsm, std::uint64_t trace_first,
-                                 std::uint64_t trace_last, ArrayStats* stats, std::vector<char>* phases)
+ArrayController::ArrayController(sc_core::sc_module_name name, const ControllerFsm& fsm, ArrayStats* stats,
+                                 std::vector<char>* phases)
     : sc_core::sc_module(name),
       clk("clk"),
       corner("corner"),
@@ -16,11 +16,8 @@ ArrayController::ArrayController(sc_core::sc_module_name name, const ControllerF
       step("step"),
       load("load"),
       drain("drain"),
-      trace_window("trace_window"),
       cycle("cycle"),
       fsm_(fsm),
-      first_(trace_first),
-      last_(trace_last),
       stats_(stats),
       phases_(phases) {
   SC_METHOD(tick);
@@ -41,7 +38,6 @@ void ArrayController::tick() {
   step.write(s.step);
   load.write(s.phase == Phase::Load);
   drain.write(s.phase == Phase::Drain);
-  trace_window.write(s.cycle >= first_ && s.cycle <= last_);
   cycle.write(s.cycle);
   if (done()) sc_core::sc_stop();
 }

@@ -49,8 +49,8 @@ class OsPe : public sc_core::sc_module {
   OsPe(sc_core::sc_module_name name, const DatapathParams& p, ActivityLog* log);
 
   const HwCounters& counters() const { return cnt_; }
-  // The combinational datapath at the current inputs (waveforms).
-  DatapathOut datapath_now() const { return dp_.eval(a_in.read().pay, b_in.read().pay, *p_); }
+  // The datapath's decisions at the current inputs (waveforms).
+  DatapathTrace datapath_trace() const { return dp_.trace(a_in.read().pay, b_in.read().pay, *p_); }
 
  private:
   void end_of_elaboration() override;

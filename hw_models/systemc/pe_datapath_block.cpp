@@ -38,12 +38,21 @@ DatapathOut PeDatapathBlock::eval(std::uint32_t a, std::uint32_t w, const Datapa
   o.prod = static_cast<std::int64_t>(mul0_->eval(l.lane[0], l.w[0])) + mul1_->eval(l.lane[1], l.w[1]);
   o.mult_bits = pack_mult_inputs(l);
   o.mode = e.mode;
-  o.shift = {l.lane[0].s, l.lane[1].s};
-  // Which weight each multiplier takes (route_pair): lane i takes w(i+1) in
-  // the two-lane modes, both take the nonzero activation's in a combined mode.
-  const bool first_zero = e.mode == PairMode::FirstZero, two_lane = !first_zero && e.mode != PairMode::SecondZero;
-  o.weight_sel = {static_cast<std::uint8_t>(first_zero), static_cast<std::uint8_t>(first_zero || two_lane)};
   return o;
+}
+
+DatapathTrace PeDatapathBlock::trace(std::uint32_t a, std::uint32_t w, const DatapathParams& p) const {
+  DatapathTrace t;
+  t.prod = eval(a, w, p).prod;
+  if (!p.pairs) return t;
+  t.enc = p.edge ? unpack_encoded(a, p.pe) : front_->eval(a, p.pe);
+  t.mult = mux_->eval(t.enc, w, p.pe);
+  // route_pair: lane i takes w(i+1) in the two-lane modes; in a combined mode
+  // both take the weight of the nonzero activation.
+  const bool first_zero = t.enc.mode == PairMode::FirstZero;
+  const bool two_lane = !first_zero && t.enc.mode != PairMode::SecondZero;
+  t.wsel = {static_cast<std::uint8_t>(first_zero), static_cast<std::uint8_t>(first_zero || two_lane)};
+  return t;
 }
 
 }  // namespace sparq::hw

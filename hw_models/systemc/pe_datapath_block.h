@@ -33,10 +33,16 @@ struct DatapathParams {
 
 struct DatapathOut {
   std::int64_t prod = 0;
-  std::uint32_t mult_bits = 0;               // multiplier input bits, packed (pe_datapath.h)
-  PairMode mode = PairMode::BothNonzero;     // pair mode of the operand (BothNonzero for int8)
-  std::array<std::uint8_t, 2> shift{};       // pair designs: the shift of each multiplier's window
-  std::array<std::uint8_t, 2> weight_sel{};  // pair designs: which weight (0: w1, 1: w2) each multiplier takes
+  std::uint32_t mult_bits = 0;            // multiplier input bits, packed (pe_datapath.h)
+  PairMode mode = PairMode::BothNonzero;  // pair mode of the operand (BothNonzero for int8)
+};
+
+// The datapath's decisions at given inputs, for waveforms (pair designs).
+struct DatapathTrace {
+  EncodedPair enc;                     // the front end's output (or the edge encoding)
+  LaneOperands mult;                   // what each multiplier takes
+  std::array<std::uint8_t, 2> wsel{};  // which weight each multiplier takes: 0 w1, 1 w2
+  std::int64_t prod = 0;
 };
 
 class PeDatapathBlock : public sc_core::sc_module {
@@ -45,6 +51,8 @@ class PeDatapathBlock : public sc_core::sc_module {
   PeDatapathBlock(sc_core::sc_module_name name, const DatapathParams& p);
   // a: the operand payload at the PE input; w: the weight payload.
   DatapathOut eval(std::uint32_t a, std::uint32_t w, const DatapathParams& p) const;
+  // The same evaluation, keeping what a waveform shows (not on the simulation's path).
+  DatapathTrace trace(std::uint32_t a, std::uint32_t w, const DatapathParams& p) const;
 
  private:
   std::optional<PairEncoderLogic> front_;  // pair designs, LOD in the PE

@@ -3,15 +3,14 @@
 #include <memory>
 #include <stdexcept>
 #include <systemc>
-#include <type_traits>
 
 #include "array_controller.h"
 #include "array_step.h"
 #include "edge_feeders.h"
 #include "os_pe.h"
 #include "output_collector.h"
-#include "signal_mirror.h"
 #include "sim_context.h"
+#include "vcd_tracer.h"
 #include "ws_pe.h"
 
 namespace sparq::hw {
@@ -28,8 +27,8 @@ using SigVec = sc_vector<sc_signal<T>>;
 // between PEs and at the array edges, one per link (links.h).
 class StructuralArray : public sc_core::sc_module {
  public:
-  StructuralArray(sc_core::sc_module_name name, const OperandMemory& mem, const ArrayConfig& cfg, const VcdOptions* vcd,
-                  ArrayStats* stats, int probe_column)
+  StructuralArray(sc_core::sc_module_name name, const OperandMemory& mem, const ArrayConfig& cfg, ArrayStats* stats,
+                  int probe_column)
       : sc_core::sc_module(name),
         probe_col(probe_column),
         R_(cfg.rows),
@@ -43,7 +42,6 @@ class StructuralArray : public sc_core::sc_module {
         step_("step", 0),
         load_("load", ws_),
         drain_("drain", false),
-        window_("trace_window", vcd && vcd->first_cycle == 0),
         cycle_("cycle", 0),
         zero_psum_("zero_psum"),
         a_("a", static_cast<std::size_t>(R_) * (C_ + 1)),
@@ -59,9 +57,9 @@ class StructuralArray : public sc_core::sc_module {
     activity.cycle = &cycle_;
     out.assign(static_cast<std::size_t>(mem.M) * mem.N, 0);
     const auto folds = fold_counts(mem, R_, C_, cfg.dataflow);
-    controller_ = std::make_unique<ArrayController>(
-        "controller", ControllerFsm(cfg.dataflow, R_, C_, folds.first, folds.second), vcd ? vcd->first_cycle : 0,
-        vcd ? vcd->last_cycle : 0, stats, record ? &phases : nullptr);
+    controller_ =
+        std::make_unique<ArrayController>("controller", ControllerFsm(cfg.dataflow, R_, C_, folds.first, folds.second),
+                                          stats, record ? &phases : nullptr);
     ArrayController& ctl = *controller_;
     ctl.clk(clk_);
     ctl.phase(phase_);
@@ -70,7 +68,6 @@ class StructuralArray : public sc_core::sc_module {
     ctl.step(step_);
     ctl.load(load_);
     ctl.drain(drain_);
-    ctl.trace_window(window_);
     ctl.cycle(cycle_);
     auto bind_ctl = [&](CtlPorts& p) {
       p.phase(phase_);
@@ -149,48 +146,31 @@ class StructuralArray : public sc_core::sc_module {
     }
   }
 
-  // Opens the waveform: controller state always, the chosen PEs via taps.
+  // Opens the waveform: the controller's state and, per chosen PE, its
+  // registers, inputs and datapath decisions, packed fields split.
   void open_vcd(const VcdOptions& o) {
-    // SystemC appends ".vcd" to the name it is given.
-    std::string base = o.path;
-    if (base.size() > 4 && base.compare(base.size() - 4, 4, ".vcd") == 0) base.resize(base.size() - 4);
-    tf_ = sc_core::sc_create_vcd_trace_file(base.c_str());
-    if (!tf_) throw std::runtime_error("cannot create VCD file " + o.path);
-    // 100 ps resolution: the clock's falling edge sits at half a cycle.
-    tf_->set_time_unit(100, sc_core::SC_PS);
-    sc_core::sc_trace(tf_, clk_, "clk");
-    sc_core::sc_trace(tf_, cycle_, "cycle");
-    sc_core::sc_trace(tf_, phase_, "phase");
-    sc_core::sc_trace(tf_, outer_, "fold_outer");
-    sc_core::sc_trace(tf_, inner_, "fold_inner");
-    sc_core::sc_trace(tf_, step_, "step");
-    sc_core::sc_trace(tf_, window_, "trace_window");
+    std::string path = o.path;
+    if (path.size() < 4 || path.compare(path.size() - 4, 4, ".vcd") != 0) path += ".vcd";
+    tracer_ = std::make_unique<VcdTracer>("vcd", path, o.first_cycle, o.last_cycle);
+    tracer_->clk(clk_);
+    tracer_->cycle(cycle_);
+    add_probe("", [this](const auto& f) {
+      f("phase", 3, static_cast<std::uint64_t>(phase_.read()));
+      f("fold_outer", 32, static_cast<std::uint64_t>(outer_.read()));
+      f("fold_inner", 32, static_cast<std::uint64_t>(inner_.read()));
+      f("step", 32, static_cast<std::uint64_t>(step_.read()));
+    });
     std::vector<std::pair<int, int>> pes = o.pes;
     if (pes.empty())
       for (int r = 0; r < R_; ++r)
         for (int c = 0; c < C_; ++c) pes.emplace_back(r, c);
-    for (const auto& [r, c] : pes) {
-      const std::string p = "pe_" + std::to_string(r) + "_" + std::to_string(c);
-      tap(a_[ai(r, c)], p + ".a_in", p + ".a_ctl_in");
-      tap(a_[ai(r, c + 1)], p + ".a_reg", p + ".a_ctl_reg");
-      if (ws_) {
-        const WsPe& pe = ws_pes_[pi(r, c)];
-        tap(v_[vi(r + 1, c)], p + ".w_reg", "");
-        tap_datapath([&pe] { return pe.datapath_now(); }, {&a_[ai(r, c)], &v_[vi(r + 1, c)]}, p);
-        tap(p_[vi(r + 1, c)], p + ".psum_reg", p + ".psum_ctl_reg");
-      } else {
-        const OsPe& pe = os_pes_[pi(r, c)];
-        tap(v_[vi(r, c)], p + ".b_in", p + ".b_ctl_in");
-        tap(v_[vi(r + 1, c)], p + ".b_reg", "");
-        tap_datapath([&pe] { return pe.datapath_now(); }, {&a_[ai(r, c)], &v_[vi(r, c)]}, p);
-        tap(p_[vi(r + 1, c)], p + ".acc_reg", "");
-      }
-    }
+    for (const auto& [r, c] : pes)
+      add_probe("pe_" + std::to_string(r) + "_" + std::to_string(c),
+                [this, r = r, c = c](const auto& f) { visit_pe(r, c, f); });
   }
 
   void close_vcd() {
-    if (tf_) sc_core::sc_close_vcd_trace_file(tf_);
-    tf_ = nullptr;
+    if (tracer_) tracer_->finish();
   }
 
   HwCounters counters() const {
@@ -216,34 +196,97 @@ class StructuralArray : public sc_core::sc_module {
   std::size_t vi(int r, int c) const { return static_cast<std::size_t>(c) * (R_ + 1) + r; }
   std::size_t pi(int r, int c) const { return static_cast<std::size_t>(r) * C_ + c; }
 
-  // A link's payload / value as `name`, its control bits as `ctl_name` (if not empty).
-  template <class T>
-  void tap(const sc_signal<T>& s, const std::string& name, const std::string& ctl_name) {
-    auto m = std::make_unique<SignalMirror<T>>(sc_core::sc_gen_unique_name("tap"));
-    m->in(s);
-    m->window(window_);
-    const T& v = m->out.read();  // the mirror's current value: a stable reference
-    if constexpr (std::is_same_v<T, OpLink>)
-      sc_core::sc_trace(tf_, v.pay, name);
-    else
-      sc_core::sc_trace(tf_, v.v, name);
-    if (!ctl_name.empty()) sc_core::sc_trace(tf_, v.ctl, ctl_name, 3);
-    taps_.push_back(std::move(m));
+  // Declares the variables `visit` names (visit(f) calls f(name, width,
+  // value) for each, in a fixed order) and samples them once per cycle.
+  template <class Visit>
+  void add_probe(const std::string& scope, Visit visit) {
+    VcdWriter& w = tracer_->writer();
+    std::vector<int> vars;
+    visit([&](const std::string& name, int width, std::uint64_t) { vars.push_back(w.var(scope, name, width)); });
+    tracer_->probe(std::move(vars), [visit](std::uint64_t* dst) {
+      visit([&dst](const std::string&, int, std::uint64_t v) { *dst++ = v; });
+    });
   }
-  template <class F, class T>
-  void tap_datapath(F f, std::initializer_list<const sc_signal<T>*> inputs, const std::string& p) {
-    std::vector<const sc_core::sc_event*> on;
-    for (const auto* s : inputs) on.push_back(&s->value_changed_event());
-    auto bits = std::make_unique<ComputedMirror<std::uint32_t>>(
-        sc_core::sc_gen_unique_name("tap"), [f] { return f().mult_bits; }, on);
-    bits->window(window_);
-    sc_core::sc_trace(tf_, bits->out, p + ".mult_inputs");
-    auto prod = std::make_unique<ComputedMirror<std::int64_t>>(
-        sc_core::sc_gen_unique_name("tap"), [f] { return f().prod; }, on);
-    prod->window(window_);
-    sc_core::sc_trace(tf_, prod->out, p + ".product");
-    taps_.push_back(std::move(bits));
-    taps_.push_back(std::move(prod));
+
+  // What a waveform shows of PE(r, c), read from the signals around it:
+  // control words as bits, operands and weight pairs as their fields (edge
+  // LOD: the encoding's mode, windows and shifts), and the SPARQ decisions.
+  template <class F>
+  void visit_pe(int r, int c, const F& f) const {
+    const bool pairs = params_.pairs;
+    auto ctl = [&](const std::string& p, std::uint8_t x) {
+      f(p + "_valid", 1, x & kValid);
+      f(p + "_en", 1, (x & kEn) >> 1);
+      f(p + "_last", 1, (x & kLast) >> 2);
+    };
+    auto operand = [&](const std::string& p, std::uint32_t x) {
+      if (!pairs) {
+        f(p, 8, x & 0xFFu);
+      } else if (!params_.edge) {
+        f(p + "_a1", 8, x & 0xFFu);
+        f(p + "_a2", 8, (x >> 8) & 0xFFu);
+      } else {
+        const EncodedPair e = unpack_encoded(x, params_.pe);
+        f(p + "_mode", 2, static_cast<std::uint64_t>(e.mode));
+        f(p + "_v0", 8, e.lane[0].v);
+        f(p + "_shift0", 4, e.lane[0].s);
+        f(p + "_v1", 8, e.lane[1].v);
+        f(p + "_shift1", 4, e.lane[1].s);
+      }
+    };
+    auto weights = [&](const std::string& p, std::uint32_t x) {
+      if (!pairs) {
+        f(p, 8, x & 0xFFu);
+      } else {
+        f(p + "_w1", 8, x & 0xFFu);
+        f(p + "_w2", 8, (x >> 8) & 0xFFu);
+      }
+    };
+    const OpLink a_in = a_[ai(r, c)].read(), a_reg = a_[ai(r, c + 1)].read();
+    ctl("a_in", a_in.ctl);
+    operand("a_in", a_in.pay);
+    ctl("a_reg", a_reg.ctl);
+    operand("a_reg", a_reg.pay);
+    const PsumLink psum = p_[vi(r + 1, c)].read();
+    DatapathTrace d;
+    std::uint32_t mult_w = 0;
+    if (ws_) {
+      mult_w = v_[vi(r + 1, c)].read().pay;
+      weights("w_reg", mult_w);
+      f("psum_valid", 1, psum.ctl & kValid);
+      f("psum_last", 1, (psum.ctl & kLast) >> 2);
+      f("psum_reg", params_.acc_bits, static_cast<std::uint64_t>(psum.v));
+      d = ws_pes_[pi(r, c)].datapath_trace();
+    } else {
+      const OpLink b_in = v_[vi(r, c)].read();
+      mult_w = b_in.pay;
+      ctl("b_in", b_in.ctl);
+      weights("b_in", b_in.pay);
+      weights("b_reg", v_[vi(r + 1, c)].read().pay);
+      f("acc_reg", params_.acc_bits, static_cast<std::uint64_t>(psum.v));
+      d = os_pes_[pi(r, c)].datapath_trace();
+    }
+    // The SPARQ decisions: the pair mode, both lanes' windows (value, shift)
+    // out of the front end, and what each multiplier takes.
+    if (pairs) {
+      f("pair_mode", 2, static_cast<std::uint64_t>(d.enc.mode));
+      for (std::size_t l = 0; l < 2; ++l) {
+        const std::string n = std::to_string(l);
+        f("enc" + n + "_v", 8, d.enc.lane[l].v);
+        f("enc" + n + "_shift", 4, d.enc.lane[l].s);
+      }
+      for (std::size_t l = 0; l < 2; ++l) {
+        const std::string n = std::to_string(l);
+        f("mult" + n + "_v", 8, d.mult.lane[l].v);
+        f("mult" + n + "_shift", 4, d.mult.lane[l].s);
+        f("mult" + n + "_w", 8, static_cast<std::uint8_t>(d.mult.w[l]));
+        f("mult" + n + "_wsel", 1, d.wsel[l]);
+      }
+    } else {
+      f("mult_a", 8, a_in.pay & 0xFFu);
+      f("mult_w", 8, mult_w & 0xFFu);
+    }
+    f("product", 32, static_cast<std::uint64_t>(d.prod));
   }
 
   const int R_, C_;
@@ -251,7 +294,7 @@ class StructuralArray : public sc_core::sc_module {
   const DatapathParams params_;  // shared by every PE's datapath
   sc_core::sc_clock clk_;
   sc_signal<int> phase_, outer_, inner_, step_;
-  sc_signal<bool> load_, drain_, window_;
+  sc_signal<bool> load_, drain_;
   sc_signal<std::uint64_t> cycle_;
   sc_signal<PsumLink> zero_psum_;
   SigVec<OpLink> a_;    // row links: (r, 0) = edge, (r, c+1) = PE(r, c)'s operand register
@@ -264,8 +307,7 @@ class StructuralArray : public sc_core::sc_module {
   sc_vector<WsPe> ws_pes_;
   sc_vector<OsPe> os_pes_;
   std::unique_ptr<ArrayController> controller_;
-  std::vector<std::unique_ptr<sc_core::sc_module>> taps_;
-  sc_core::sc_trace_file* tf_ = nullptr;
+  std::unique_ptr<VcdTracer> tracer_;
 };
 
 void check_vcd(const VcdOptions& o, const ArrayConfig& cfg) {
@@ -285,7 +327,7 @@ std::vector<std::int64_t> run_structural(const OperandMemory& mem, const ArrayCo
   ScopedSimContext context;
   std::vector<std::int64_t> out;
   {
-    auto top = std::make_unique<StructuralArray>("array", mem, cfg, vcd, &stats, probe ? probe->col : -1);
+    auto top = std::make_unique<StructuralArray>("array", mem, cfg, &stats, probe ? probe->col : -1);
     if (vcd) top->open_vcd(*vcd);
     sc_core::sc_start();
     top->close_vcd();

@@ -63,8 +63,8 @@ class WsPe : public sc_core::sc_module {
   WsPe(sc_core::sc_module_name name, const DatapathParams& p, bool top_row, ActivityLog* log);
 
   const HwCounters& counters() const { return cnt_; }
-  // The combinational datapath at the current inputs (waveforms).
-  DatapathOut datapath_now() const { return dp_.eval(a_in.read().pay, w_out.read().pay, *p_); }
+  // The datapath's decisions at the current inputs (waveforms).
+  DatapathTrace datapath_trace() const { return dp_.trace(a_in.read().pay, w_out.read().pay, *p_); }
 
  private:
   void end_of_elaboration() override;
