@@ -1,24 +1,23 @@
 #include "array_controller.h"
 
+#include "array_step.h"
+
 namespace sparq::hw {
 
-ArrayController::ArrayController(sc_core::sc_module_name name, const ControllerFsm& fsm, std::uint64_t trace_first,
-                                 std::uint64_t trace_last, ArrayStats* stats, std::vector<char>* phases)
+ArrayController::ArrayController(sc_core::sc_module_name name, const ControllerFsm& fsm, ArrayStats* stats,
+                                 std::vector<char>* phases)
     : sc_core::sc_module(name),
       clk("clk"),
-      corner_ctl("corner_ctl"),
-      collector_ctl("collector_ctl"),
+      corner("corner"),
+      collector("collector"),
       phase("phase"),
       outer("outer"),
       inner("inner"),
       step("step"),
       load("load"),
       drain("drain"),
-      trace_window("trace_window"),
       cycle("cycle"),
       fsm_(fsm),
-      first_(trace_first),
-      last_(trace_last),
       stats_(stats),
       phases_(phases) {
   SC_METHOD(tick);
@@ -28,16 +27,10 @@ ArrayController::ArrayController(sc_core::sc_module_name name, const ControllerF
 
 void ArrayController::tick() {
   if (done()) return;
-  const auto corner = static_cast<std::uint8_t>(corner_ctl.read());
-  const char cls = fsm_.cycle_class(corner);
-  switch (cls) {
-    case 'L': ++stats_->weight_load; break;
-    case 'F': ++stats_->fill; break;
-    case 'S': ++stats_->stream; break;
-    default: ++stats_->drain; break;
-  }
+  const std::uint8_t corner_ctl = corner.read().ctl;
+  const char cls = count_cycle(fsm_, corner_ctl, *stats_);
   if (phases_) phases_->push_back(cls);
-  fsm_.clock(corner, static_cast<std::uint8_t>(collector_ctl.read()));
+  fsm_.clock(corner_ctl, collector.read().ctl);
   const CtlState& s = fsm_.state();
   phase.write(static_cast<int>(s.phase));
   outer.write(s.outer);
@@ -45,7 +38,6 @@ void ArrayController::tick() {
   step.write(s.step);
   load.write(s.phase == Phase::Load);
   drain.write(s.phase == Phase::Drain);
-  trace_window.write(s.cycle >= first_ && s.cycle <= last_);
   cycle.write(s.cycle);
   if (done()) sc_core::sc_stop();
 }

@@ -9,6 +9,7 @@
 #include <systemc>
 
 #include "array_sim.h"
+#include "links.h"
 #include "pe_datapath.h"
 
 namespace sparq::hw {
@@ -17,21 +18,18 @@ class ArrayController : public sc_core::sc_module {
  public:
   SC_HAS_PROCESS(ArrayController);
   sc_core::sc_in<bool> clk;
-  sc_core::sc_in<unsigned> corner_ctl;     // slot entering PE(R-1, C-1)
-  sc_core::sc_in<unsigned> collector_ctl;  // ws: slot the last column's accumulator takes
+  sc_core::sc_in<OpLink> corner;       // slot entering PE(R-1, C-1)
+  sc_core::sc_in<PsumLink> collector;  // ws: slot the last column's accumulator takes
   sc_core::sc_out<int> phase, outer, inner, step;
   sc_core::sc_out<bool> load, drain;
-  sc_core::sc_out<bool> trace_window;  // VCD taps follow the PEs while set
   sc_core::sc_out<std::uint64_t> cycle;
 
-  ArrayController(sc_core::sc_module_name name, const ControllerFsm& fsm, std::uint64_t trace_first,
-                  std::uint64_t trace_last, ArrayStats* stats, std::vector<char>* phases);
+  ArrayController(sc_core::sc_module_name name, const ControllerFsm& fsm, ArrayStats* stats, std::vector<char>* phases);
   bool done() const { return fsm_.state().phase == Phase::Done; }
 
  private:
   void tick();
   ControllerFsm fsm_;
-  std::uint64_t first_, last_;
   ArrayStats* stats_;
   std::vector<char>* phases_;
 };

@@ -2,12 +2,17 @@
 // Each reads its on-chip buffer bank at an address that lags the first
 // row's / column's by its index, which is what skews the operands into the
 // array; its output bus is combinational from the controller's registered
-// state. An idle bus carries 0.
+// state. An idle bus carries 0. With edge LOD the row's front end (a
+// PairEncoderLogic sub-module, evaluated by a direct call) sits between the
+// row's bus and its link to PE(r, 0).
 #pragma once
 
+#include <memory>
 #include <systemc>
 
 #include "array_sim.h"
+#include "links.h"
+#include "pair_encoder.h"
 #include "pe_datapath.h"
 
 namespace sparq::hw {
@@ -35,8 +40,7 @@ class RowFeeder : public sc_core::sc_module {
   SC_HAS_PROCESS(RowFeeder);
   sc_core::sc_in<bool> clk;
   CtlPorts ctl_in;
-  sc_core::sc_out<unsigned> ctl;
-  sc_core::sc_out<std::uint32_t> raw;  // raw activation(s) on the row's edge bus
+  sc_core::sc_out<OpLink> out;  // to PE(r, 0): the bus (raw activation(s)) or its encoding (edge LOD)
 
   RowFeeder(sc_core::sc_module_name name, const OperandMemory* mem, const ArrayConfig& cfg, int row);
   const HwCounters& counters() const { return cnt_; }
@@ -47,7 +51,9 @@ class RowFeeder : public sc_core::sc_module {
   const OperandMemory* mem_;
   const ArrayConfig cfg_;
   const int row_;
-  std::uint32_t prev_ = 0;
+  std::unique_ptr<PairEncoderLogic> encoder_;  // edge LOD
+  std::uint32_t bus_ = 0, prev_ = 0;
+  std::uint8_t bus_ctl_ = 0;
   HwCounters cnt_;
 };
 
@@ -56,8 +62,7 @@ class ColFeeder : public sc_core::sc_module {
   SC_HAS_PROCESS(ColFeeder);
   sc_core::sc_in<bool> clk;
   CtlPorts ctl_in;
-  sc_core::sc_out<unsigned> ctl;
-  sc_core::sc_out<std::uint32_t> w;  // weight (pair) on the column's edge bus
+  sc_core::sc_out<OpLink> out;       // weight (pair) slot on the column's edge bus
   sc_core::sc_out<bool> col_mapped;  // ws: this column holds a GEMM output in the current fold
 
   ColFeeder(sc_core::sc_module_name name, const OperandMemory* mem, const ArrayConfig& cfg, int col);

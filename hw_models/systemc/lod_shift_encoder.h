@@ -10,7 +10,25 @@
 
 namespace sparq::hw {
 
-class LodShiftEncoder : public sc_core::sc_module {
+// The block as a PE holds it: evaluated by direct calls from the PE's clocked
+// process (no ports, no process of its own). Its parameters (the shift set
+// `sel` picks) are the same in every PE: the caller passes them, so that a
+// call reads no per-instance state.
+class LodShiftEncoderLogic : public sc_core::sc_module {
+ public:
+  explicit LodShiftEncoderLogic(sc_core::sc_module_name name) : sc_core::sc_module(name) {}
+  struct Out {
+    int msb;    // leading-one position, -1 for zero
+    int shift;  // encoded shift
+  };
+  Out eval(std::uint8_t a, const WindowSpec& spec) const {
+    const int p = leading_one(a);
+    return {p, encode_shift(p, spec)};
+  }
+};
+
+// The block with ports and its own process (block tests).
+class LodShiftEncoder : public LodShiftEncoderLogic {
  public:
   SC_HAS_PROCESS(LodShiftEncoder);
   sc_core::sc_in<unsigned> a;  // 8-bit activation
@@ -21,7 +39,7 @@ class LodShiftEncoder : public sc_core::sc_module {
   LodShiftEncoder(sc_core::sc_module_name name, const WindowSpec& primary, const WindowSpec& alternate);
 
  private:
-  void eval();
+  void run();
   WindowSpec spec_[2];
 };
 

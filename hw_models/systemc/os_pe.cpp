@@ -1,84 +1,61 @@
+// The toggle counters are popcounts (as in fast_array.cpp).
+#if defined(__x86_64__) && !defined(__POPCNT__)
+#pragma GCC target("popcnt")
+#endif
 #include "os_pe.h"
 
 namespace sparq::hw {
 
-OsPe::OsPe(sc_core::sc_module_name name, const ArrayConfig& cfg, bool signed_activations, ActivityLog* log)
+OsPe::OsPe(sc_core::sc_module_name name, const DatapathParams& p, ActivityLog* log)
     : sc_core::sc_module(name),
+      acc_(p.acc_bits),
+      wide_(p.acc_bits >= 64),
+      log_(log),
+      p_(&p),
+      bdp_(&p, &dp_, &adder_),
       clk("clk"),
-      cycle("cycle"),
-      a_ctl_in("a_ctl_in"),
       a_in("a_in"),
-      a_ctl_out("a_ctl_out"),
       a_out("a_out"),
-      b_ctl_in("b_ctl_in"),
       b_in("b_in"),
-      b_ctl_out("b_ctl_out"),
       b_out("b_out"),
       drain("drain"),
       acc_in("acc_in"),
       acc_out("acc_out"),
-      cfg_(cfg),
-      pe_lod_(consumes_pairs(cfg.pe.design) && cfg.lod == LodPlacement::PE),
-      log_(log),
-      mask_(width_mask(cfg.acc_bits)),
-      prod_("prod"),
-      sum_("sum"),
-      mult_bits_("mult_bits"),
-      mode_("mode"),
-      ovf_("ovf"),
-      dp_("dp", cfg, signed_activations),
-      adder_("adder", cfg.acc_bits) {
-  dp_.a(a_in);
-  dp_.w(b_in);
-  dp_.prod(prod_);
-  dp_.mult_bits(mult_bits_);
-  dp_.mode(mode_);
-  adder_.acc(acc_out);
-  adder_.x(prod_);
-  adder_.sum(sum_);
-  adder_.overflow(ovf_);
+      dp_("dp", p),
+      adder_("adder") {
   SC_METHOD(tick);
   sensitive << clk.pos();
   dont_initialize();
 }
 
+void OsPe::end_of_elaboration() {
+  a_in_ = a_in.operator->();
+  b_in_ = b_in.operator->();
+  acc_in_ = acc_in.operator->();
+  drain_ = drain.operator->();
+  a_out_ = a_out.operator->();
+  b_out_ = b_out.operator->();
+  acc_out_ = acc_out.operator->();
+}
+
+template <bool Wide>
+void OsPe::step() {
+  const OpLink a = a_in_->read(), b = b_in_->read();
+  const Operand ain{a.pay, 0, a.ctl};
+  CounterSink k{cnt_};
+  const std::uint64_t active = cnt_.pe_active;
+  if (drain_->read())
+    os_step<Wide, true>(bdp_, acc_, q_, ain, b.pay, b.ctl, acc_in_->read().v, k);
+  else
+    os_step<Wide, false>(bdp_, acc_, q_, ain, b.pay, b.ctl, 0, k);
+  if (log_ && cnt_.pe_active != active) log_->add();
+  a_out_->write(OpLink{q_.a, q_.a_ctl});
+  b_out_->write(OpLink{q_.w, q_.ctl2});
+  acc_out_->write(PsumLink{q_.psum, 0});
+}
+
 void OsPe::tick() {
-  const unsigned actl = a_ctl_in.read(), bctl = b_ctl_in.read();
-  const std::uint32_t bits = mult_bits_.read();
-  cnt_.mult_toggles += static_cast<std::uint64_t>(hamming(mult_prev_, bits));
-  const std::uint32_t wm = mult_weight_mask(consumes_pairs(cfg_.pe.design));
-  cnt_.mult_w_toggles += static_cast<std::uint64_t>(hamming(mult_prev_ & wm, bits & wm));
-  mult_prev_ = bits;
-  auto write_acc = [&](std::int64_t v) {
-    cnt_.psum_toggles += static_cast<std::uint64_t>(
-        hamming(static_cast<std::uint64_t>(acc_out.read()) & mask_, static_cast<std::uint64_t>(v) & mask_));
-    acc_out.write(v);
-    ++cnt_.reg_writes;
-    ++cnt_.psum_writes;
-  };
-  if ((actl & kEn) && pe_lod_) ++cnt_.lod_pe;
-  if ((actl & kEn) && (bctl & kEn)) {
-    ++cnt_.pe_active;
-    cnt_.mult_busy += static_cast<std::uint64_t>(busy_slots(cfg_.pe, static_cast<PairMode>(mode_.read())));
-    if (log_) log_->add(cycle.read());
-    cnt_.overflows += ovf_.read();
-    write_acc(sum_.read());
-  }
-  if (drain.read()) write_acc(acc_in.read());
-  if (actl & kEn) {
-    cnt_.act_toggles += static_cast<std::uint64_t>(hamming(a_out.read(), a_in.read()));
-    a_out.write(a_in.read());
-    ++cnt_.reg_writes;
-    ++cnt_.act_writes;
-  }
-  a_ctl_out.write(actl);
-  if (bctl & kEn) {
-    cnt_.weight_toggles += static_cast<std::uint64_t>(hamming(b_out.read(), b_in.read()));
-    b_out.write(b_in.read());
-    ++cnt_.reg_writes;
-    ++cnt_.weight_writes;
-  }
-  b_ctl_out.write(bctl);
+  wide_ ? step<true>() : step<false>();
 }
 
 }  // namespace sparq::hw

@@ -3,56 +3,63 @@
 // product when both slots carry data. While the controller asserts `drain`
 // the accumulators of a column shift down one row per cycle (the top row
 // takes 0), the bottom one into the column's output collector.
+// One clocked process: the register step of pe_step.h (os_step), with the
+// datapath blocks evaluated by direct calls (BlockDatapath).
 #pragma once
 
 #include <systemc>
 
 #include "accumulator_adder.h"
 #include "array_sim.h"
+#include "links.h"
 #include "pe_datapath.h"
 #include "pe_datapath_block.h"
+#include "pe_step.h"
 #include "ws_pe.h"
 
 namespace sparq::hw {
 
 class OsPe : public sc_core::sc_module {
+  // What the clocked process touches, first and together (as in WsPe).
+  PeRegs q_;
+  HwCounters cnt_;
+  AccRange acc_;
+  const bool wide_;
+  ActivityLog* log_;
+  const DatapathParams* p_;
+  BlockDatapath bdp_;
+  const sc_core::sc_signal_in_if<OpLink>*a_in_ = nullptr, *b_in_ = nullptr;
+  const sc_core::sc_signal_in_if<PsumLink>* acc_in_ = nullptr;
+  const sc_core::sc_signal_in_if<bool>* drain_ = nullptr;
+  sc_core::sc_signal_inout_if<OpLink>*a_out_ = nullptr, *b_out_ = nullptr;
+  sc_core::sc_signal_inout_if<PsumLink>* acc_out_ = nullptr;
+
  public:
   SC_HAS_PROCESS(OsPe);
   sc_core::sc_in<bool> clk;
-  sc_core::sc_in<std::uint64_t> cycle;
-  sc_core::sc_in<unsigned> a_ctl_in;
-  sc_core::sc_in<std::uint32_t> a_in;
-  sc_core::sc_out<unsigned> a_ctl_out;
-  sc_core::sc_out<std::uint32_t> a_out;
-  sc_core::sc_in<unsigned> b_ctl_in;
-  sc_core::sc_in<std::uint32_t> b_in;
-  sc_core::sc_out<unsigned> b_ctl_out;
-  sc_core::sc_out<std::uint32_t> b_out;
+  sc_core::sc_in<OpLink> a_in;
+  sc_core::sc_out<OpLink> a_out;  // the operand register
+  sc_core::sc_in<OpLink> b_in;
+  sc_core::sc_out<OpLink> b_out;  // the weight register
   sc_core::sc_in<bool> drain;
-  sc_core::sc_in<std::int64_t> acc_in;  // accumulator of the PE above (0 in the top row)
-  sc_core::sc_out<std::int64_t> acc_out;
+  sc_core::sc_in<PsumLink> acc_in;  // accumulator of the PE above (0 in the top row)
+  sc_core::sc_out<PsumLink> acc_out;
 
-  OsPe(sc_core::sc_module_name name, const ArrayConfig& cfg, bool signed_activations, ActivityLog* log);
+  // p: the array's shared datapath parameters (outlive the PE).
+  OsPe(sc_core::sc_module_name name, const DatapathParams& p, ActivityLog* log);
 
   const HwCounters& counters() const { return cnt_; }
-  const sc_core::sc_signal<std::uint32_t>& mult_bits() const { return mult_bits_; }
-  const sc_core::sc_signal<std::int64_t>& product() const { return prod_; }
+  // The datapath's decisions at the current inputs (waveforms).
+  DatapathTrace datapath_trace() const { return dp_.trace(a_in.read().pay, b_in.read().pay, *p_); }
 
  private:
+  void end_of_elaboration() override;
   void tick();
+  template <bool Wide>
+  void step();
 
-  const ArrayConfig cfg_;
-  const bool pe_lod_;
-  ActivityLog* log_;
-  HwCounters cnt_;
-  std::uint32_t mult_prev_ = 0;
-  std::uint64_t mask_;
-  sc_core::sc_signal<std::int64_t> prod_, sum_;
-  sc_core::sc_signal<std::uint32_t> mult_bits_;
-  sc_core::sc_signal<unsigned> mode_;
-  sc_core::sc_signal<bool> ovf_;
   PeDatapathBlock dp_;
-  AccumulatorAdder adder_;
+  AccumulatorAdderLogic adder_;
 };
 
 }  // namespace sparq::hw

@@ -1,17 +1,15 @@
-// Output collection at the bottom edge of one array column.
-// ws: the output accumulator: takes the bottom PE's partial-sum register when
-//   it holds a slot, and writes (first K fold) or adds into (later K folds)
-//   its buffer entry for that output row; it counts slots to know the row and
-//   fold. The entry written by the last K fold is the output.
-// os: the collector register: during the drain it takes the bottom PE's
-//   accumulator each cycle (rows bottom-up) and writes the output.
+// Output collection at the bottom edge of one array column (OutputColumn,
+// array_step.h, shared with the fast model): ws output accumulator, os
+// collector register.
 #pragma once
 
 #include <systemc>
 #include <vector>
 
 #include "array_sim.h"
+#include "array_step.h"
 #include "edge_feeders.h"
+#include "links.h"
 #include "pe_datapath.h"
 
 namespace sparq::hw {
@@ -29,8 +27,7 @@ class OutputCollector : public sc_core::sc_module {
   sc_core::sc_in<bool> clk;
   sc_core::sc_in<std::uint64_t> cycle;
   CtlPorts ctl_in;
-  sc_core::sc_in<unsigned> psum_ctl;  // ws: bottom PE's partial-sum register
-  sc_core::sc_in<std::int64_t> psum;  // ws: partial sum; os: bottom PE's accumulator
+  sc_core::sc_in<PsumLink> psum;  // ws: bottom PE's partial-sum register; os: its accumulator
 
   OutputCollector(sc_core::sc_module_name name, const OperandMemory* mem, const ArrayConfig& cfg, int col,
                   std::vector<std::int64_t>* out, std::vector<OutputWrite>* log);
@@ -38,16 +35,10 @@ class OutputCollector : public sc_core::sc_module {
 
  private:
   void tick();
-  void write(std::int64_t& reg, std::int64_t v, int m, int n, bool final);
-  const OperandMemory* mem_;
-  const ArrayConfig cfg_;
-  const int col_, inner_folds_;
-  const std::uint64_t mask_;
+  const bool ws_;
+  OutputColumn col_;
   std::vector<std::int64_t>* out_;
   std::vector<OutputWrite>* log_;
-  std::vector<std::int64_t> buf_;  // ws accumulator entries, one per output row
-  std::int64_t out_reg_ = 0;       // os collector register
-  int m_ = 0, fold_ = 0;
   HwCounters cnt_;
 };
 

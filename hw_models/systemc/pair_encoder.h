@@ -2,11 +2,11 @@
 // detectors (vsparq), the input side of the pair multiplexer (which
 // activation and which precision lane 0 encodes), two leading-one
 // detector/shift encoders, two window selects, and the output gating that
-// clears lanes a mode does not use. Output: the packed encoded operand
-// (pe_datapath.h layout), equal to pack_encoded(encode_pair(a1, a2)).
+// clears lanes a mode does not use. Equal to encode_pair(a1, a2) in the lanes
+// the mode uses; packed, to pack_encoded(encode_pair(a1, a2)).
 #pragma once
 
-#include <memory>
+#include <optional>
 #include <systemc>
 
 #include "lod_shift_encoder.h"
@@ -16,7 +16,38 @@
 
 namespace sparq::hw {
 
-class PairEncoder : public sc_core::sc_module {
+// The block as a PE (or a row edge) holds it: its sub-blocks evaluated by
+// direct calls (no ports, no process); the caller passes the PE arithmetic
+// (the same in every PE). The zero detectors exist for vsparq only.
+class PairEncoderLogic : public sc_core::sc_module {
+ public:
+  PairEncoderLogic(sc_core::sc_module_name name, const PeArith& pe);
+  // raw: a1 | a2 << 8. Inline: the PE's datapath calls it every cycle.
+  EncodedPair eval(std::uint32_t raw, const PeArith& pe) const {
+    const auto a1 = static_cast<std::uint8_t>(raw & 0xFFu), a2 = static_cast<std::uint8_t>((raw >> 8) & 0xFFu);
+    EncodedPair e;
+    e.mode = pe.design->detects_zeros() ? zd_->eval(a1, a2) : PairMode::BothNonzero;
+    // Output gating: lanes the mode does not use stay cleared (their
+    // encoders' outputs are not looked at).
+    if (e.mode == PairMode::BothZero) return e;
+    // Pair multiplexer, input side: in a combined mode lane 0 encodes the
+    // nonzero activation at the partner's precision.
+    const bool combined = e.mode == PairMode::FirstZero || e.mode == PairMode::SecondZero;
+    const std::uint8_t lane0_a = e.mode == PairMode::FirstZero ? a2 : a1;
+    const WindowSpec& spec0 = combined ? pe.partner : pe.window;
+    e.lane[0] = win0_.eval(lane0_a, lod0_.eval(lane0_a, spec0).shift, spec0);
+    if (e.mode == PairMode::BothNonzero) e.lane[1] = win1_.eval(a2, lod1_.eval(a2, pe.window).shift, pe.window);
+    return e;
+  }
+
+ private:
+  std::optional<ZeroDetectorLogic> zd_;
+  LodShiftEncoderLogic lod0_, lod1_;
+  WindowSelectLogic win0_, win1_;
+};
+
+// The block with ports and its own process (block tests): the packed encoding.
+class PairEncoder : public PairEncoderLogic {
  public:
   SC_HAS_PROCESS(PairEncoder);
   sc_core::sc_in<std::uint32_t> raw;   // a1 | a2 << 8
@@ -25,19 +56,8 @@ class PairEncoder : public sc_core::sc_module {
   PairEncoder(sc_core::sc_module_name name, const PeArith& pe);
 
  private:
-  void split();
-  void lane_mux();
-  void assemble();
-
+  void run();
   PeArith pe_;
-  sc_core::sc_signal<unsigned> a1_, a2_, mode_, lane0_a_;
-  sc_core::sc_signal<bool> z1_, z2_, lane0_sel_, lane1_sel_;
-  sc_core::sc_signal<int> msb0_, msb1_;
-  sc_core::sc_signal<unsigned> shift0_, shift1_, v0_, s0_, v1_, s1_;
-  sc_core::sc_signal<bool> ru0_, sat0_, ru1_, sat1_;
-  std::unique_ptr<ZeroDetector> zd_;  // vsparq only
-  LodShiftEncoder lod0_, lod1_;
-  WindowSelect win0_, win1_;
 };
 
 }  // namespace sparq::hw

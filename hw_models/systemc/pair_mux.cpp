@@ -1,26 +1,15 @@
 #include "pair_mux.h"
 
-#include "pe_datapath.h"
-
 namespace sparq::hw {
 
 PairMux::PairMux(sc_core::sc_module_name name, const PeArith& pe)
-    : sc_core::sc_module(name),
-      enc("enc"),
-      w("w"),
-      v0("v0"),
-      s0("s0"),
-      v1("v1"),
-      s1("s1"),
-      w0("w0"),
-      w1("w1"),
-      pe_(pe) {
-  SC_METHOD(eval);
+    : PairMuxLogic(name), enc("enc"), w("w"), v0("v0"), s0("s0"), v1("v1"), s1("s1"), w0("w0"), w1("w1"), pe_(pe) {
+  SC_METHOD(run);
   sensitive << enc << w;
 }
 
-void PairMux::eval() {
-  const LaneOperands o = route_pair(unpack_encoded(enc.read(), pe_), weight_lo(w.read()), weight_hi(w.read()), pe_);
+void PairMux::run() {
+  const LaneOperands o = eval(unpack_encoded(enc.read(), pe_), w.read(), pe_);
   v0.write(o.lane[0].v);
   s0.write(o.lane[0].s);
   v1.write(o.lane[1].v);

@@ -6,11 +6,25 @@
 
 #include <systemc>
 
+#include "pe_datapath.h"
 #include "pe_design.h"
 
 namespace sparq::hw {
 
-class PairMux : public sc_core::sc_module {
+// The block as a PE holds it: evaluated by direct calls (no ports, no
+// process); the caller passes the PE arithmetic (the same in every PE).
+class PairMuxLogic : public sc_core::sc_module {
+ public:
+  explicit PairMuxLogic(sc_core::sc_module_name name) : sc_core::sc_module(name) {}
+  // e: the encoded pair; w: the weight pair w1 | w2 << 8.
+  LaneOperands eval(const EncodedPair& e, std::uint32_t w, const PeArith& pe) const {
+    return route_pair(e, weight_lo(w), weight_hi(w), pe);
+  }
+};
+
+// The block with ports and its own process (block tests): takes the packed
+// encoded operand.
+class PairMux : public PairMuxLogic {
  public:
   SC_HAS_PROCESS(PairMux);
   sc_core::sc_in<std::uint32_t> enc;  // packed EncodedPair
@@ -21,7 +35,7 @@ class PairMux : public sc_core::sc_module {
   PairMux(sc_core::sc_module_name name, const PeArith& pe);
 
  private:
-  void eval();
+  void run();
   PeArith pe_;
 };
 

@@ -4,81 +4,55 @@
 
 namespace sparq::hw {
 
-PeDatapathBlock::PeDatapathBlock(sc_core::sc_module_name name, const ArrayConfig& cfg, bool signed_activations)
-    : sc_core::sc_module(name),
-      a("a"),
-      w("w"),
-      prod("prod"),
-      mult_bits("mult_bits"),
-      mode("mode"),
-      pe_(cfg.pe),
-      enc_("enc"),
-      v0_("v0"),
-      s0_("s0"),
-      v1_("v1"),
-      s1_("s1"),
-      w0_("w0"),
-      w1_("w1"),
-      p0_("p0"),
-      p1_("p1") {
-  if (!consumes_pairs(pe_.design)) {
-    mul8_ = std::make_unique<Int8Multiplier>("mul8", signed_activations);
-    mul8_->a(a);
-    mul8_->w(w);
-    mul8_->p(p0_);
-    SC_METHOD(sum_int8);
-    sensitive << p0_ << a << w;
+DatapathParams::DatapathParams(const ArrayConfig& cfg, bool signed_activations)
+    : pe(cfg.pe),
+      acc_bits(cfg.acc_bits),
+      pairs(consumes_pairs(cfg.pe.design)),
+      edge(consumes_pairs(cfg.pe.design) && cfg.lod == LodPlacement::Edge),
+      signed_act(signed_activations),
+      pe_lod(consumes_pairs(cfg.pe.design) && cfg.lod == LodPlacement::PE),
+      weight_mask(mult_weight_mask(consumes_pairs(cfg.pe.design))) {}
+
+PeDatapathBlock::PeDatapathBlock(sc_core::sc_module_name name, const DatapathParams& p) : sc_core::sc_module(name) {
+  if (!p.pairs) {
+    mul8_.emplace("mul8");
     return;
   }
-  if (cfg.lod == LodPlacement::PE) {
-    front_ = std::make_unique<PairEncoder>("front", pe_);
-    front_->raw(a);
-    front_->enc(enc_);
-  } else {
-    SC_METHOD(copy_enc);
-    sensitive << a;
+  if (!p.edge) front_.emplace("front", p.pe);
+  mux_.emplace("mux");
+  mul0_.emplace("mul0");
+  mul1_.emplace("mul1");
+}
+
+DatapathOut PeDatapathBlock::eval(std::uint32_t a, std::uint32_t w, const DatapathParams& p) const {
+  DatapathOut o;
+  if (!p.pairs) {
+    o.prod = mul8_->eval(a, w, p.signed_act);
+    o.mult_bits = pack_int8_mult_inputs(a, w);
+    return o;
   }
-  mux_ = std::make_unique<PairMux>("mux", pe_);
-  mux_->enc(enc_);
-  mux_->w(w);
-  mux_->v0(v0_);
-  mux_->s0(s0_);
-  mux_->v1(v1_);
-  mux_->s1(s1_);
-  mux_->w0(w0_);
-  mux_->w1(w1_);
-  mul0_ = std::make_unique<ShiftMultiplier>("mul0");
-  mul0_->v(v0_);
-  mul0_->s(s0_);
-  mul0_->w(w0_);
-  mul0_->p(p0_);
-  mul1_ = std::make_unique<ShiftMultiplier>("mul1");
-  mul1_->v(v1_);
-  mul1_->s(s1_);
-  mul1_->w(w1_);
-  mul1_->p(p1_);
-  SC_METHOD(sum_pair);
-  sensitive << p0_ << p1_ << v0_ << v1_ << w0_ << w1_ << enc_;
+  // Edge LOD: the operand register holds the encoding (pe_datapath.h layout).
+  const EncodedPair e = p.edge ? unpack_encoded(a, p.pe) : front_->eval(a, p.pe);
+  const LaneOperands l = mux_->eval(e, w, p.pe);
+  // Lane adder.
+  o.prod = static_cast<std::int64_t>(mul0_->eval(l.lane[0], l.w[0])) + mul1_->eval(l.lane[1], l.w[1]);
+  o.mult_bits = pack_mult_inputs(l);
+  o.mode = e.mode;
+  return o;
 }
 
-void PeDatapathBlock::copy_enc() {
-  enc_.write(a.read());
-}
-
-void PeDatapathBlock::sum_int8() {
-  prod.write(p0_.read());
-  mult_bits.write(pack_int8_mult_inputs(a.read(), w.read()));
-  mode.write(static_cast<unsigned>(PairMode::BothNonzero));
-}
-
-void PeDatapathBlock::sum_pair() {
-  prod.write(static_cast<std::int64_t>(p0_.read()) + p1_.read());
-  LaneOperands o;
-  o.lane[0].v = static_cast<std::uint8_t>(v0_.read());
-  o.lane[1].v = static_cast<std::uint8_t>(v1_.read());
-  o.w = {static_cast<std::int8_t>(w0_.read()), static_cast<std::int8_t>(w1_.read())};
-  mult_bits.write(pack_mult_inputs(o));
-  mode.write(static_cast<unsigned>(encoded_mode(enc_.read())));
+DatapathTrace PeDatapathBlock::trace(std::uint32_t a, std::uint32_t w, const DatapathParams& p) const {
+  DatapathTrace t;
+  t.prod = eval(a, w, p).prod;
+  if (!p.pairs) return t;
+  t.enc = p.edge ? unpack_encoded(a, p.pe) : front_->eval(a, p.pe);
+  t.mult = mux_->eval(t.enc, w, p.pe);
+  // route_pair: lane i takes w(i+1) in the two-lane modes; in a combined mode
+  // both take the weight of the nonzero activation.
+  const bool first_zero = t.enc.mode == PairMode::FirstZero;
+  const bool two_lane = !first_zero && t.enc.mode != PairMode::SecondZero;
+  t.wsel = {static_cast<std::uint8_t>(first_zero), static_cast<std::uint8_t>(first_zero || two_lane)};
+  return t;
 }
 
 }  // namespace sparq::hw

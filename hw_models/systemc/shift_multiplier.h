@@ -8,7 +8,15 @@
 
 namespace sparq::hw {
 
-class ShiftMultiplier : public sc_core::sc_module {
+// The block as a PE holds it: evaluated by direct calls (no ports, no process).
+class ShiftMultiplierLogic : public sc_core::sc_module {
+ public:
+  explicit ShiftMultiplierLogic(sc_core::sc_module_name name) : sc_core::sc_module(name) {}
+  std::int32_t eval(const Window& win, std::int8_t w) const { return shift_multiply(win, w); }
+};
+
+// The block with ports and its own process (block tests).
+class ShiftMultiplier : public ShiftMultiplierLogic {
  public:
   SC_HAS_PROCESS(ShiftMultiplier);
   sc_core::sc_in<unsigned> v;  // n-bit window
@@ -19,7 +27,7 @@ class ShiftMultiplier : public sc_core::sc_module {
   explicit ShiftMultiplier(sc_core::sc_module_name name);
 
  private:
-  void eval();
+  void run();
 };
 
 }  // namespace sparq::hw

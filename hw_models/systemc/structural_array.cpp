@@ -5,12 +5,12 @@
 #include <systemc>
 
 #include "array_controller.h"
+#include "array_step.h"
 #include "edge_feeders.h"
 #include "os_pe.h"
 #include "output_collector.h"
-#include "pair_encoder.h"
-#include "signal_mirror.h"
 #include "sim_context.h"
+#include "vcd_tracer.h"
 #include "ws_pe.h"
 
 namespace sparq::hw {
@@ -23,16 +23,18 @@ using sc_core::sc_vector;
 template <class T>
 using SigVec = sc_vector<sc_signal<T>>;
 
-// The top module: every register of the array and its edges.
+// The top module: every register of the array and its edges. Signals only
+// between PEs and at the array edges, one per link (links.h).
 class StructuralArray : public sc_core::sc_module {
  public:
-  StructuralArray(sc_core::sc_module_name name, const OperandMemory& mem, const ArrayConfig& cfg, const VcdOptions* vcd,
-                  ArrayStats* stats, int probe_column)
+  StructuralArray(sc_core::sc_module_name name, const OperandMemory& mem, const ArrayConfig& cfg, ArrayStats* stats,
+                  int probe_column)
       : sc_core::sc_module(name),
         probe_col(probe_column),
         R_(cfg.rows),
         C_(cfg.cols),
         ws_(cfg.dataflow == Dataflow::WS),
+        params_(cfg, mem.signed_act),
         clk_("clk", sc_core::sc_time(1, sc_core::SC_NS), 0.5, sc_core::sc_time(1, sc_core::SC_NS), true),
         phase_("phase", static_cast<int>(ws_ ? Phase::Load : Phase::Stream)),
         outer_("outer", 0),
@@ -40,30 +42,24 @@ class StructuralArray : public sc_core::sc_module {
         step_("step", 0),
         load_("load", ws_),
         drain_("drain", false),
-        window_("trace_window", vcd && vcd->first_cycle == 0),
         cycle_("cycle", 0),
-        zero_ctl_("zero_ctl", 0u),
-        zero_psum_("zero_psum", 0),
-        a_ctl_("a_ctl", static_cast<std::size_t>(R_) * (C_ + 1)),
+        zero_psum_("zero_psum"),
         a_("a", static_cast<std::size_t>(R_) * (C_ + 1)),
-        raw_("row_bus", static_cast<std::size_t>(R_)),
-        v_ctl_("v_ctl", static_cast<std::size_t>(C_) * (R_ + 1)),
         v_("v", static_cast<std::size_t>(C_) * (R_ + 1)),
-        p_ctl_("p_ctl", static_cast<std::size_t>(C_) * (R_ + 1)),
         p_("p", static_cast<std::size_t>(C_) * (R_ + 1)),
         col_mapped_("col_mapped", static_cast<std::size_t>(C_)),
         row_feeders_("row_feeder"),
         col_feeders_("col_feeder"),
-        edge_encoders_("edge_encoder"),
         collectors_("collector"),
         ws_pes_("ws_pe"),
         os_pes_("os_pe") {
     const bool record = probe_col >= 0;
+    activity.cycle = &cycle_;
     out.assign(static_cast<std::size_t>(mem.M) * mem.N, 0);
     const auto folds = fold_counts(mem, R_, C_, cfg.dataflow);
-    controller_ = std::make_unique<ArrayController>(
-        "controller", ControllerFsm(cfg.dataflow, R_, C_, folds.first, folds.second), vcd ? vcd->first_cycle : 0,
-        vcd ? vcd->last_cycle : 0, stats, record ? &phases : nullptr);
+    controller_ =
+        std::make_unique<ArrayController>("controller", ControllerFsm(cfg.dataflow, R_, C_, folds.first, folds.second),
+                                          stats, record ? &phases : nullptr);
     ArrayController& ctl = *controller_;
     ctl.clk(clk_);
     ctl.phase(phase_);
@@ -72,7 +68,6 @@ class StructuralArray : public sc_core::sc_module {
     ctl.step(step_);
     ctl.load(load_);
     ctl.drain(drain_);
-    ctl.trace_window(window_);
     ctl.cycle(cycle_);
     auto bind_ctl = [&](CtlPorts& p) {
       p.phase(phase_);
@@ -81,23 +76,14 @@ class StructuralArray : public sc_core::sc_module {
       p.step(step_);
     };
 
-    // Row edge: feeders (and encoders for edge LOD) drive link 0 of each row.
+    // Row edge: feeders (with the edge encoders for edge LOD) drive link 0 of each row.
     row_feeders_.init(static_cast<std::size_t>(R_),
                       [&](const char* nm, std::size_t r) { return new RowFeeder(nm, &mem, cfg, static_cast<int>(r)); });
     for (int r = 0; r < R_; ++r) {
       RowFeeder& f = row_feeders_[static_cast<std::size_t>(r)];
       f.clk(clk_);
       bind_ctl(f.ctl_in);
-      f.ctl(a_ctl_[ai(r, 0)]);
-      f.raw(mem.edge ? raw_[static_cast<std::size_t>(r)] : a_[ai(r, 0)]);
-    }
-    if (mem.edge) {
-      edge_encoders_.init(static_cast<std::size_t>(R_),
-                          [&](const char* nm, std::size_t) { return new PairEncoder(nm, cfg.pe); });
-      for (int r = 0; r < R_; ++r) {
-        edge_encoders_[static_cast<std::size_t>(r)].raw(raw_[static_cast<std::size_t>(r)]);
-        edge_encoders_[static_cast<std::size_t>(r)].enc(a_[ai(r, 0)]);
-      }
+      f.out(a_[ai(r, 0)]);
     }
     // Column edge: feeders drive link 0 of each column (weights).
     col_feeders_.init(static_cast<std::size_t>(C_),
@@ -106,49 +92,37 @@ class StructuralArray : public sc_core::sc_module {
       ColFeeder& f = col_feeders_[static_cast<std::size_t>(c)];
       f.clk(clk_);
       bind_ctl(f.ctl_in);
-      f.ctl(v_ctl_[vi(0, c)]);
-      f.w(v_[vi(0, c)]);
+      f.out(v_[vi(0, c)]);
       f.col_mapped(col_mapped_[static_cast<std::size_t>(c)]);
     }
 
     if (ws_) {
       ws_pes_.init(static_cast<std::size_t>(R_) * C_, [&](const char* nm, std::size_t i) {
-        return new WsPe(nm, cfg, mem.signed_act, i < static_cast<std::size_t>(C_), record ? &activity : nullptr);
+        return new WsPe(nm, params_, i < static_cast<std::size_t>(C_), record ? &activity : nullptr);
       });
       for (int r = 0; r < R_; ++r)
         for (int c = 0; c < C_; ++c) {
           WsPe& p = ws_pes_[pi(r, c)];
           p.clk(clk_);
-          p.cycle(cycle_);
-          p.a_ctl_in(a_ctl_[ai(r, c)]);
           p.a_in(a_[ai(r, c)]);
-          p.a_ctl_out(a_ctl_[ai(r, c + 1)]);
           p.a_out(a_[ai(r, c + 1)]);
-          p.psum_ctl_in(r == 0 ? zero_ctl_ : p_ctl_[vi(r, c)]);
           p.psum_in(r == 0 ? zero_psum_ : p_[vi(r, c)]);
-          p.psum_ctl_out(p_ctl_[vi(r + 1, c)]);
           p.psum_out(p_[vi(r + 1, c)]);
           p.w_in(v_[vi(r, c)]);
+          p.w_out(v_[vi(r + 1, c)]);
           p.load(load_);
           p.col_mapped(col_mapped_[static_cast<std::size_t>(c)]);
-          p.w_out(v_[vi(r + 1, c)]);
         }
     } else {
-      os_pes_.init(static_cast<std::size_t>(R_) * C_, [&](const char* nm, std::size_t) {
-        return new OsPe(nm, cfg, mem.signed_act, record ? &activity : nullptr);
-      });
+      os_pes_.init(static_cast<std::size_t>(R_) * C_,
+                   [&](const char* nm, std::size_t) { return new OsPe(nm, params_, record ? &activity : nullptr); });
       for (int r = 0; r < R_; ++r)
         for (int c = 0; c < C_; ++c) {
           OsPe& p = os_pes_[pi(r, c)];
           p.clk(clk_);
-          p.cycle(cycle_);
-          p.a_ctl_in(a_ctl_[ai(r, c)]);
           p.a_in(a_[ai(r, c)]);
-          p.a_ctl_out(a_ctl_[ai(r, c + 1)]);
           p.a_out(a_[ai(r, c + 1)]);
-          p.b_ctl_in(v_ctl_[vi(r, c)]);
           p.b_in(v_[vi(r, c)]);
-          p.b_ctl_out(v_ctl_[vi(r + 1, c)]);
           p.b_out(v_[vi(r + 1, c)]);
           p.drain(drain_);
           p.acc_in(r == 0 ? zero_psum_ : p_[vi(r, c)]);
@@ -156,8 +130,8 @@ class StructuralArray : public sc_core::sc_module {
         }
     }
     // The corner PE's operand input; the last column's accumulator input.
-    ctl.corner_ctl(a_ctl_[ai(R_ - 1, C_ - 1)]);
-    ctl.collector_ctl(ws_ ? p_ctl_[vi(R_, C_ - 1)] : zero_ctl_);
+    ctl.corner(a_[ai(R_ - 1, C_ - 1)]);
+    ctl.collector(ws_ ? p_[vi(R_, C_ - 1)] : zero_psum_);
 
     collectors_.init(static_cast<std::size_t>(C_), [&](const char* nm, std::size_t c) {
       const bool probed = record && static_cast<int>(c) == probe_col;
@@ -168,57 +142,35 @@ class StructuralArray : public sc_core::sc_module {
       k.clk(clk_);
       k.cycle(cycle_);
       bind_ctl(k.ctl_in);
-      k.psum_ctl(ws_ ? p_ctl_[vi(R_, c)] : zero_ctl_);
       k.psum(p_[vi(R_, c)]);
     }
   }
 
-  // Opens the waveform: controller state always, the chosen PEs via taps.
+  // Opens the waveform: the controller's state and, per chosen PE, its
+  // registers, inputs and datapath decisions, packed fields split.
   void open_vcd(const VcdOptions& o) {
-    // SystemC appends ".vcd" to the name it is given.
-    std::string base = o.path;
-    if (base.size() > 4 && base.compare(base.size() - 4, 4, ".vcd") == 0) base.resize(base.size() - 4);
-    tf_ = sc_core::sc_create_vcd_trace_file(base.c_str());
-    if (!tf_) throw std::runtime_error("cannot create VCD file " + o.path);
-    // 100 ps resolution: the clock's falling edge sits at half a cycle.
-    tf_->set_time_unit(100, sc_core::SC_PS);
-    sc_core::sc_trace(tf_, clk_, "clk");
-    sc_core::sc_trace(tf_, cycle_, "cycle");
-    sc_core::sc_trace(tf_, phase_, "phase");
-    sc_core::sc_trace(tf_, outer_, "fold_outer");
-    sc_core::sc_trace(tf_, inner_, "fold_inner");
-    sc_core::sc_trace(tf_, step_, "step");
-    sc_core::sc_trace(tf_, window_, "trace_window");
+    std::string path = o.path;
+    if (path.size() < 4 || path.compare(path.size() - 4, 4, ".vcd") != 0) path += ".vcd";
+    tracer_ = std::make_unique<VcdTracer>("vcd", path, o.first_cycle, o.last_cycle);
+    tracer_->clk(clk_);
+    tracer_->cycle(cycle_);
+    add_probe("", [this](const auto& f) {
+      f("phase", 3, static_cast<std::uint64_t>(phase_.read()));
+      f("fold_outer", 32, static_cast<std::uint64_t>(outer_.read()));
+      f("fold_inner", 32, static_cast<std::uint64_t>(inner_.read()));
+      f("step", 32, static_cast<std::uint64_t>(step_.read()));
+    });
     std::vector<std::pair<int, int>> pes = o.pes;
     if (pes.empty())
       for (int r = 0; r < R_; ++r)
         for (int c = 0; c < C_; ++c) pes.emplace_back(r, c);
-    for (const auto& [r, c] : pes) {
-      const std::string p = "pe_" + std::to_string(r) + "_" + std::to_string(c);
-      tap(a_ctl_[ai(r, c)], p + ".a_ctl_in");
-      tap(a_[ai(r, c)], p + ".a_in");
-      tap(a_ctl_[ai(r, c + 1)], p + ".a_ctl_reg");
-      tap(a_[ai(r, c + 1)], p + ".a_reg");
-      if (ws_) {
-        tap(v_[vi(r + 1, c)], p + ".w_reg");
-        tap(ws_pes_[pi(r, c)].mult_bits(), p + ".mult_inputs");
-        tap(ws_pes_[pi(r, c)].product(), p + ".product");
-        tap(p_ctl_[vi(r + 1, c)], p + ".psum_ctl_reg");
-        tap(p_[vi(r + 1, c)], p + ".psum_reg");
-      } else {
-        tap(v_ctl_[vi(r, c)], p + ".b_ctl_in");
-        tap(v_[vi(r, c)], p + ".b_in");
-        tap(v_[vi(r + 1, c)], p + ".b_reg");
-        tap(os_pes_[pi(r, c)].mult_bits(), p + ".mult_inputs");
-        tap(os_pes_[pi(r, c)].product(), p + ".product");
-        tap(p_[vi(r + 1, c)], p + ".acc_reg");
-      }
-    }
+    for (const auto& [r, c] : pes)
+      add_probe("pe_" + std::to_string(r) + "_" + std::to_string(c),
+                [this, r = r, c = c](const auto& f) { visit_pe(r, c, f); });
   }
 
   void close_vcd() {
-    if (tf_) sc_core::sc_close_vcd_trace_file(tf_);
-    tf_ = nullptr;
+    if (tracer_) tracer_->finish();
   }
 
   HwCounters counters() const {
@@ -244,40 +196,118 @@ class StructuralArray : public sc_core::sc_module {
   std::size_t vi(int r, int c) const { return static_cast<std::size_t>(c) * (R_ + 1) + r; }
   std::size_t pi(int r, int c) const { return static_cast<std::size_t>(r) * C_ + c; }
 
-  template <class T>
-  void tap(const sc_signal<T>& s, const std::string& name) {
-    auto m = std::make_unique<SignalMirror<T>>(sc_core::sc_gen_unique_name("tap"));
-    m->in(s);
-    m->window(window_);
-    sc_core::sc_trace(tf_, m->out, name);
-    taps_.push_back(std::move(m));
+  // Declares the variables `visit` names (visit(f) calls f(name, width,
+  // value) for each, in a fixed order) and samples them once per cycle.
+  template <class Visit>
+  void add_probe(const std::string& scope, Visit visit) {
+    VcdWriter& w = tracer_->writer();
+    std::vector<int> vars;
+    visit([&](const std::string& name, int width, std::uint64_t) { vars.push_back(w.var(scope, name, width)); });
+    tracer_->probe(std::move(vars), [visit](std::uint64_t* dst) {
+      visit([&dst](const std::string&, int, std::uint64_t v) { *dst++ = v; });
+    });
+  }
+
+  // What a waveform shows of PE(r, c), read from the signals around it:
+  // control words as bits, operands and weight pairs as their fields (edge
+  // LOD: the encoding's mode, windows and shifts), and the SPARQ decisions.
+  template <class F>
+  void visit_pe(int r, int c, const F& f) const {
+    const bool pairs = params_.pairs;
+    auto ctl = [&](const std::string& p, std::uint8_t x) {
+      f(p + "_valid", 1, x & kValid);
+      f(p + "_en", 1, (x & kEn) >> 1);
+      f(p + "_last", 1, (x & kLast) >> 2);
+    };
+    auto operand = [&](const std::string& p, std::uint32_t x) {
+      if (!pairs) {
+        f(p, 8, x & 0xFFu);
+      } else if (!params_.edge) {
+        f(p + "_a1", 8, x & 0xFFu);
+        f(p + "_a2", 8, (x >> 8) & 0xFFu);
+      } else {
+        const EncodedPair e = unpack_encoded(x, params_.pe);
+        f(p + "_mode", 2, static_cast<std::uint64_t>(e.mode));
+        f(p + "_v0", 8, e.lane[0].v);
+        f(p + "_shift0", 4, e.lane[0].s);
+        f(p + "_v1", 8, e.lane[1].v);
+        f(p + "_shift1", 4, e.lane[1].s);
+      }
+    };
+    auto weights = [&](const std::string& p, std::uint32_t x) {
+      if (!pairs) {
+        f(p, 8, x & 0xFFu);
+      } else {
+        f(p + "_w1", 8, x & 0xFFu);
+        f(p + "_w2", 8, (x >> 8) & 0xFFu);
+      }
+    };
+    const OpLink a_in = a_[ai(r, c)].read(), a_reg = a_[ai(r, c + 1)].read();
+    ctl("a_in", a_in.ctl);
+    operand("a_in", a_in.pay);
+    ctl("a_reg", a_reg.ctl);
+    operand("a_reg", a_reg.pay);
+    const PsumLink psum = p_[vi(r + 1, c)].read();
+    DatapathTrace d;
+    std::uint32_t mult_w = 0;
+    if (ws_) {
+      mult_w = v_[vi(r + 1, c)].read().pay;
+      weights("w_reg", mult_w);
+      f("psum_valid", 1, psum.ctl & kValid);
+      f("psum_last", 1, (psum.ctl & kLast) >> 2);
+      f("psum_reg", params_.acc_bits, static_cast<std::uint64_t>(psum.v));
+      d = ws_pes_[pi(r, c)].datapath_trace();
+    } else {
+      const OpLink b_in = v_[vi(r, c)].read();
+      mult_w = b_in.pay;
+      ctl("b_in", b_in.ctl);
+      weights("b_in", b_in.pay);
+      weights("b_reg", v_[vi(r + 1, c)].read().pay);
+      f("acc_reg", params_.acc_bits, static_cast<std::uint64_t>(psum.v));
+      d = os_pes_[pi(r, c)].datapath_trace();
+    }
+    // The SPARQ decisions: the pair mode, both lanes' windows (value, shift)
+    // out of the front end, and what each multiplier takes.
+    if (pairs) {
+      f("pair_mode", 2, static_cast<std::uint64_t>(d.enc.mode));
+      for (std::size_t l = 0; l < 2; ++l) {
+        const std::string n = std::to_string(l);
+        f("enc" + n + "_v", 8, d.enc.lane[l].v);
+        f("enc" + n + "_shift", 4, d.enc.lane[l].s);
+      }
+      for (std::size_t l = 0; l < 2; ++l) {
+        const std::string n = std::to_string(l);
+        f("mult" + n + "_v", 8, d.mult.lane[l].v);
+        f("mult" + n + "_shift", 4, d.mult.lane[l].s);
+        f("mult" + n + "_w", 8, static_cast<std::uint8_t>(d.mult.w[l]));
+        f("mult" + n + "_wsel", 1, d.wsel[l]);
+      }
+    } else {
+      f("mult_a", 8, a_in.pay & 0xFFu);
+      f("mult_w", 8, mult_w & 0xFFu);
+    }
+    f("product", 32, static_cast<std::uint64_t>(d.prod));
   }
 
   const int R_, C_;
   const bool ws_;
+  const DatapathParams params_;  // shared by every PE's datapath
   sc_core::sc_clock clk_;
   sc_signal<int> phase_, outer_, inner_, step_;
-  sc_signal<bool> load_, drain_, window_;
+  sc_signal<bool> load_, drain_;
   sc_signal<std::uint64_t> cycle_;
-  sc_signal<unsigned> zero_ctl_;
-  sc_signal<std::int64_t> zero_psum_;
-  SigVec<unsigned> a_ctl_;  // row links: (r, 0) = edge, (r, c+1) = PE(r, c)'s operand register
-  SigVec<std::uint32_t> a_;
-  SigVec<std::uint32_t> raw_;  // row edge buses ahead of the edge encoders (edge LOD)
-  SigVec<unsigned> v_ctl_;     // column links: (0, c) = edge, (r+1, c) = PE(r, c)'s weight register
-  SigVec<std::uint32_t> v_;
-  SigVec<unsigned> p_ctl_;  // psum / accumulator links: (r+1, c) = PE(r, c)'s register
-  SigVec<std::int64_t> p_;
+  sc_signal<PsumLink> zero_psum_;
+  SigVec<OpLink> a_;    // row links: (r, 0) = edge, (r, c+1) = PE(r, c)'s operand register
+  SigVec<OpLink> v_;    // column links: (0, c) = edge, (r+1, c) = PE(r, c)'s weight register
+  SigVec<PsumLink> p_;  // psum / accumulator links: (r+1, c) = PE(r, c)'s register
   SigVec<bool> col_mapped_;
   sc_vector<RowFeeder> row_feeders_;
   sc_vector<ColFeeder> col_feeders_;
-  sc_vector<PairEncoder> edge_encoders_;
   sc_vector<OutputCollector> collectors_;
   sc_vector<WsPe> ws_pes_;
   sc_vector<OsPe> os_pes_;
   std::unique_ptr<ArrayController> controller_;
-  std::vector<std::unique_ptr<sc_core::sc_module>> taps_;
-  sc_core::sc_trace_file* tf_ = nullptr;
+  std::unique_ptr<VcdTracer> tracer_;
 };
 
 void check_vcd(const VcdOptions& o, const ArrayConfig& cfg) {
@@ -297,15 +327,13 @@ std::vector<std::int64_t> run_structural(const OperandMemory& mem, const ArrayCo
   ScopedSimContext context;
   std::vector<std::int64_t> out;
   {
-    auto top = std::make_unique<StructuralArray>("array", mem, cfg, vcd, &stats, probe ? probe->col : -1);
+    auto top = std::make_unique<StructuralArray>("array", mem, cfg, &stats, probe ? probe->col : -1);
     if (vcd) top->open_vcd(*vcd);
     sc_core::sc_start();
     top->close_vcd();
     if (!top->done()) throw std::logic_error("structural array stopped before the controller finished");
     const std::uint64_t cycles = top->cycles();
-    stats.cycles += cycles;
-    stats.pe_cycles_available += static_cast<std::uint64_t>(cfg.rows) * cfg.cols * cycles;
-    stats.mult_slots_available += static_cast<std::uint64_t>(multipliers_per_pe(cfg.pe)) * cfg.rows * cfg.cols * cycles;
+    add_cycle_totals(cfg, cycles, stats);
     top->counters().add_to(stats);
     if (probe) {
       probe->samples.assign(cycles + 1, CycleProbe::Sample{});

@@ -3,7 +3,7 @@
 namespace sparq::hw {
 
 WindowSelect::WindowSelect(sc_core::sc_module_name name, const WindowSpec& primary, const WindowSpec& alternate)
-    : sc_core::sc_module(name),
+    : WindowSelectLogic(name),
       a("a"),
       shift("shift"),
       sel("sel"),
@@ -12,13 +12,12 @@ WindowSelect::WindowSelect(sc_core::sc_module_name name, const WindowSpec& prima
       rounded_up("rounded_up"),
       saturated("saturated"),
       spec_{primary, alternate} {
-  SC_METHOD(eval);
+  SC_METHOD(run);
   sensitive << a << shift << sel;
 }
 
-void WindowSelect::eval() {
-  const Window w =
-      select_window_at(static_cast<std::uint8_t>(a.read()), static_cast<int>(shift.read()), spec_[sel.read() ? 1 : 0]);
+void WindowSelect::run() {
+  const Window w = eval(static_cast<std::uint8_t>(a.read()), static_cast<int>(shift.read()), spec_[sel.read() ? 1 : 0]);
   v.write(w.v);
   s.write(w.s);
   rounded_up.write(w.rounded_up);

@@ -9,7 +9,16 @@
 
 namespace sparq::hw {
 
-class WindowSelect : public sc_core::sc_module {
+// The block as a PE holds it: evaluated by direct calls (no ports, no
+// process); the caller passes the spec (as LodShiftEncoderLogic).
+class WindowSelectLogic : public sc_core::sc_module {
+ public:
+  explicit WindowSelectLogic(sc_core::sc_module_name name) : sc_core::sc_module(name) {}
+  Window eval(std::uint8_t a, int shift, const WindowSpec& spec) const { return select_window_at(a, shift, spec); }
+};
+
+// The block with ports and its own process (block tests).
+class WindowSelect : public WindowSelectLogic {
  public:
   SC_HAS_PROCESS(WindowSelect);
   sc_core::sc_in<unsigned> a;      // 8-bit activation
@@ -23,7 +32,7 @@ class WindowSelect : public sc_core::sc_module {
   WindowSelect(sc_core::sc_module_name name, const WindowSpec& primary, const WindowSpec& alternate);
 
  private:
-  void eval();
+  void run();
   WindowSpec spec_[2];
 };
 

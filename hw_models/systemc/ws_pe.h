@@ -3,66 +3,77 @@
 // activation (pair) to the right, and a partial-sum register passing
 // psum_in + product down. Data registers load only on enabled slots (clock
 // gating); the control bits (valid, en, last) load every cycle.
+// One clocked process: the register step of pe_step.h (ws_step), with the
+// datapath blocks evaluated by direct calls (BlockDatapath).
 #pragma once
 
 #include <systemc>
+#include <vector>
 
 #include "accumulator_adder.h"
 #include "array_sim.h"
+#include "links.h"
 #include "pe_datapath.h"
 #include "pe_datapath_block.h"
+#include "pe_step.h"
 
 namespace sparq::hw {
 
-// Per-cycle hook shared by the PEs of a structural array (test probes).
+// Useful PEs per cycle (test probes only), indexed by the controller's cycle counter.
 struct ActivityLog {
-  std::vector<int> active;  // useful PEs per cycle
-  void add(std::uint64_t cycle) {
-    if (active.size() <= cycle) active.resize(cycle + 1, 0);
-    ++active[cycle];
+  const sc_core::sc_signal<std::uint64_t>* cycle = nullptr;
+  std::vector<int> active;
+  void add() {
+    const std::uint64_t t = cycle->read();
+    if (active.size() <= t) active.resize(t + 1, 0);
+    ++active[t];
   }
 };
 
 class WsPe : public sc_core::sc_module {
+  // What the clocked process touches, first and together: the registers, the
+  // counters, the datapath policy and the bound signals' interfaces (cached
+  // after elaboration, so that no port object is read per cycle).
+  PeRegs q_;
+  HwCounters cnt_;
+  AccRange acc_;
+  const bool wide_, top_;
+  ActivityLog* log_;
+  const DatapathParams* p_;
+  BlockDatapath bdp_;
+  const sc_core::sc_signal_in_if<OpLink>*a_in_ = nullptr, *w_in_ = nullptr;
+  const sc_core::sc_signal_in_if<PsumLink>* psum_in_ = nullptr;
+  const sc_core::sc_signal_in_if<bool>*load_ = nullptr, *col_mapped_ = nullptr;
+  sc_core::sc_signal_inout_if<OpLink>*a_out_ = nullptr, *w_out_ = nullptr;
+  sc_core::sc_signal_inout_if<PsumLink>* psum_out_ = nullptr;
+
  public:
   SC_HAS_PROCESS(WsPe);
   sc_core::sc_in<bool> clk;
-  sc_core::sc_in<std::uint64_t> cycle;  // controller's cycle number (statistics only)
-  sc_core::sc_in<unsigned> a_ctl_in;
-  sc_core::sc_in<std::uint32_t> a_in;
-  sc_core::sc_out<unsigned> a_ctl_out;
-  sc_core::sc_out<std::uint32_t> a_out;
-  sc_core::sc_in<unsigned> psum_ctl_in;  // unused in the top row (its slot is the operand's)
-  sc_core::sc_in<std::int64_t> psum_in;  // a constant 0 in the top row
-  sc_core::sc_out<unsigned> psum_ctl_out;
-  sc_core::sc_out<std::int64_t> psum_out;
-  sc_core::sc_in<std::uint32_t> w_in;  // from the PE above / the column feeder
+  sc_core::sc_in<OpLink> a_in;
+  sc_core::sc_out<OpLink> a_out;       // the operand register
+  sc_core::sc_in<PsumLink> psum_in;    // unused in the top row (its slot is the operand's)
+  sc_core::sc_out<PsumLink> psum_out;  // the partial-sum register
+  sc_core::sc_in<OpLink> w_in;         // from the PE above / the column feeder
+  sc_core::sc_out<OpLink> w_out;       // the weight register (ctl unused)
   sc_core::sc_in<bool> load;
-  sc_core::sc_in<bool> col_mapped;       // this column holds an output of the GEMM
-  sc_core::sc_out<std::uint32_t> w_out;  // the weight register
+  sc_core::sc_in<bool> col_mapped;  // this column holds an output of the GEMM
 
-  WsPe(sc_core::sc_module_name name, const ArrayConfig& cfg, bool signed_activations, bool top_row, ActivityLog* log);
+  // p: the array's shared datapath parameters (outlive the PE).
+  WsPe(sc_core::sc_module_name name, const DatapathParams& p, bool top_row, ActivityLog* log);
 
   const HwCounters& counters() const { return cnt_; }
-  // Internal signals a waveform tap mirrors.
-  const sc_core::sc_signal<std::uint32_t>& mult_bits() const { return mult_bits_; }
-  const sc_core::sc_signal<std::int64_t>& product() const { return prod_; }
+  // The datapath's decisions at the current inputs (waveforms).
+  DatapathTrace datapath_trace() const { return dp_.trace(a_in.read().pay, w_out.read().pay, *p_); }
 
  private:
+  void end_of_elaboration() override;
   void tick();
+  template <bool Wide, bool Top>
+  void step();
 
-  const ArrayConfig cfg_;
-  const bool top_, pe_lod_;
-  ActivityLog* log_;
-  HwCounters cnt_;
-  std::uint32_t mult_prev_ = 0;
-  std::uint64_t mask_;
-  sc_core::sc_signal<std::int64_t> prod_, sum_;
-  sc_core::sc_signal<std::uint32_t> mult_bits_;
-  sc_core::sc_signal<unsigned> mode_;
-  sc_core::sc_signal<bool> ovf_;
   PeDatapathBlock dp_;
-  AccumulatorAdder adder_;
+  AccumulatorAdderLogic adder_;
 };
 
 }  // namespace sparq::hw

@@ -8,7 +8,16 @@
 
 namespace sparq::hw {
 
-class ZeroDetector : public sc_core::sc_module {
+// The block as a PE holds it: evaluated by direct calls (no ports, no process).
+class ZeroDetectorLogic : public sc_core::sc_module {
+ public:
+  explicit ZeroDetectorLogic(sc_core::sc_module_name name) : sc_core::sc_module(name) {}
+  // The pair mode; z1 = (a1 == 0) = FirstZero or BothZero, z2 likewise.
+  PairMode eval(std::uint8_t a1, std::uint8_t a2) const { return classify_pair(a1, a2); }
+};
+
+// The block with ports and its own process (block tests).
+class ZeroDetector : public ZeroDetectorLogic {
  public:
   SC_HAS_PROCESS(ZeroDetector);
   sc_core::sc_in<unsigned> a1, a2;  // 8-bit activations
@@ -18,7 +27,7 @@ class ZeroDetector : public sc_core::sc_module {
   explicit ZeroDetector(sc_core::sc_module_name name);
 
  private:
-  void eval();
+  void run();
 };
 
 }  // namespace sparq::hw
