@@ -3,10 +3,19 @@
 namespace sparq {
 
 void PeStats::count_pair(std::uint8_t a1, std::uint8_t a2, const PeArith& pe) {
-  ++pairs;
-  ++pair_mode[static_cast<int>(classify_pair(a1, a2))];
+  if (!pe.design->consumes_pairs()) {
+    ++pairs;
+    ++pair_mode[static_cast<int>(classify_pair(a1, a2))];
+    return;
+  }
+  count_encoded(a1, a2, encode_pair(a1, a2, pe), pe, 1);
+}
+
+void PeStats::count_encoded(std::uint8_t a1, std::uint8_t a2, const EncodedPair& e, const PeArith& pe,
+                            std::uint64_t times) {
+  pairs += times;
+  pair_mode[static_cast<int>(classify_pair(a1, a2))] += times;
   if (!pe.design->consumes_pairs()) return;
-  const EncodedPair e = encode_pair(a1, a2, pe);
   int lanes = 0;
   switch (e.mode) {
     case PairMode::BothNonzero: lanes = 2; break;
@@ -19,16 +28,16 @@ void PeStats::count_pair(std::uint8_t a1, std::uint8_t a2, const PeArith& pe) {
   for (int l = 0; l < lanes; ++l) {
     if (src[l] == 0) continue;  // int4 / bsparq lanes of zero activations carry nothing
     const Window& w = e.lane[l];
-    ++(partner ? partner_windows : windows);
-    ++(partner ? partner_shift_hist : shift_hist)[w.s];
-    rounded_up += w.rounded_up;
-    saturated += w.saturated;
-    renormed += w.renormed;
+    (partner ? partner_windows : windows) += times;
+    (partner ? partner_shift_hist : shift_hist)[w.s] += times;
+    rounded_up += times * w.rounded_up;
+    saturated += times * w.saturated;
+    renormed += times * w.renormed;
     if (w.renormed) {
       const WindowSpec& spec = partner ? pe.partner : pe.window;
       WindowSpec plain = spec;
       plain.rounding = Rounding::Round;
-      if (select_window(src[l], plain).value() != w.value()) ++renorm_differs;
+      if (select_window(src[l], plain).value() != w.value()) renorm_differs += times;
     }
   }
 }
@@ -49,16 +58,6 @@ void add_all(A& a, const A& b) {
   for (std::size_t i = 0; i < a.size(); ++i) a[i] += b[i];
 }
 }  // namespace
-
-void PeStats::count_pair(std::uint8_t a1, std::uint8_t a2, const PeArith& pe, std::uint64_t times) {
-  PeStats one;
-  one.count_pair(a1, a2, pe);
-  for (auto m : kScalars) this->*m += times * (one.*m);
-  for (std::size_t i = 0; i < pair_mode.size(); ++i) pair_mode[i] += times * one.pair_mode[i];
-  for (std::size_t i = 0; i < shift_hist.size(); ++i) shift_hist[i] += times * one.shift_hist[i];
-  for (std::size_t i = 0; i < partner_shift_hist.size(); ++i)
-    partner_shift_hist[i] += times * one.partner_shift_hist[i];
-}
 
 void PeStats::merge(const PeStats& o) {
   for (auto m : kScalars) this->*m += o.*m;

@@ -34,8 +34,9 @@ struct PeStats {
 
   // Counts the front-end events of encoding pair (a1, a2) under pe.
   void count_pair(std::uint8_t a1, std::uint8_t a2, const PeArith& pe);
-  // Counts `times` occurrences of the pair (a1, a2) at once.
-  void count_pair(std::uint8_t a1, std::uint8_t a2, const PeArith& pe, std::uint64_t times);
+  // Counts `times` occurrences of the pair (a1, a2) whose encoding under pe
+  // is e (= encode_pair(a1, a2, pe) for pair designs; unused for int8).
+  void count_encoded(std::uint8_t a1, std::uint8_t a2, const EncodedPair& e, const PeArith& pe, std::uint64_t times);
   void merge(const PeStats& o);
   bool operator==(const PeStats& o) const;
 };

@@ -3,6 +3,8 @@
 #endif
 #include "fold_model.h"
 
+#include "pair_table.h"
+
 #include <algorithm>
 #include <cstdlib>
 #include <type_traits>
@@ -48,19 +50,39 @@ template <bool Pairs>
         __builtin_popcount((static_cast<std::uint32_t>(v[i - 1]) ^ static_cast<std::uint32_t>(v[i])) & mask));
   return t;
 }
-// acc[c] += e1 * w1[c] (+ e2 * w2[c]); returns the accumulators' toggles.
+// One reduction step of an os fold: acc[r][c] += e1[r] * w1[c] (+ e2[r] *
+// w2[c]) for rows r < rows and columns c < n; returns the accumulators'
+// toggles.
 template <bool Pairs>
-[[gnu::always_inline]] inline std::uint64_t acc_step(std::int32_t* acc, std::int32_t e1, std::int32_t e2,
-                                                     const std::int32_t* w1, const std::int32_t* w2, int n,
+[[gnu::always_inline]] inline std::uint64_t acc_step(std::int32_t* acc, const std::int32_t* e1, const std::int32_t* e2,
+                                                     const std::int32_t* w1, const std::int32_t* w2, int rows, int n,
                                                      std::uint32_t mask) {
   std::uint64_t t = 0;
-  for (int c = 0; c < n; ++c) {
-    std::int32_t p = e1 * w1[c];
-    if constexpr (Pairs) p += e2 * w2[c];
-    const std::int32_t v = acc[c] + p;
+  for (int r = 0; r < rows; ++r) {
+    std::int32_t* a = acc + static_cast<std::ptrdiff_t>(r) * n;
+    const std::int32_t x1 = e1[r], x2 = Pairs ? e2[r] : 0;
+    for (int c = 0; c < n; ++c) {
+      std::int32_t p = x1 * w1[c];
+      if constexpr (Pairs) p += x2 * w2[c];
+      const std::int32_t v = a[c] + p;
+      t += static_cast<std::uint64_t>(
+          __builtin_popcount((static_cast<std::uint32_t>(a[c]) ^ static_cast<std::uint32_t>(v)) & mask));
+      a[c] = v;
+    }
+  }
+  return t;
+}
+
+// The output accumulators of a column: acc[i] (+)= add[i]; returns their toggles.
+template <bool First>
+[[gnu::always_inline]] inline std::uint64_t accumulate(std::int32_t* acc, const std::int32_t* add, int n,
+                                                       std::uint32_t mask) {
+  std::uint64_t t = 0;
+  for (int i = 0; i < n; ++i) {
+    const std::int32_t v = First ? add[i] : acc[i] + add[i];
     t += static_cast<std::uint64_t>(
-        __builtin_popcount((static_cast<std::uint32_t>(acc[c]) ^ static_cast<std::uint32_t>(v)) & mask));
-    acc[c] = v;
+        __builtin_popcount((static_cast<std::uint32_t>(acc[i]) ^ static_cast<std::uint32_t>(v)) & mask));
+    acc[i] = v;
   }
   return t;
 }
@@ -69,31 +91,41 @@ struct Table {
   void (*chain_pairs)(std::int32_t*, const std::int32_t*, const std::int32_t*, std::int32_t, std::int32_t, int);
   void (*chain_int8)(std::int32_t*, const std::int32_t*, const std::int32_t*, std::int32_t, std::int32_t, int);
   std::uint64_t (*ham_run)(const std::int32_t*, int, std::uint32_t);
-  std::uint64_t (*acc_pairs)(std::int32_t*, std::int32_t, std::int32_t, const std::int32_t*, const std::int32_t*, int,
-                             std::uint32_t);
-  std::uint64_t (*acc_int8)(std::int32_t*, std::int32_t, std::int32_t, const std::int32_t*, const std::int32_t*, int,
-                            std::uint32_t);
+  std::uint64_t (*acc_pairs)(std::int32_t*, const std::int32_t*, const std::int32_t*, const std::int32_t*,
+                             const std::int32_t*, int, int, std::uint32_t);
+  std::uint64_t (*acc_int8)(std::int32_t*, const std::int32_t*, const std::int32_t*, const std::int32_t*,
+                            const std::int32_t*, int, int, std::uint32_t);
+  std::uint64_t (*accumulate_first)(std::int32_t*, const std::int32_t*, int, std::uint32_t);
+  std::uint64_t (*accumulate)(std::int32_t*, const std::int32_t*, int, std::uint32_t);
 };
 
-#define SPARQ_KERNELS(SUFFIX, ATTR)                                                                                \
-  ATTR void chain_pairs_##SUFFIX(std::int32_t* c, const std::int32_t* a1, const std::int32_t* a2, std::int32_t w1, \
-                                 std::int32_t w2, int n) {                                                         \
-    chain<true>(c, a1, a2, w1, w2, n);                                                                             \
-  }                                                                                                                \
-  ATTR void chain_int8_##SUFFIX(std::int32_t* c, const std::int32_t* a1, const std::int32_t* a2, std::int32_t w1,  \
-                                std::int32_t w2, int n) {                                                          \
-    chain<false>(c, a1, a2, w1, w2, n);                                                                            \
-  }                                                                                                                \
-  ATTR std::uint64_t ham_run_##SUFFIX(const std::int32_t* v, int n, std::uint32_t mask) {                          \
-    return ham_run(v, n, mask);                                                                                    \
-  }                                                                                                                \
-  ATTR std::uint64_t acc_pairs_##SUFFIX(std::int32_t* a, std::int32_t e1, std::int32_t e2, const std::int32_t* w1, \
-                                        const std::int32_t* w2, int n, std::uint32_t mask) {                       \
-    return acc_step<true>(a, e1, e2, w1, w2, n, mask);                                                             \
-  }                                                                                                                \
-  ATTR std::uint64_t acc_int8_##SUFFIX(std::int32_t* a, std::int32_t e1, std::int32_t e2, const std::int32_t* w1,  \
-                                       const std::int32_t* w2, int n, std::uint32_t mask) {                        \
-    return acc_step<false>(a, e1, e2, w1, w2, n, mask);                                                            \
+#define SPARQ_KERNELS(SUFFIX, ATTR)                                                                                 \
+  ATTR void chain_pairs_##SUFFIX(std::int32_t* c, const std::int32_t* a1, const std::int32_t* a2, std::int32_t w1,  \
+                                 std::int32_t w2, int n) {                                                          \
+    chain<true>(c, a1, a2, w1, w2, n);                                                                              \
+  }                                                                                                                 \
+  ATTR void chain_int8_##SUFFIX(std::int32_t* c, const std::int32_t* a1, const std::int32_t* a2, std::int32_t w1,   \
+                                std::int32_t w2, int n) {                                                           \
+    chain<false>(c, a1, a2, w1, w2, n);                                                                             \
+  }                                                                                                                 \
+  ATTR std::uint64_t ham_run_##SUFFIX(const std::int32_t* v, int n, std::uint32_t mask) {                           \
+    return ham_run(v, n, mask);                                                                                     \
+  }                                                                                                                 \
+  ATTR std::uint64_t acc_pairs_##SUFFIX(std::int32_t* a, const std::int32_t* e1, const std::int32_t* e2,            \
+                                        const std::int32_t* w1, const std::int32_t* w2, int rows, int n,            \
+                                        std::uint32_t mask) {                                                       \
+    return acc_step<true>(a, e1, e2, w1, w2, rows, n, mask);                                                        \
+  }                                                                                                                 \
+  ATTR std::uint64_t acc_int8_##SUFFIX(std::int32_t* a, const std::int32_t* e1, const std::int32_t* e2,             \
+                                       const std::int32_t* w1, const std::int32_t* w2, int rows, int n,             \
+                                       std::uint32_t mask) {                                                        \
+    return acc_step<false>(a, e1, e2, w1, w2, rows, n, mask);                                                       \
+  }                                                                                                                 \
+  ATTR std::uint64_t accumulate_first_##SUFFIX(std::int32_t* a, const std::int32_t* b, int n, std::uint32_t mask) { \
+    return accumulate<true>(a, b, n, mask);                                                                         \
+  }                                                                                                                 \
+  ATTR std::uint64_t accumulate_##SUFFIX(std::int32_t* a, const std::int32_t* b, int n, std::uint32_t mask) {       \
+    return accumulate<false>(a, b, n, mask);                                                                        \
   }
 
 SPARQ_KERNELS(portable, )
@@ -109,9 +141,11 @@ const Table& table() {
     const char* off = std::getenv("SPARQ_PORTABLE_KERNELS");  // tests force the portable kernels
     if (!(off && *off && *off != '0') && __builtin_cpu_supports("avx512vpopcntdq") &&
         __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
-      return Table{chain_pairs_avx512, chain_int8_avx512, ham_run_avx512, acc_pairs_avx512, acc_int8_avx512};
+      return Table{chain_pairs_avx512, chain_int8_avx512,       ham_run_avx512,   acc_pairs_avx512,
+                   acc_int8_avx512,    accumulate_first_avx512, accumulate_avx512};
 #endif
-    return Table{chain_pairs_portable, chain_int8_portable, ham_run_portable, acc_pairs_portable, acc_int8_portable};
+    return Table{chain_pairs_portable, chain_int8_portable,       ham_run_portable,   acc_pairs_portable,
+                 acc_int8_portable,    accumulate_first_portable, accumulate_portable};
   }();
   return t;
 }
@@ -143,12 +177,13 @@ class FoldModel {
     // fixed k): pair designs a1', a2' with pair_product = a1'*w1 + a2'*w2.
     e1_.resize(entries);
     if (pairs_) e2_.resize(entries);
+    const PairTable* table = pairs_ ? &pair_table(mem.pe) : nullptr;
     for (int m = 0; m < M_; ++m)
       for (int s = 0; s < S_; ++s) {
         const std::uint32_t i = mem.act_index(m, s);
         const std::size_t t = static_cast<std::size_t>(s) * M_ + m;
         if (pairs_) {
-          const auto e = effective_pair(mem.enc[i]);
+          const auto& e = table->eff[mem.act_raw[i]];
           e1_[t] = e[0];
           e2_[t] = e[1];
         } else {
@@ -298,10 +333,11 @@ class FoldModel {
     for (int s = 0; s < S_; ++s)
       ks[s] = run_stats(Run{static_cast<std::uint32_t>(s), static_cast<std::uint32_t>(S_), M_});
 
-    std::vector<std::uint32_t> held_pay(R_, 0), held_idx(R_, zero_);       // operand registers of row r
-    wreg_.assign(static_cast<std::size_t>(R_) * C_, 0);                    // weight registers (r, c)
-    std::vector<std::int64_t> psum(static_cast<std::size_t>(R_) * C_, 0);  // psum registers (r, c)
-    std::vector<std::int64_t> acc(static_cast<std::size_t>(M_) * C_, 0);   // output accumulators (m, c)
+    std::vector<std::uint32_t> held_pay(R_, 0), held_idx(R_, zero_);                      // operand registers of row r
+    wreg_.assign(static_cast<std::size_t>(R_) * C_, 0);                                   // weight registers (r, c)
+    std::vector<std::int64_t> psum(static_cast<std::size_t>(R_) * C_, 0);                 // psum registers (r, c)
+    std::vector<std::int64_t> acc(narrow_ ? 0 : static_cast<std::size_t>(M_) * C_, 0);    // output accumulators (m, c)
+    std::vector<std::int32_t> acc32(narrow_ ? static_cast<std::size_t>(M_) * C_ : 0, 0);  // narrow: (c, m)
     std::vector<std::int64_t> cur(M_);
     std::vector<std::int32_t> cur32(narrow_ ? M_ : 0);
     const kern::Table& kt = kern::table();
@@ -388,9 +424,11 @@ class FoldModel {
             continue;
           }
           const int n = n0 + c;
-          std::fill(cur.begin(), cur.end(), 0);
           std::uint64_t inner = 0;
-          if (narrow_) std::fill(cur32.begin(), cur32.end(), 0);
+          if (narrow_)
+            std::fill(cur32.begin(), cur32.end(), 0);
+          else
+            std::fill(cur.begin(), cur.end(), 0);
           for (int r = 0; r < R_; ++r) {
             if (r < mr) {
               const int s = k0 + r;
@@ -412,7 +450,14 @@ class FoldModel {
             k_.psum_toggles += ham(psum[at(r, c)], first) + inner;
             psum[at(r, c)] = last;
           }
-          if (narrow_) std::copy(cur32.begin(), cur32.end(), cur.begin());
+          if (narrow_) {
+            std::int32_t* e = &acc32[static_cast<std::size_t>(c) * M_];
+            k_.acc_toggles +=
+                (kf == 0 ? kt.accumulate_first : kt.accumulate)(e, cur32.data(), M_, static_cast<std::uint32_t>(mask_));
+            if (kf == KF - 1)
+              for (int m = 0; m < M_; ++m) out_[static_cast<std::size_t>(m) * N_ + n] = e[m];
+            continue;
+          }
           for (int m = 0; m < M_; ++m) {
             std::int64_t& e = acc[static_cast<std::size_t>(m) * C_ + c];
             const std::int64_t v = kf == 0 ? cur[m] : add(e, cur[m]);
@@ -704,9 +749,8 @@ class FoldModel {
           const auto step = pairs_ ? kt.acc_pairs : kt.acc_int8;
           for (int s = 0; s < S_; ++s) {
             const std::size_t ai = static_cast<std::size_t>(s) * M_ + m0, wi = static_cast<std::size_t>(s) * N_ + n0;
-            for (int r = 0; r < mr; ++r)
-              tg += step(&acc32[static_cast<std::size_t>(r) * mc], e1_[ai + r], pairs_ ? e2_[ai + r] : 0, &w1_[wi],
-                         pairs_ ? &w2_[wi] : nullptr, mc, static_cast<std::uint32_t>(mask_));
+            tg += step(acc32.data(), &e1_[ai], pairs_ ? &e2_[ai] : nullptr, &w1_[wi], pairs_ ? &w2_[wi] : nullptr, mr,
+                       mc, static_cast<std::uint32_t>(mask_));
           }
           k_.psum_toggles += tg;
           for (int r = 0; r < mr; ++r)

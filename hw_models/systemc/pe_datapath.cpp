@@ -236,9 +236,11 @@ void fill_gemm_stats(const Gemm& g, const ArrayConfig& cfg, const OperandMemory&
   std::vector<std::uint64_t> hist(65536, 0);
   for (int m = 0; m < g.M; ++m)
     for (int k = 0; k < g.Kp; k += 2) ++hist[pair_key(g.a(m, k), g.a(m, k + 1))];
+  const PairTable* t = consumes_pairs(cfg.pe.design) ? &pair_table(cfg.pe) : nullptr;
   for (std::uint32_t key = 0; key < 65536; ++key)
     if (hist[key])
-      fe.count_pair(static_cast<std::uint8_t>(key & 0xFFu), static_cast<std::uint8_t>(key >> 8), cfg.pe, hist[key]);
+      fe.count_encoded(static_cast<std::uint8_t>(key & 0xFFu), static_cast<std::uint8_t>(key >> 8),
+                       t ? t->enc[key] : EncodedPair{}, cfg.pe, hist[key]);
   // Every A pair meets each of the N weight columns once: a vsparq pair with
   // one zero is N combined (both-lane) multiplies.
   if (cfg.pe.design->detects_zeros()) st.combined_multiplies += fe.one_zero() * static_cast<std::uint64_t>(g.N);
