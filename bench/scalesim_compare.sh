@@ -16,7 +16,7 @@
 #   SCALESIM_DIR   a SCALE-Sim v2 source tree (the directory holding scalesim/scale.py),
 #                  default ${XDG_CACHE_HOME:-$HOME/.cache}/sparq-bench/scale-sim-v2; if it
 #                  is not there or cannot be imported, the SCALE-Sim half is skipped.
-#                  Getting it: git clone https://github.com/scalesim-project/scale-sim-v2
+#                  Getting it: a checkout of the SCALE-Sim v2 repository (scalesim-project/scale-sim-v2; its scalesim/, configs/ and topologies/ suffice)
 #                  (runs with Debian's python3-numpy python3-pandas python3-absl python3-tqdm)
 #   PYTHON         interpreter for SCALE-Sim and the timer (default /usr/bin/python3)
 #   SIZES          array sizes R (R x R), default "8 16 32 64 128 256 512"
@@ -74,6 +74,8 @@ if [[ -z ${SPARQ_SIM:-} ]] && [[ -n $(find "$root/hw_models" "$root/sim" -newer 
   echo "  cmake --build --preset release --target sparq-sim" >&2
 fi
 
+echo "sparq-sim: $exe (built $(date -u -r "$exe" +%Y-%m-%dT%H:%M:%SZ)); repo HEAD $(git -C "$root" log -1 --format=%h 2> /dev/null || echo unknown)"
+
 # ---------------------------------------------------------------- SCALE-Sim
 have_ss=0
 if [[ -f $ssdir/scalesim/scale.py ]] &&
@@ -84,7 +86,7 @@ if [[ -f $ssdir/scalesim/scale.py ]] &&
   echo "SCALE-Sim v2: $ssdir, $ssver, $("$py" --version 2>&1)"
 else
   echo "SCALE-Sim v2 not available at SCALESIM_DIR=$ssdir (or not importable with $py):"
-  echo "  skipping its half. To enable: git clone https://github.com/scalesim-project/scale-sim-v2 DIR;"
+  echo "  skipping its half. To enable: a checkout of the SCALE-Sim v2 repository (scalesim-project/scale-sim-v2; its scalesim/, configs/ and topologies/ suffice) DIR;"
   echo "  apt-get install python3-numpy python3-pandas python3-absl python3-tqdm; SCALESIM_DIR=DIR $0"
 fi
 
@@ -93,8 +95,7 @@ fi
 geom() {  # key -> space-separated values
   awk -v L="$layer" -v k="$2" '
     /^  - name: / {in_l = ($3 == L)}
-    in_l && $1 == k":" {sub(/^[^:]*: *\[/, ""); sub(/\].*/, ""); gsub(/,/, " "); print; exit}
-    in_l && $1 == k":" {exit}' "$1/manifest.yaml"
+    in_l && $1 == k":" {sub(/^[^:]*: *\[/, ""); sub(/\].*/, ""); gsub(/,/, " "); print; exit}' "$1/manifest.yaml"
 }
 op=$(awk -v L="$layer" '/^  - name: /{in_l=($3==L)} in_l && $1=="op:"{print $2; exit}' "$bundle/manifest.yaml")
 [[ -n $op ]] || die "layer $layer not in $bundle/manifest.yaml"

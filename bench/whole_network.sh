@@ -38,7 +38,6 @@ exe=${SPARQ_SIM:-$root/build/release/sim/sparq-sim}
 die() { echo "whole_network.sh: $*" >&2; exit 1; }
 [[ $reps =~ ^[1-9][0-9]*$ ]] || die "REPS must be a positive integer (got '$reps')"
 [[ -x /usr/bin/time ]] || die "/usr/bin/time (GNU time) is required: apt-get install time"
-command -v node > /dev/null || die "node is required for the exporter (tools/export/README.md)"
 
 # ---------------------------------------------------------------- simulator
 if [[ ! -x $exe ]]; then
@@ -50,6 +49,8 @@ if [[ -z ${SPARQ_SIM:-} ]] && [[ -n $(find "$root/hw_models" "$root/sim" -newer 
   echo "WARNING: $exe is older than sources under hw_models/ or sim/; rebuild with" >&2
   echo "  cmake --build --preset release --target sparq-sim" >&2
 fi
+
+echo "sparq-sim: $exe (built $(date -u -r "$exe" +%Y-%m-%dT%H:%M:%SZ)); repo HEAD $(git -C "$root" log -1 --format=%h 2> /dev/null || echo unknown)"
 
 # ------------------------------------------------------------- the bundle
 bundle_complete() {  # manifest present and every array it names present
@@ -63,6 +64,7 @@ bundle_complete() {  # manifest present and every array it names present
 if bundle_complete "$bundle"; then
   echo "bundle: reusing $bundle" >&2
 else
+  command -v node > /dev/null || die "node is required for the exporter (tools/export/README.md)"
   mkdir -p "$cache"
   export_dir=$root/tools/export
   if [[ -d $export_dir/node_modules ]]; then
