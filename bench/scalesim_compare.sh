@@ -64,17 +64,9 @@ for r in $sizes $trace_sizes; do [[ $r =~ ^[1-9][0-9]*$ ]] || die "bad array siz
 [[ -f $bundle/manifest.yaml ]] || die "no bundle at $bundle"
 
 # ---------------------------------------------------------------- simulator
-if [[ ! -x $exe ]]; then
-  [[ -z ${SPARQ_SIM:-} ]] || die "SPARQ_SIM=$exe is not executable"
-  echo "building sparq-sim (release preset)" >&2
-  (cd "$root" && cmake --preset release > /dev/null && cmake --build --preset release --target sparq-sim) >&2
-fi
-if [[ -z ${SPARQ_SIM:-} ]] && [[ -n $(find "$root/hw_models" "$root/sim" -newer "$exe" -type f -print -quit) ]]; then
-  echo "WARNING: $exe is older than sources under hw_models/ or sim/; rebuild with" >&2
-  echo "  cmake --build --preset release --target sparq-sim" >&2
-fi
-
-echo "sparq-sim: $exe (built $(date -u -r "$exe" +%Y-%m-%dT%H:%M:%SZ)); repo HEAD $(git -C "$root" log -1 --format=%h 2> /dev/null || echo unknown)"
+# shellcheck source=bench/common.sh
+source "$root/bench/common.sh"
+ensure_sparq_sim "$root" "$exe" || exit 1
 
 # ---------------------------------------------------------------- SCALE-Sim
 have_ss=0
