@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace sparq::hw {
 
@@ -175,40 +176,37 @@ std::pair<int, int> fold_counts(const OperandMemory& mem, int R, int C, Dataflow
   return {outer, inner};
 }
 
+namespace {
+// Each HwCounters field and the ArrayStats counter it adds to: merge and
+// add_to walk this one list (a static_assert catches a field left out).
+using CounterPair = std::pair<std::uint64_t HwCounters::*, std::uint64_t ArrayStats::*>;
+const CounterPair kCounterMap[] = {
+    {&HwCounters::pe_active, &ArrayStats::pe_active_cycles},
+    {&HwCounters::mult_busy, &ArrayStats::mult_slot_busy},
+    {&HwCounters::mult_toggles, &ArrayStats::mult_input_toggles},
+    {&HwCounters::act_toggles, &ArrayStats::act_reg_toggles},
+    {&HwCounters::weight_toggles, &ArrayStats::weight_reg_toggles},
+    {&HwCounters::psum_toggles, &ArrayStats::psum_reg_toggles},
+    {&HwCounters::acc_toggles, &ArrayStats::acc_toggles},
+    {&HwCounters::reg_writes, &ArrayStats::reg_writes},
+    {&HwCounters::mult_w_toggles, &ArrayStats::mult_weight_toggles},
+    {&HwCounters::act_writes, &ArrayStats::act_reg_writes},
+    {&HwCounters::weight_writes, &ArrayStats::weight_reg_writes},
+    {&HwCounters::psum_writes, &ArrayStats::psum_reg_writes},
+    {&HwCounters::lod_edge, &ArrayStats::lod_edge_encodings},
+    {&HwCounters::lod_pe, &ArrayStats::lod_pe_encodings},
+    {&HwCounters::overflows, &ArrayStats::acc_overflows},
+};
+static_assert(sizeof(kCounterMap) / sizeof(kCounterMap[0]) * sizeof(std::uint64_t) == sizeof(HwCounters),
+              "a HwCounters field is missing from kCounterMap");
+}  // namespace
+
 void HwCounters::add_to(ArrayStats& s) const {
-  s.pe_active_cycles += pe_active;
-  s.mult_slot_busy += mult_busy;
-  s.mult_input_toggles += mult_toggles;
-  s.act_reg_toggles += act_toggles;
-  s.weight_reg_toggles += weight_toggles;
-  s.psum_reg_toggles += psum_toggles;
-  s.acc_toggles += acc_toggles;
-  s.reg_writes += reg_writes;
-  s.mult_weight_toggles += mult_w_toggles;
-  s.act_reg_writes += act_writes;
-  s.weight_reg_writes += weight_writes;
-  s.psum_reg_writes += psum_writes;
-  s.lod_edge_encodings += lod_edge;
-  s.lod_pe_encodings += lod_pe;
-  s.acc_overflows += overflows;
+  for (const auto& [h, a] : kCounterMap) s.*a += this->*h;
 }
 
 void HwCounters::merge(const HwCounters& o) {
-  pe_active += o.pe_active;
-  mult_busy += o.mult_busy;
-  mult_toggles += o.mult_toggles;
-  act_toggles += o.act_toggles;
-  weight_toggles += o.weight_toggles;
-  psum_toggles += o.psum_toggles;
-  acc_toggles += o.acc_toggles;
-  reg_writes += o.reg_writes;
-  mult_w_toggles += o.mult_w_toggles;
-  act_writes += o.act_writes;
-  weight_writes += o.weight_writes;
-  psum_writes += o.psum_writes;
-  lod_edge += o.lod_edge;
-  lod_pe += o.lod_pe;
-  overflows += o.overflows;
+  for (const auto& [h, a] : kCounterMap) this->*h += o.*h;
 }
 
 void check_gemm(const Gemm& g, const ArrayConfig& cfg) {
