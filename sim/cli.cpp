@@ -153,6 +153,11 @@ int cli_main(int argc, char** argv, std::ostream& out, std::ostream& err) {
   } catch (const po::error& e) {
     err << "error: " << e.what() << " (see --help)\n";
     return 2;
+  } catch (const std::filesystem::filesystem_error& e) {
+    // A path the user gave that the file system refuses (a symlink loop, a
+    // name too long, a file where a directory is needed): bad input, named.
+    err << "error: " << (e.path1().empty() ? std::string() : e.path1().string() + ": ") << e.code().message() << "\n";
+    return 2;
   } catch (const std::exception& e) {
     err << "internal error: " << e.what() << "\n";
     return 1;
