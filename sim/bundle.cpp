@@ -342,7 +342,7 @@ void write_bundle(const std::string& dir, const BundleManifest& meta, const std:
     e << YAML::Key << "activation_scale" << YAML::Value << L.activation_scale;
     if (!L.input_source.empty()) e << YAML::Key << "input_source" << YAML::Value << L.input_source;
     e << YAML::Key << "files" << YAML::Value << YAML::BeginMap;
-    const std::string base = L.name;
+    const std::string base = file_component(L.name);  // never a path
     emit_ref(e, "input",
              write_array(dir, base + ".input.npy",
                          make_npy(L.activation_signed ? DType::I1 : DType::U1, {g.H, g.W, g.C_in}, t.input)));

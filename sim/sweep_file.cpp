@@ -23,6 +23,8 @@ namespace sparq {
 
 namespace {
 
+constexpr std::uint64_t kMaxSweepPoints = 100000;
+
 std::string yaml_text(const YAML::Node& n) {
   YAML::Emitter e;
   e << YAML::Flow << n;
@@ -136,6 +138,18 @@ SweepSpec load_sweep_impl(const std::string& file) {
     }
   }
   if (!root["points"] && axes.empty()) throw InputError(file + ": give `points`, `axes` or both");
+  // The product is counted before it is built: a few long axes must not
+  // exhaust memory or validate for hours.
+  {
+    std::uint64_t total = named.size();
+    for (const auto& ax : axes) {
+      total *= ax.second.size();
+      if (total > kMaxSweepPoints) break;
+    }
+    if (total > kMaxSweepPoints)
+      throw InputError(file + ": the sweep has more than " + std::to_string(kMaxSweepPoints) +
+                       " points (points x the product of the axes' lengths); split it into several sweeps");
+  }
   int index = 0;
   for (const auto& n : named) {
     std::vector<std::size_t> ix(axes.size(), 0);

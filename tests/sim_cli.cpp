@@ -204,6 +204,16 @@ TEST(Cli, BadInputMatrix) {
       {"bad sweep", "sweep " + t.write("s.yaml", "base: nothere.yaml\npoints: [{name: a}]\n"),
        "configuration file not found", nullptr},
       {"bad shard", "sweep configs/sweeps/paper.yaml --shard 3/2 --dry-run", "--shard 3/2", nullptr},
+      // README "Reliability": inputs once accepted silently, paths once an internal error.
+      {"duplicate key", "run configs/base.yaml " + t.write("dup.yaml", "array: {rows: 8, rows: 4}\n"),
+       "key 'rows' appears twice", nullptr},
+      {"octal integer", "run configs/base.yaml " + t.write("oct.yaml", "array: {rows: 010}\n"), "'010'", nullptr},
+      {"trailing dot in --set", "run configs/base.yaml --set array.rows.=4", "empty key", nullptr},
+      {"three-part shard", "sweep configs/sweeps/paper.yaml --shard 1/2/3 --dry-run", "--shard 1/2/3", nullptr},
+      {"config is a device", "run /dev/zero", "not a regular file", nullptr},
+      {"vcd is a directory", "run configs/base.yaml --vcd " + t.s(""), "is a directory", nullptr},
+      {"over memory", "run configs/base.yaml --set array.rows=4096 --set array.cols=4096 --fidelity structural",
+       "simulation.max_memory", nullptr},
   };
   for (auto& c : cases) {
     if (c.setup) c.setup();
