@@ -19,6 +19,9 @@ namespace sparq {
 
 namespace {
 
+// A result file larger than this is not read back to be verified.
+constexpr std::uint64_t kMaxResultFileBytes = 1ull << 30;
+
 std::string random_hex(std::size_t bytes) {
   static thread_local std::random_device rd;
   static const char* hex = "0123456789abcdef";
@@ -107,6 +110,13 @@ void ensure_directory(const std::string& dir) {
   if (::access(dir.c_str(), W_OK) != 0) throw InputError(dir + ": output directory is not writable");
 }
 
+void ensure_own_directory(const std::string& dir) {
+  struct stat st {};
+  if (::lstat(dir.c_str(), &st) == 0 && S_ISLNK(st.st_mode))
+    throw InputError(dir + ": is a symbolic link; refusing to write results through it");
+  ensure_directory(dir);
+}
+
 std::string new_run_id() {
   return random_hex(16);
 }
@@ -174,6 +184,7 @@ bool result_set_complete(const std::string& dir, std::string* why, std::string* 
     if (!(ls >> tag >> bytes >> sha >> name) || tag != "file" || name.find('/') != std::string::npos)
       return no(manifest + ": malformed line '" + line + "'");
     const std::string path = (fs::path(dir) / name).string();
+    if (bytes > kMaxResultFileBytes) return no(manifest + ": lists " + name + " as implausibly large");
     std::string content;
     try {
       content = read_file_bounded(path, bytes, "result file");

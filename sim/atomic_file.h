@@ -22,6 +22,10 @@ namespace sparq {
 void write_file_atomic(const std::string& path, const std::string& content);
 // Creates dir (and parents); throws InputError if it cannot.
 void ensure_directory(const std::string& dir);
+// ensure_directory for a directory the program names inside an output
+// directory (a sweep's points/<id>, plots): it must not be a symlink, which
+// someone sharing the directory could plant to redirect the writes.
+void ensure_own_directory(const std::string& dir);
 
 // The file naming a result set's members.
 constexpr const char* kResultManifest = "result_manifest.txt";

@@ -286,7 +286,7 @@ std::string bars_svg(const CsvTable& t, const std::string& col, const std::strin
 }  // namespace
 
 std::vector<std::string> write_plots(const CsvTable& summary, const CsvTable& layers, const std::string& dir) {
-  ensure_directory(dir);
+  ensure_own_directory(dir);
   std::vector<std::string> files;
   auto put = [&](const std::string& name, const std::string& svg) {
     const std::string p = (fs::path(dir) / name).string();

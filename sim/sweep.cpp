@@ -100,7 +100,7 @@ struct Running {
 };
 
 pid_t spawn_point(const std::string& exe, const SweepSpec& spec, const SweepPoint& p, const std::string& dir) {
-  ensure_directory(dir);
+  ensure_own_directory(dir);
   std::vector<std::string> args = {exe, "run"};
   args.insert(args.end(), spec.base_configs.begin(), spec.base_configs.end());
   args.insert(args.end(), {"--quiet", "--out", dir});
@@ -263,9 +263,9 @@ int cmd_sweep(const std::vector<std::string>& args, const std::string& self, std
   if (shard_n == 1) {
     check_output_file((fs::path(out_dir) / "sweep_summary.csv").string(), "sweep summary");
     check_output_file((fs::path(out_dir) / "sweep_layers.csv").string(), "sweep layer table");
-    ensure_directory((fs::path(out_dir) / "plots").string());
+    ensure_own_directory((fs::path(out_dir) / "plots").string());
   }
-  ensure_directory((fs::path(out_dir) / "points").string());
+  ensure_own_directory((fs::path(out_dir) / "points").string());
   write_file_atomic((fs::path(out_dir) / "points.csv").string(), points_csv(spec.points));
 
   std::vector<const SweepPoint*> todo;

@@ -4,6 +4,8 @@
 // sweep_file.cpp, bundle.cpp, cost_library.cpp).
 #include <yaml-cpp/yaml.h>
 
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <filesystem>
 
@@ -64,11 +66,31 @@ std::string input_fingerprint(const RunConfig& cfg, std::map<std::string, std::s
   else
     for (const auto& n : cfg.layers) sel.push_back(&m.layer(n));
   for (const LayerInfo* l : sel) {
-    std::vector<const ArrayRef*> refs = {&l->input, &l->weights, &l->weight_scales};
-    if (l->bias) refs.push_back(&*l->bias);
-    if (l->float_output) refs.push_back(&*l->float_output);
-    for (const ArrayRef* r : refs)
-      key += r->path + " " + file_sha((fs::path(m.dir) / r->path).string(), cfg.max_memory, cache) + "\n";
+    const ConvGeometry& g = l->geo;
+    const std::uint64_t cout = static_cast<std::uint64_t>(g.C_out);
+    std::vector<std::pair<const ArrayRef*, std::uint64_t>> refs = {
+        {&l->input,
+         static_cast<std::uint64_t>(g.H) * static_cast<std::uint64_t>(g.W) * static_cast<std::uint64_t>(g.C_in)},
+        {&l->weights, static_cast<std::uint64_t>(g.KH) * static_cast<std::uint64_t>(g.KW) *
+                          static_cast<std::uint64_t>(g.cin_per_group()) * cout},
+        {&l->weight_scales, 4 * cout}};
+    if (l->bias) refs.emplace_back(&*l->bias, 4 * cout);
+    if (l->float_output)
+      refs.emplace_back(&*l->float_output,
+                        4 * static_cast<std::uint64_t>(g.H_out()) * static_cast<std::uint64_t>(g.W_out()) * cout);
+    for (const auto& [r, data_bytes] : refs) {
+      const std::string path = (fs::path(m.dir) / r->path).string();
+      // Only a file the run could accept is read (its data plus at most a
+      // 1 MiB header); any other is named by size and modification time,
+      // and the run itself will refuse it with the reason.
+      struct stat st {};
+      if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+          static_cast<std::uint64_t>(st.st_size) <= data_bytes + (1u << 20) + 12)
+        key += r->path + " " + file_sha(path, data_bytes + (1u << 20) + 12, cache) + "\n";
+      else
+        key += r->path + " unreadable-or-wrong-size " + std::to_string(st.st_size) + " " +
+               std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) + "\n";
+    }
   }
   return key;
 }

@@ -583,7 +583,11 @@ TEST(Reliability, FileSizeLimitIsACleanErrorWithoutTemporaries) {
   ASSERT_TRUE(fs::exists(t.s("o")));
   for (const auto& e : fs::directory_iterator(t.s("o"))) ADD_FAILURE() << "left " << e.path();
   // A waveform cut by the limit is reported, not passed off as whole.
-  const Result v = run(small_run("--out " + t.s("v") + " --vcd " + t.s("w.vcd")), "ulimit -f 4;");
+  const Result v =
+      run("run configs/base.yaml --set trace.layers=[conv2d_79] --set trace.max_pixels=1 "
+          "--set pe.design=int8 --quiet --out " +
+              t.s("v") + " --vcd " + t.s("w.vcd"),
+          "ulimit -f 4;");
   EXPECT_EQ(v.code, 2) << v.err;
   EXPECT_NE(v.err.find("w.vcd"), std::string::npos) << v.err;
 }
@@ -672,4 +676,66 @@ TEST(Reliability, AmbiguousInputsAreRefused) {
       EXPECT_NE(std::string(e.what()).find("b2.npy"), std::string::npos) << e.what();
     }
   }
+}
+
+// ---------------------------------------------------------------------------
+// Found by the adversarial pass after the fixes above.
+
+// A symlink planted as a sweep point's directory (or plots/) in a shared
+// output directory must not redirect the point's results.
+TEST(Reliability, SymlinkedSweepSubdirectoriesAreRefused) {
+  Tmp t;
+  const std::string sw = t.write("s.yaml", "base: " + kSrc +
+                                               "/configs/base.yaml\nset: {trace.layers: [conv2d_79], "
+                                               "trace.max_pixels: 2}\npoints: [{name: a, set: {pe.design: int8}}]\n");
+  const Result dry = run("sweep " + sw + " --dry-run");
+  ASSERT_EQ(dry.code, 0) << dry.err;
+  const std::string id = dry.out.substr(0, dry.out.find(' '));
+  fs::create_directories(t.path / "victim");
+  fs::create_directories(t.path / "o/points");
+  fs::create_directory_symlink(t.path / "victim", t.path / "o/points" / id);
+  const Result r = run("sweep " + sw + " --no-progress --out " + t.s("o"));
+  expect_input_error(r, "is a symbolic link", "symlinked point directory");
+  EXPECT_TRUE(fs::is_empty(t.path / "victim"));
+  fs::remove(t.path / "o/points" / id);
+  fs::remove_all(t.path / "o/plots");
+  fs::create_directory_symlink(t.path / "victim", t.path / "o/plots");
+  expect_input_error(run("sweep " + sw + " --no-progress --out " + t.s("o")), "is a symbolic link", "symlinked plots");
+  EXPECT_TRUE(fs::is_empty(t.path / "victim"));
+}
+
+// The sweep's input fingerprint reads only files the run could accept: a
+// huge sparse array is named by size and time, not read whole.
+TEST(Reliability, SweepFingerprintDoesNotReadHugeArrays) {
+  Tmp t;
+  write_bundle(t.s("b"), meta(), {random_layer("l", geo(4, 4, 2, 2, 1), 8)});
+  {
+    const int fd = ::open(t.s("b/l.input.npy").c_str(), O_WRONLY);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(::ftruncate(fd, static_cast<off_t>(64ull << 30)), 0);
+    ::close(fd);
+  }
+  const std::string sw = t.write("s.yaml", "base: " + kSrc + "/configs/base.yaml\nset: {trace.bundle: b, " +
+                                               "trace.layers: all}\npoints: [{name: a, set: {pe.design: int8}}]\n");
+  const Result r = run("sweep " + sw + " --dry-run");
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_LT(r.seconds, 20);
+  // The run itself refuses the file by its header, without reading it.
+  const Result s = run("sweep " + sw + " --no-progress --out " + t.s("o"));
+  EXPECT_EQ(s.code, 1) << s.err;
+  EXPECT_NE(s.err.find("longer than its header says"), std::string::npos) << s.err;
+}
+
+// `stats` loads whole layers: it estimates their memory first too.
+TEST(Reliability, StatsRefusesLayersOverItsMemoryLimit) {
+  Tmp t;
+  write_bundle(t.s("b"), meta(), {random_layer("big", geo(256, 256, 4, 4, 9), 9)});
+  expect_input_error(run("stats " + t.s("b") + " --max-memory 1MiB"), "more than --max-memory", "stats limit");
+  EXPECT_EQ(run("stats " + t.s("b")).code, 0);
+  // A forged result manifest naming a huge file is not read back.
+  fs::create_directories(t.path / "o");
+  write_raw(t.s("o/result_manifest.txt"), "sparq-result-set 1\nrun_id x\nfile 1099511627776 00 summary.csv\n");
+  std::string why;
+  EXPECT_FALSE(result_set_complete(t.s("o"), &why));
+  EXPECT_NE(why.find("implausibly large"), std::string::npos) << why;
 }
