@@ -417,6 +417,10 @@ std::vector<std::string> merge_sweep(const std::vector<SweepPoint>& points, cons
     if (!found) missing.push_back(p.id);
   }
   if (!missing.empty() && !allow_missing) return missing;
+  // Every destination usable before anything is written.
+  check_output_file((fs::path(out_dir) / "sweep_summary.csv").string(), "sweep summary");
+  check_output_file((fs::path(out_dir) / "sweep_layers.csv").string(), "sweep layer table");
+  ensure_own_directory((fs::path(out_dir) / "plots").string());
   // Axis keys (in order of first appearance) become columns.
   std::vector<std::string> keys;
   for (const auto& p : points)
