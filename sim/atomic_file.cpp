@@ -1,6 +1,7 @@
 #include "atomic_file.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,6 +34,25 @@ std::string random_hex(std::size_t bytes) {
   }
   return s;
 }
+
+// Holds SIGINT, SIGTERM, SIGHUP and SIGQUIT while files are staged and
+// renamed, so that an interrupted run finishes writing the set (a few
+// milliseconds) and then dies, instead of leaving temporaries or half a set.
+class SignalsHeld {
+ public:
+  SignalsHeld() {
+    sigset_t s;
+    sigemptyset(&s);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT}) sigaddset(&s, sig);
+    ::pthread_sigmask(SIG_BLOCK, &s, &old_);
+  }
+  ~SignalsHeld() { ::pthread_sigmask(SIG_SETMASK, &old_, nullptr); }
+  SignalsHeld(const SignalsHeld&) = delete;
+  SignalsHeld& operator=(const SignalsHeld&) = delete;
+
+ private:
+  sigset_t old_;
+};
 
 std::string why_write(int e) {
   if (e == EFBIG) return "file too large: the file-size limit (ulimit -f) was reached";
@@ -98,6 +118,7 @@ void commit(const std::string& tmp, const std::string& path) {
 }  // namespace
 
 void write_file_atomic(const std::string& path, const std::string& content) {
+  const SignalsHeld held;
   commit(stage(path, content), path);
   fsync_dir(path);
 }
@@ -125,6 +146,7 @@ void write_result_set(const std::string& dir, const std::string& run_id,
                       const std::vector<std::pair<std::string, std::string>>& files) {
   namespace fs = std::filesystem;
   const std::string manifest = (fs::path(dir) / kResultManifest).string();
+  const SignalsHeld held;
   std::ostringstream m;
   m << "sparq-result-set 1\nrun_id " << run_id << "\n";
   std::vector<std::pair<std::string, std::string>> staged;  // tmp, final

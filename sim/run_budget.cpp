@@ -78,8 +78,9 @@ MemoryEstimate estimate_run_memory(const std::vector<LayerBudget>& layers, const
   e.bytes = add(add(kept, transient), model);
   if (big && model >= kept && model >= transient)
     e.biggest = "the " + std::to_string(big->rows) + "x" + std::to_string(big->cols) + " " +
-                hw::to_string(big->fidelity) + " array model (" + format_bytes(model) + ", about " +
-                format_bytes(model_bytes_per_pe(*big)) + " per PE)";
+                hw::to_string(big->fidelity) + " array model (" +
+                std::to_string(static_cast<U>(big->rows) * static_cast<U>(big->cols)) + " PEs to elaborate, " +
+                format_bytes(model) + ", about " + format_bytes(model_bytes_per_pe(*big)) + " per PE)";
   else if (kept >= transient)
     e.biggest = "the layers' arrays and lowered GEMMs (" + format_bytes(kept) + "; largest: " + kept_of + ", " +
                 format_bytes(largest_kept) + ")";

@@ -16,6 +16,7 @@
 #include <sstream>
 #include <thread>
 
+#include "atomic_file.h"
 #include "bundle.h"
 #include "csv.h"
 #include "gemm.h"
@@ -304,7 +305,7 @@ TEST(Cli, SweepResumesAfterInterruptionWithIdenticalResults) {
   auto finished = [&] {
     int n = 0;
     if (fs::exists(part + "/points"))
-      for (const auto& e : fs::directory_iterator(part + "/points")) n += fs::exists(e.path() / "summary.csv");
+      for (const auto& e : fs::directory_iterator(part + "/points")) n += result_set_complete(e.path().string());
     return n;
   };
   while (finished() < 1 && std::chrono::steady_clock::now() < deadline)
@@ -314,6 +315,9 @@ TEST(Cli, SweepResumesAfterInterruptionWithIdenticalResults) {
   ::waitpid(pid, &status, 0);
   const int done_before = finished();
   ASSERT_GE(done_before, 1);
+  // Interrupted runs finish or abandon their result set whole: no temporaries left.
+  for (const auto& e : fs::recursive_directory_iterator(part))
+    EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos) << "left " << e.path();
   if (done_before < 8) {
     ASSERT_TRUE(WIFEXITED(status));
     EXPECT_EQ(WEXITSTATUS(status), 130) << slurp(t.s("part.log"));
