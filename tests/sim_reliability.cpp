@@ -578,16 +578,14 @@ TEST(Reliability, FileSystemTroubleIsBadInputNamingThePath) {
 
 TEST(Reliability, FileSizeLimitIsACleanErrorWithoutTemporaries) {
   Tmp t;
-  const Result r = run(small_run("--out " + t.s("o")), "ulimit -f 8;");
+  const std::string quick =
+      "run configs/base.yaml --set trace.layers=[conv2d_79] --set trace.max_pixels=1 --set pe.design=int8 --quiet ";
+  const Result r = run(quick + "--out " + t.s("o"), "ulimit -f 8;");
   expect_input_error(r, "file-size limit", "ulimit -f");
   ASSERT_TRUE(fs::exists(t.s("o")));
   for (const auto& e : fs::directory_iterator(t.s("o"))) ADD_FAILURE() << "left " << e.path();
   // A waveform cut by the limit is reported, not passed off as whole.
-  const Result v =
-      run("run configs/base.yaml --set trace.layers=[conv2d_79] --set trace.max_pixels=1 "
-          "--set pe.design=int8 --quiet --out " +
-              t.s("v") + " --vcd " + t.s("w.vcd"),
-          "ulimit -f 4;");
+  const Result v = run(quick + "--out " + t.s("v") + " --vcd " + t.s("w.vcd"), "ulimit -f 4;");
   EXPECT_EQ(v.code, 2) << v.err;
   EXPECT_NE(v.err.find("w.vcd"), std::string::npos) << v.err;
 }
