@@ -1,16 +1,16 @@
 #include "bundle.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <sstream>
+#include <type_traits>
 
 #include "atomic_file.h"
 #include "errors.h"
+#include "safe_io.h"
 #include "sha256.h"
+#include "yaml_util.h"
 
 namespace fs = std::filesystem;
 
@@ -33,6 +33,12 @@ YAML::Node need(const YAML::Node& n, const std::string& key, const Ctx& c) {
 
 template <typename T>
 T as(const YAML::Node& v, const std::string& key, const Ctx& c, const char* expected) {
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    if (v.IsScalar() && !v.Scalar().empty() && v.Scalar()[0] >= '0' && v.Scalar()[0] <= '9' &&
+        !is_decimal_integer(v.Scalar()))
+      c.fail(key, std::string("must be ") + expected + " written in decimal without leading zeros" +
+                      (v.IsScalar() ? ", got '" + v.Scalar() + "'" : std::string()));
+  }
   try {
     return v.as<T>();
   } catch (const YAML::Exception&) {
@@ -84,19 +90,21 @@ const LayerInfo& BundleManifest::layer(const std::string& lname) const {
 }
 
 namespace {
+BundleManifest manifest_from_yaml(const YAML::Node& root, BundleManifest b);
+
 BundleManifest read_manifest_impl(const std::string& dir_or_manifest) {
   BundleManifest b;
   fs::path p(dir_or_manifest);
-  if (fs::is_directory(p)) p /= "manifest.yaml";
+  std::error_code ec;
+  if (fs::is_directory(p, ec)) p /= "manifest.yaml";
   b.manifest_path = p.string();
   b.dir = p.parent_path().empty() ? "." : p.parent_path().string();
-  if (!fs::exists(p)) throw InputError(b.manifest_path + ": trace bundle manifest not found");
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(b.manifest_path);
-  } catch (const YAML::Exception& e) {
-    throw InputError(b.manifest_path + ": malformed YAML: " + e.what());
-  }
+  if (!fs::exists(p, ec) && !ec) throw InputError(b.manifest_path + ": trace bundle manifest not found");
+  const YAML::Node root = load_yaml_file(b.manifest_path, "trace bundle manifest");
+  return manifest_from_yaml(root, b);
+}
+
+BundleManifest manifest_from_yaml(const YAML::Node& root, BundleManifest b) {
   Ctx c{b.manifest_path, ""};
   if (!root.IsMap()) c.fail("", "must be a YAML mapping");
   check_keys(root, {"format", "format_version", "name", "model", "image", "calibration", "exporter", "layers", "notes"},
@@ -128,6 +136,7 @@ BundleManifest read_manifest_impl(const std::string& dir_or_manifest) {
                lc);
     LayerInfo L;
     L.name = as<std::string>(need(n, "name", lc), "name", lc, "a string");
+    if (const std::string why = output_name_problem(L.name); !why.empty()) lc.fail("name", why);
     if (!seen.insert(L.name).second) lc.fail("name", "is not unique in the bundle");
     L.op = as<std::string>(need(n, "op", lc), "op", lc, "a string");
     if (L.op != "conv2d" && L.op != "depthwise_conv2d" && L.op != "dense")
@@ -175,6 +184,7 @@ BundleManifest read_manifest_impl(const std::string& dir_or_manifest) {
   }
   return b;
 }
+
 }  // namespace
 
 BundleManifest read_manifest(const std::string& dir_or_manifest) {
@@ -185,30 +195,55 @@ BundleManifest read_manifest(const std::string& dir_or_manifest) {
   }
 }
 
+BundleManifest parse_manifest(const std::string& text, const std::string& manifest_path) {
+  BundleManifest b;
+  b.manifest_path = manifest_path;
+  b.dir = fs::path(manifest_path).parent_path().empty() ? "." : fs::path(manifest_path).parent_path().string();
+  try {
+    return manifest_from_yaml(load_yaml_text(text, manifest_path), b);
+  } catch (const YAML::Exception& e) {
+    throw InputError(manifest_path + ": unexpected YAML structure: " + e.what());
+  }
+}
+
 namespace {
+
+struct Expect {
+  const std::string* where;
+  const std::string* path;
+  const std::vector<DType>* dtypes;
+  const std::vector<std::int64_t>* shape;
+};
+
+// Header checks before the data is read: a wrong shape or dtype never costs
+// reading (or allocating) the array.
+void check_header(const NpyHeader& h, const void* ctx) {
+  const Expect& e = *static_cast<const Expect*>(ctx);
+  bool ok = false;
+  for (auto d : *e.dtypes) ok |= (h.dtype == d);
+  if (!ok) {
+    std::string exp;
+    for (auto d : *e.dtypes) exp += (exp.empty() ? "" : " or ") + std::string(dtype_descr(d));
+    throw InputError(*e.where + ": " + *e.path + " has dtype " + dtype_descr(h.dtype) + ", expected " + exp);
+  }
+  if (h.shape != *e.shape) {
+    NpyArray got, want;
+    got.shape = h.shape;
+    want.shape = *e.shape;
+    throw InputError(*e.where + ": " + *e.path + " has shape " + got.shape_string() + ", the manifest implies " +
+                     want.shape_string());
+  }
+}
 
 NpyArray load_checked(const BundleManifest& b, const LayerInfo& L, const ArrayRef& r, const char* key,
                       std::vector<DType> dtypes, const std::vector<std::int64_t>& shape, bool verify_sha) {
   const std::string path = (fs::path(b.dir) / r.path).string();
   const std::string where = b.manifest_path + ": layer '" + L.name + "': files." + key;
-  if (!fs::exists(path)) throw InputError(where + ": array file " + path + " not found");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(where + ": cannot open " + path);
-  const std::vector<std::uint8_t> file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::error_code ec;
+  if (!fs::exists(path, ec) && !ec) throw InputError(where + ": array file " + path + " not found");
+  const Expect e{&where, &path, &dtypes, &shape};
+  const std::vector<std::uint8_t> file = read_npy_file(path, &check_header, &e);
   NpyArray a = parse_npy(file, path);
-  bool ok = false;
-  for (auto d : dtypes) ok |= (a.dtype == d);
-  if (!ok) {
-    std::string exp;
-    for (auto d : dtypes) exp += (exp.empty() ? "" : " or ") + std::string(dtype_descr(d));
-    throw InputError(where + ": " + path + " has dtype " + dtype_descr(a.dtype) + ", expected " + exp);
-  }
-  if (a.shape != shape) {
-    NpyArray want;
-    want.shape = shape;
-    throw InputError(where + ": " + path + " has shape " + a.shape_string() + ", the manifest implies " +
-                     want.shape_string());
-  }
   if (verify_sha && !r.sha256.empty()) {
     const std::string got = sha256_hex(file.data(), file.size());
     if (got != r.sha256)
@@ -307,7 +342,7 @@ void write_bundle(const std::string& dir, const BundleManifest& meta, const std:
     e << YAML::Key << "activation_scale" << YAML::Value << L.activation_scale;
     if (!L.input_source.empty()) e << YAML::Key << "input_source" << YAML::Value << L.input_source;
     e << YAML::Key << "files" << YAML::Value << YAML::BeginMap;
-    const std::string base = L.name;
+    const std::string base = file_component(L.name);  // never a path
     emit_ref(e, "input",
              write_array(dir, base + ".input.npy",
                          make_npy(L.activation_signed ? DType::I1 : DType::U1, {g.H, g.W, g.C_in}, t.input)));

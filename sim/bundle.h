@@ -54,6 +54,9 @@ struct LayerTrace {
 
 // Reads and validates dir/manifest.yaml (or a path to the manifest itself).
 BundleManifest read_manifest(const std::string& dir_or_manifest);
+// Parses a manifest's text (as read_manifest does with the file's content;
+// arrays are not touched). manifest_path names it and locates the bundle.
+BundleManifest parse_manifest(const std::string& text, const std::string& manifest_path);
 // Loads and checks one layer's arrays. verify_sha: compare sha256s.
 LayerTrace load_layer(const BundleManifest& b, const LayerInfo& info, bool verify_sha = true);
 

@@ -9,7 +9,9 @@
 
 #include "atomic_file.h"
 #include "bundle.h"
+#include "config.h"
 #include "errors.h"
+#include "run_budget.h"
 #include "trace_stats.h"
 
 namespace po = boost::program_options;
@@ -71,7 +73,9 @@ int cmd_stats(const std::vector<std::string>& args, std::ostream& out, std::ostr
   opts.add_options()("help,h", "this help")("layers,l", po::value(&layers)->multitoken(),
                                             "layer names (comma-separated or repeated); default: all")(
       "json", po::value(&json), "also write the statistics as JSON to this file")(
-      "no-verify", "skip sha256 verification of the arrays");
+      "no-verify", "skip sha256 verification of the arrays")(
+      "max-memory", po::value<std::string>()->default_value("8GiB"),
+      "refuse a layer whose arrays and lowered GEMM would need more memory than this");
   std::vector<std::string> pos;
   const po::variables_map vm = parse_command(args, opts, &pos, 1);
   if (!pos.empty()) bundle = pos.front();
@@ -83,6 +87,12 @@ int cmd_stats(const std::vector<std::string>& args, std::ostream& out, std::ostr
     return 0;
   }
   if (bundle.empty()) throw InputError("stats: a trace bundle directory is required (sparq-sim stats BUNDLE)");
+  std::uint64_t max_memory = 0;
+  try {
+    max_memory = parse_size(vm["max-memory"].as<std::string>());
+  } catch (const std::invalid_argument& e) {
+    throw InputError(std::string("--max-memory: ") + e.what());
+  }
   const BundleManifest m = read_manifest(bundle);
   std::vector<const LayerInfo*> sel;
   const auto names = split_list(layers);
@@ -99,6 +109,15 @@ int cmd_stats(const std::vector<std::string>& args, std::ostream& out, std::ostr
       << std::setw(8) << "gemm0"
       << "   msb histogram (zero,b0..b7) %\n";
   for (const LayerInfo* L : sel) {
+    LayerBudget lb;
+    lb.name = L->name;
+    lb.geo = L->geo;
+    lb.pixels = static_cast<std::int64_t>(L->geo.H_out()) * L->geo.W_out();
+    lb.has_float = L->float_output.has_value();
+    const MemoryEstimate mem = estimate_run_memory({lb}, {}, false);
+    if (mem.bytes > max_memory)
+      throw InputError(m.manifest_path + ": layer '" + L->name + "' would need about " + format_bytes(mem.bytes) +
+                       " of memory, more than --max-memory " + format_bytes(max_memory));
     const LayerTrace t = load_layer(m, *L, !vm.count("no-verify"));
     const TraceLayerStats s = compute_trace_stats(t);
     root.adopt(trace_stats_group(t, s));
@@ -152,6 +171,11 @@ int cli_main(int argc, char** argv, std::ostream& out, std::ostream& err) {
     return 2;
   } catch (const po::error& e) {
     err << "error: " << e.what() << " (see --help)\n";
+    return 2;
+  } catch (const std::filesystem::filesystem_error& e) {
+    // A path the user gave that the file system refuses (a symlink loop, a
+    // name too long, a file where a directory is needed): bad input, named.
+    err << "error: " << (e.path1().empty() ? std::string() : e.path1().string() + ": ") << e.code().message() << "\n";
     return 2;
   } catch (const std::exception& e) {
     err << "internal error: " << e.what() << "\n";

@@ -1,4 +1,6 @@
 // The `run` and `area` commands.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <boost/program_options.hpp>
 #include <cmath>
@@ -132,6 +134,17 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   RunOptions opt;
   opt.check_reference = vm.count("check") > 0;
   const RunOutcome r = run_simulation(cfg, opt, cfg.quiet ? std::cerr : err);
+  // The waveform writer reports a failed write; a file that reached the
+  // size limit (ulimit -f) exactly is truncated as well, so say so.
+  struct rlimit fl {};
+  if (!r.vcd_files.empty() && ::getrlimit(RLIMIT_FSIZE, &fl) == 0 && fl.rlim_cur != RLIM_INFINITY)
+    for (const auto& f : r.vcd_files) {
+      std::error_code ec;
+      const auto size = fs::file_size(f, ec);
+      if (!ec && size >= fl.rlim_cur)
+        throw InputError(f + ": waveform truncated at the file-size limit (ulimit -f, " + std::to_string(fl.rlim_cur) +
+                         " bytes); narrow output.vcd's pes or cycle window, or raise the limit");
+    }
   write_results(r);
   if (!cfg.quiet) print_table(r, out);
   if (!r.vcd_files.empty()) {

@@ -8,8 +8,11 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <type_traits>
 
 #include "errors.h"
+#include "safe_io.h"
+#include "yaml_util.h"
 
 namespace fs = std::filesystem;
 
@@ -57,7 +60,9 @@ const std::vector<SectionDef>& schema() {
        {{"fidelity", "fast",
          "fast (fold by fold, cost follows the work) | stepped (every register every cycle, plain C++) | "
          "structural (SystemC modules)"},
-        {"scalesim_compatible", "false", "also report SCALE-Sim v2 compute cycles"}}},
+        {"scalesim_compatible", "false", "also report SCALE-Sim v2 compute cycles"},
+        {"max_memory", "8GiB",
+         "refuse a run whose estimated memory exceeds this: bytes, or a number with KiB/MiB/GiB/TiB or KB/MB/GB/TB"}}},
       {"trace",
        {{"bundle", "~", "trace bundle directory (required)"},
         {"layers", "all", "all, or a list of layer names"},
@@ -123,12 +128,17 @@ void apply_override(YAML::Node& root, const std::string& spec, std::set<std::str
   } catch (const YAML::Exception& e) {
     throw InputError("--set " + path + ": value '" + text + "' is not valid YAML: " + e.what());
   }
+  check_duplicate_keys(value, "--set " + path);
+  // Every component non-empty: "a..b", ".a" and "a." are refused (a
+  // trailing dot would otherwise vanish).
   std::vector<std::string> parts;
-  std::stringstream ss(path);
-  std::string p;
-  while (std::getline(ss, p, '.')) {
-    if (p.empty()) throw InputError("--set " + spec + ": empty key in path");
+  for (std::size_t b = 0;;) {
+    const auto dot = path.find('.', b);
+    const std::string p = path.substr(b, dot == std::string::npos ? std::string::npos : dot - b);
+    if (p.empty()) throw InputError("--set " + spec + ": empty key in path '" + path + "'");
     parts.push_back(p);
+    if (dot == std::string::npos) break;
+    b = dot + 1;
   }
   // Walk with fresh handles: yaml-cpp nodes are references, so assignment
   // through a copied handle would rebind it instead of writing into the tree.
@@ -195,6 +205,16 @@ class Reader {
   template <typename T>
   T convert(const YAML::Node& n, const std::string& path, const char* expected) const {
     if (!n.IsScalar()) src_.fail(path, std::string("must be ") + expected);
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      // "010" is octal 8 and "0x10" hex to yaml-cpp: refuse anything but plain decimal.
+      const std::string& t = n.Scalar();
+      const std::size_t d = (!t.empty() && (t[0] == '-' || t[0] == '+')) ? 1 : 0;
+      if (d < t.size() && t[d] >= '0' && t[d] <= '9' && !is_decimal_integer(t))
+        src_.fail(path, std::string("must be ") + expected +
+                            " written in decimal without leading zeros (YAML reads 010 as octal 8), got '" + t + "'");
+      if (std::is_unsigned_v<T> && n.Scalar()[0] == '-')
+        src_.fail(path, std::string("must be ") + expected + " (not negative), got '" + n.Scalar() + "'");
+    }
     try {
       return n.as<T>();
     } catch (const YAML::Exception&) {
@@ -292,6 +312,8 @@ DesignPoint build_design(const Reader& r, const YAML::Node& entry, const std::st
   d.name = a.pe.label();
   if (a.lod == LodPlacement::Edge && design->consumes_pairs()) d.name += "-edge";
   if (entry && entry["name"]) d.name = r.convert<std::string>(entry["name"], prefix + ".name", "a string");
+  if (const std::string why = output_name_problem(d.name); !why.empty())
+    src.fail(entry && entry["name"] ? prefix + ".name" : params.path("design"), "design name '" + d.name + "' " + why);
   return d;
 }
 
@@ -359,7 +381,7 @@ std::string emit_effective(const RunConfig& c) {
     << hw::to_string(a0.array.dataflow) << YAML::Key << "clock_mhz" << YAML::Value << a0.clock_mhz << YAML::EndMap;
   e << YAML::Key << "simulation" << YAML::Value << YAML::BeginMap << YAML::Key << "fidelity" << YAML::Value
     << hw::to_string(a0.array.fidelity) << YAML::Key << "scalesim_compatible" << YAML::Value << c.scalesim_compatible
-    << YAML::EndMap;
+    << YAML::Key << "max_memory" << YAML::Value << c.max_memory << YAML::EndMap;
   e << YAML::Key << "trace" << YAML::Value << YAML::BeginMap;
   e << YAML::Key << "bundle" << YAML::Value << absolute(c.bundle);
   e << YAML::Key << "layers" << YAML::Value;
@@ -440,14 +462,10 @@ RunConfig load_run_config_impl(const std::vector<std::string>& files, const std:
   src.files = files;
   YAML::Node root(YAML::NodeType::Map);
   for (const auto& file : files) {
-    if (!fs::exists(file)) throw InputError(file + ": configuration file not found");
-    if (fs::is_directory(file)) throw InputError(file + ": is a directory, expected a YAML configuration file");
-    YAML::Node doc;
-    try {
-      doc = YAML::LoadFile(file);
-    } catch (const YAML::Exception& e) {
-      throw InputError(file + ": malformed YAML: " + e.what());
-    }
+    std::error_code ec;
+    if (!fs::exists(file, ec) && !ec) throw InputError(file + ": configuration file not found");
+    if (fs::is_directory(file, ec)) throw InputError(file + ": is a directory, expected a YAML configuration file");
+    const YAML::Node doc = load_yaml_file(file, "configuration file");
     if (doc.IsNull()) continue;
     Source one;
     one.files = {file};
@@ -509,6 +527,12 @@ RunConfig load_run_config_impl(const std::vector<std::string>& files, const std:
     }
     if (!v["path"]) src.fail("output.vcd.path", "is required");
     c.vcd.path = r.convert<std::string>(v["path"], "output.vcd.path", "a path");
+    // A directory name would become "<dir>.vcd" beside it: refuse it; a
+    // missing extension is added here, so the name checked is the one written.
+    std::error_code ec;
+    if (c.vcd.path.empty() || c.vcd.path.back() == '/' || fs::is_directory(c.vcd.path, ec))
+      src.fail("output.vcd.path", "'" + c.vcd.path + "' is a directory; give a file name such as waves.vcd");
+    if (c.vcd.path.size() < 4 || c.vcd.path.compare(c.vcd.path.size() - 4, 4, ".vcd") != 0) c.vcd.path += ".vcd";
     if (v["pes"]) {
       if (!v["pes"].IsSequence()) src.fail("output.vcd.pes", "must be a list of [row, col] pairs");
       for (const auto& p : v["pes"]) {
@@ -534,6 +558,15 @@ RunConfig load_run_config_impl(const std::vector<std::string>& files, const std:
         src.fail("output.vcd", "needs simulation.fidelity: structural (the fast model has no signals to trace)");
   }
   c.scalesim_compatible = r.get<bool>("simulation", "scalesim_compatible", "true or false");
+  {
+    const YAML::Node mm = r.value("simulation", "max_memory");
+    const std::string text = r.convert<std::string>(mm, "simulation.max_memory", "a size such as 8GiB");
+    try {
+      c.max_memory = parse_size(text);
+    } catch (const std::invalid_argument& e) {
+      src.fail("simulation.max_memory", e.what());
+    }
+  }
   if (r.has("cost", "library"))
     c.cost_library = r.get<std::string>("cost", "library", "a path");
   else
@@ -555,6 +588,35 @@ RunConfig load_run_config(const std::vector<std::string>& files, const std::vect
     }() +
                      ": unexpected YAML structure: " + e.what());
   }
+}
+
+std::uint64_t parse_size(const std::string& text) {
+  std::size_t i = 0;
+  while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+  const std::string digits = text.substr(0, i);
+  std::string unit = text.substr(i);
+  while (!unit.empty() && unit.front() == ' ') unit.erase(0, 1);
+  const std::string bad =
+      "'" + text + "' is not a size (bytes, or a whole number with KiB, MiB, GiB, TiB, KB, MB, GB or TB)";
+  if (digits.empty() || digits.size() > 15 || !is_decimal_integer(digits)) throw std::invalid_argument(bad);
+  static const std::pair<const char*, std::uint64_t> units[] = {{"", 1},
+                                                                {"B", 1},
+                                                                {"KiB", 1ull << 10},
+                                                                {"MiB", 1ull << 20},
+                                                                {"GiB", 1ull << 30},
+                                                                {"TiB", 1ull << 40},
+                                                                {"KB", 1000ull},
+                                                                {"MB", 1000000ull},
+                                                                {"GB", 1000000000ull},
+                                                                {"TB", 1000000000000ull}};
+  const std::uint64_t n = std::stoull(digits);
+  for (const auto& [u, mult] : units)
+    if (unit == u) {
+      if (n > UINT64_MAX / mult) throw std::invalid_argument(bad);
+      if (n * mult == 0) throw std::invalid_argument("'" + text + "' must be more than 0 bytes");
+      return n * mult;
+    }
+  throw std::invalid_argument(bad);
 }
 
 std::string yaml_quote(const std::string& text) {

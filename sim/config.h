@@ -34,8 +34,9 @@ struct RunConfig {
   std::string output_dir;
   std::string dump_outputs_dir;  // "" = off
   bool scalesim_compatible = false;
-  hw::VcdOptions vcd;        // vcd.path empty = off
-  std::string cost_library;  // resolved path of the cell/energy data file
+  std::uint64_t max_memory = 8ull << 30;  // simulation.max_memory [byte]: larger estimates are refused
+  hw::VcdOptions vcd;                     // vcd.path empty = off
+  std::string cost_library;               // resolved path of the cell/energy data file
   bool quiet = false;
 
   // The effective configuration as YAML (every default filled in).
@@ -53,6 +54,9 @@ RunConfig load_run_config(const std::vector<std::string>& files, const std::vect
 // A string as a YAML double-quoted scalar, for building --set values from
 // command-line options (so that "a: b", "null" or "#" stay literal text).
 std::string yaml_quote(const std::string& s);
+
+// "8GiB", "512MB", "1000000" -> bytes; throws std::invalid_argument with the reason.
+std::uint64_t parse_size(const std::string& text);
 
 // The keys a config accepts, one per line with its default and meaning (for --help).
 std::string config_reference();

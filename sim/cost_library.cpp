@@ -6,6 +6,7 @@
 #include <set>
 
 #include "errors.h"
+#include "yaml_util.h"
 
 namespace sparq {
 namespace {
@@ -57,14 +58,7 @@ double number(const YAML::Node& v, const std::string& path, const Ctx& c) {
 namespace {
 CellLibrary load_cell_library_impl(const std::string& path) {
   const Ctx c{path};
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(path);
-  } catch (const YAML::BadFile&) {
-    throw InputError(path + ": cannot open cell library file");
-  } catch (const YAML::Exception& e) {
-    throw InputError(path + ": malformed YAML: " + e.what());
-  }
+  const YAML::Node root = load_yaml_file(path, "cell library");
   if (!root.IsMap()) c.fail("", "must be a YAML mapping");
   check_keys(root, "", {"format", "version", "name", "area_source", "energy_source", "cell_area_um2", "energy_pj"}, c);
   if (text(root, "format", c) != "sparq-cell-library") c.fail("format", "must be 'sparq-cell-library'");

@@ -1,9 +1,7 @@
 #include "csv.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "errors.h"
+#include "safe_io.h"
 #include "stats.h"
 
 namespace sparq {
@@ -97,11 +95,7 @@ CsvTable parse_csv(const std::string& text, const std::string& name) {
 }
 
 CsvTable read_csv(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path + ": cannot open file");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_csv(ss.str(), path);
+  return parse_csv(read_file_bounded(path, kMaxCsvBytes, "CSV file"), path);
 }
 
 }  // namespace sparq

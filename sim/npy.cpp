@@ -1,11 +1,11 @@
 #include "npy.h"
 
+#include <algorithm>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "atomic_file.h"
 #include "errors.h"
+#include "safe_io.h"
 
 namespace sparq {
 
@@ -49,53 +49,132 @@ namespace {
   throw InputError(name + ": " + why);
 }
 
-// Minimal parser for the header dict: {'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }
-std::string dict_value(const std::string& h, const std::string& key, const std::string& name) {
-  const std::string k1 = "'" + key + "'";
-  auto p = h.find(k1);
-  if (p == std::string::npos) fail(name, "npy header has no '" + key + "' entry");
-  p = h.find(':', p + k1.size());
-  if (p == std::string::npos) fail(name, "npy header is malformed near '" + key + "'");
-  ++p;
-  while (p < h.size() && h[p] == ' ') ++p;
-  if (p >= h.size()) fail(name, "npy header is malformed near '" + key + "'");
-  if (h[p] == '\'') {
-    auto e = h.find('\'', p + 1);
-    if (e == std::string::npos) fail(name, "npy header has an unterminated string");
-    return h.substr(p + 1, e - p - 1);
+// Strict parser for the header dict, as numpy writes it:
+// {'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }
+class HeaderParser {
+ public:
+  HeaderParser(const std::string& h, const std::string& name) : h_(h), name_(name) {}
+
+  void parse(std::string& descr, bool& fortran, std::vector<std::int64_t>& shape) {
+    bool have_descr = false, have_order = false, have_shape = false;
+    ws();
+    expect('{');
+    while (true) {
+      ws();
+      if (peek() == '}') {
+        ++p_;
+        break;
+      }
+      const std::string key = quoted();
+      ws();
+      expect(':');
+      ws();
+      if (key == "descr") {
+        if (have_descr) fail("npy header has 'descr' twice");
+        descr = quoted(), have_descr = true;
+      } else if (key == "fortran_order") {
+        if (have_order) fail("npy header has 'fortran_order' twice");
+        fortran = boolean(), have_order = true;
+      } else if (key == "shape") {
+        if (have_shape) fail("npy header has 'shape' twice");
+        shape = tuple(), have_shape = true;
+      } else {
+        fail("npy header has an unexpected key '" + key + "' (expected descr, fortran_order, shape)");
+      }
+      ws();
+      if (peek() == ',') {
+        ++p_;
+        continue;
+      }
+      ws();
+      expect('}');
+      break;
+    }
+    while (p_ < h_.size() && (h_[p_] == ' ' || h_[p_] == '\n' || h_[p_] == '\0')) ++p_;
+    if (p_ != h_.size()) fail("npy header has text after its dict");
+    if (!have_descr) fail("npy header has no 'descr' entry");
+    if (!have_order) fail("npy header has no 'fortran_order' entry");
+    if (!have_shape) fail("npy header has no 'shape' entry");
   }
-  if (h[p] == '(') {
-    auto e = h.find(')', p);
-    if (e == std::string::npos) fail(name, "npy header has an unterminated shape tuple");
-    return h.substr(p + 1, e - p - 1);
+
+ private:
+  [[noreturn]] void fail(const std::string& why) const { throw InputError(name_ + ": " + why); }
+  char peek() const { return p_ < h_.size() ? h_[p_] : '\0'; }
+  void ws() {
+    while (p_ < h_.size() && h_[p_] == ' ') ++p_;
   }
-  auto e = h.find_first_of(",}", p);
-  if (e == std::string::npos) fail(name, "npy header is malformed near '" + key + "'");
-  return h.substr(p, e - p);
-}
+  void expect(char c) {
+    if (peek() != c)
+      fail(std::string("npy header is malformed (expected '") + c + "' at offset " + std::to_string(p_) + ")");
+    ++p_;
+  }
+  std::string quoted() {
+    const char q = peek();
+    if (q != '\'' && q != '"')
+      fail("npy header is malformed (expected a quoted string at offset " + std::to_string(p_) + ")");
+    const auto e = h_.find(q, p_ + 1);
+    if (e == std::string::npos) fail("npy header has an unterminated string");
+    std::string s = h_.substr(p_ + 1, e - p_ - 1);
+    p_ = e + 1;
+    return s;
+  }
+  bool boolean() {
+    if (h_.compare(p_, 5, "False") == 0) return p_ += 5, false;
+    if (h_.compare(p_, 4, "True") == 0) return p_ += 4, true;
+    fail("npy header: fortran_order must be True or False");
+  }
+  std::vector<std::int64_t> tuple() {
+    expect('(');
+    std::vector<std::int64_t> out;
+    ws();
+    if (peek() == ')') return ++p_, out;
+    while (true) {
+      ws();
+      const std::size_t b = p_;
+      while (p_ < h_.size() && h_[p_] >= '0' && h_[p_] <= '9') ++p_;
+      if (p_ == b) fail("bad shape in npy header: expected a dimension at offset " + std::to_string(b));
+      if (p_ - b > 12) fail("bad shape in npy header: dimension too large");
+      out.push_back(std::stoll(h_.substr(b, p_ - b)));
+      ws();
+      if (peek() == ')') return ++p_, out;
+      expect(',');
+      ws();
+      if (peek() == ')') return ++p_, out;  // trailing comma, as in (6,)
+    }
+  }
+
+  const std::string& h_;
+  const std::string& name_;
+  std::size_t p_ = 0;
+};
+
+constexpr std::size_t kMaxHeader = 1 << 20;
 
 }  // namespace
 
-NpyArray parse_npy(const std::vector<std::uint8_t>& f, const std::string& name) {
+NpyHeader parse_npy_header(const std::uint8_t* f, std::size_t n, const std::string& name) {
   static const unsigned char magic[] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
-  if (f.size() < 10 || std::memcmp(f.data(), magic, 6) != 0) fail(name, "not a .npy file (bad magic string)");
+  if (n < 10 || std::memcmp(f, magic, 6) != 0) fail(name, "not a .npy file (bad magic string)");
   const int major = f[6];
   std::size_t header_len = 0, offset = 0;
   if (major == 1) {
     header_len = f[8] | (static_cast<std::size_t>(f[9]) << 8);
     offset = 10;
   } else if (major == 2 || major == 3) {
-    if (f.size() < 12) fail(name, "truncated .npy header");
+    if (n < 12) fail(name, "truncated .npy header");
     header_len = f[8] | (static_cast<std::size_t>(f[9]) << 8) | (static_cast<std::size_t>(f[10]) << 16) |
                  (static_cast<std::size_t>(f[11]) << 24);
     offset = 12;
   } else {
     fail(name, "unsupported .npy format version " + std::to_string(major));
   }
-  if (offset + header_len > f.size()) fail(name, "truncated .npy header");
-  const std::string h(reinterpret_cast<const char*>(f.data() + offset), header_len);
-  NpyArray a;
-  const std::string descr = dict_value(h, "descr", name);
+  if (header_len > kMaxHeader) fail(name, "npy header length " + std::to_string(header_len) + " is implausibly large");
+  if (offset + header_len > n) fail(name, "truncated .npy header");
+  const std::string h(reinterpret_cast<const char*>(f + offset), header_len);
+  NpyHeader a;
+  std::string descr;
+  bool fortran = false;
+  HeaderParser(h, name).parse(descr, fortran, a.shape);
   if (descr == "|u1" || descr == "u1" || descr == "<u1")
     a.dtype = DType::U1;
   else if (descr == "|i1" || descr == "i1" || descr == "<i1")
@@ -108,43 +187,77 @@ NpyArray parse_npy(const std::vector<std::uint8_t>& f, const std::string& name) 
     a.dtype = DType::F4;
   else
     fail(name, "unsupported dtype '" + descr + "' (expected |u1, |i1, <i4, <i8 or <f4, little-endian)");
-  const std::string order = dict_value(h, "fortran_order", name);
-  if (order != "False") fail(name, "Fortran-ordered arrays are not supported (expected fortran_order: False)");
-  const std::string shape = dict_value(h, "shape", name);
-  std::stringstream ss(shape);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    auto b = item.find_first_not_of(' ');
-    if (b == std::string::npos) continue;
-    auto e = item.find_last_not_of(' ');
-    item = item.substr(b, e - b + 1);
-    if (item.empty() || item.find_first_not_of("0123456789") != std::string::npos || item.size() > 12)
-      fail(name, "bad shape (" + shape + ") in npy header");
-    a.shape.push_back(std::stoll(item));
-  }
-  const std::size_t data_off = offset + header_len;
+  if (fortran) fail(name, "Fortran-ordered arrays are not supported (expected fortran_order: False)");
+  if (a.shape.size() > 32) fail(name, "npy shape has more than 32 dimensions");
+  a.data_offset = offset + header_len;
   // Checked product: a crafted shape must not wrap to a small byte count.
   std::size_t want = dtype_size(a.dtype);
   for (auto d : a.shape) {
-    if (d != 0 && want > (std::size_t{1} << 40) / static_cast<std::size_t>(d))
-      fail(name, "shape " + a.shape_string() + " is too large (over 1 TiB of data)");
+    if (d != 0 && want > (std::size_t{1} << 40) / static_cast<std::size_t>(d)) {
+      NpyArray s;
+      s.shape = a.shape;
+      fail(name, "shape " + s.shape_string() + " is too large (over 1 TiB of data)");
+    }
     want *= static_cast<std::size_t>(d);
   }
-  const std::size_t have = f.size() - data_off;
-  if (have < want)
-    fail(name, "truncated data: shape " + a.shape_string() + " needs " + std::to_string(want) + " bytes, file has " +
-                   std::to_string(have));
-  if (have > want)
-    fail(name, "file is longer than its header says (" + std::to_string(have - want) + " trailing bytes)");
-  a.bytes.assign(f.begin() + static_cast<std::ptrdiff_t>(data_off), f.end());
+  a.data_bytes = want;
   return a;
 }
 
+namespace {
+
+void check_length(const NpyHeader& h, std::size_t file_size, const std::string& name) {
+  const std::size_t have = file_size - h.data_offset;
+  NpyArray s;
+  s.shape = h.shape;
+  if (have < h.data_bytes)
+    fail(name, "truncated data: shape " + s.shape_string() + " needs " + std::to_string(h.data_bytes) +
+                   " bytes, file has " + std::to_string(have));
+  if (have > h.data_bytes)
+    fail(name, "file is longer than its header says (" + std::to_string(have - h.data_bytes) + " trailing bytes)");
+}
+
+}  // namespace
+
+NpyArray parse_npy(const std::vector<std::uint8_t>& f, const std::string& name) {
+  const NpyHeader h = parse_npy_header(f.data(), f.size(), name);
+  check_length(h, f.size(), name);
+  NpyArray a;
+  a.dtype = h.dtype;
+  a.shape = h.shape;
+  a.bytes.assign(f.begin() + static_cast<std::ptrdiff_t>(h.data_offset), f.end());
+  return a;
+}
+
+std::vector<std::uint8_t> read_npy_file(const std::string& path, void (*check)(const NpyHeader&, const void*),
+                                        const void* ctx) {
+  const InputFile in(path, "");
+  // The header first (bounded), then the data only if the size agrees.
+  const std::size_t head = static_cast<std::size_t>(std::min<std::uint64_t>(in.size(), 12));
+  std::vector<std::uint8_t> f(head);
+  if (head) in.read_at(0, f.data(), head);
+  if (head < 10 || std::memcmp(f.data(), "\x93NUMPY", 6) != 0) fail(path, "not a .npy file (bad magic string)");
+  if (f[6] < 1 || f[6] > 3) fail(path, "unsupported .npy format version " + std::to_string(f[6]));
+  const std::size_t hl =
+      f[6] == 1 ? (f[8] | (static_cast<std::size_t>(f[9]) << 8)) + 10
+                : (head < 12 ? 12
+                             : (f[8] | (static_cast<std::size_t>(f[9]) << 8) | (static_cast<std::size_t>(f[10]) << 16) |
+                                (static_cast<std::size_t>(f[11]) << 24)) +
+                                   12);
+  if (hl > kMaxHeader + 12) fail(path, "npy header length " + std::to_string(hl) + " is implausibly large");
+  if (hl > in.size()) fail(path, "truncated .npy header");
+  f.resize(hl);
+  if (hl > head) in.read_at(head, f.data() + head, hl - head);
+  const NpyHeader h = parse_npy_header(f.data(), f.size(), path);
+  if (check) check(h, ctx);
+  check_length(h, static_cast<std::size_t>(in.size()), path);
+  f.resize(h.data_offset + h.data_bytes);
+  if (h.data_bytes) in.read_at(h.data_offset, f.data() + h.data_offset, h.data_bytes);
+  return f;
+}
+
 NpyArray read_npy(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, "cannot open file");
-  std::vector<std::uint8_t> buf((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return parse_npy(buf, path);
+  return parse_npy(read_npy_file(path), path);
 }
 
 std::vector<std::uint8_t> serialize_npy(const NpyArray& a) {

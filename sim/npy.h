@@ -27,6 +27,25 @@ struct NpyArray {
   std::string shape_string() const;  // "[3, 4]"
 };
 
+// A parsed .npy header.
+struct NpyHeader {
+  DType dtype = DType::U1;
+  std::vector<std::int64_t> shape;
+  std::size_t data_offset = 0;  // bytes before the data
+  std::size_t data_bytes = 0;   // what the shape and dtype need
+};
+// Parses the header at the start of an image of n bytes (which must hold
+// the whole header; the data need not be there). Strict: the dict has
+// exactly descr, fortran_order and shape, each once, and shape is a tuple
+// of decimal integers.
+NpyHeader parse_npy_header(const std::uint8_t* image, std::size_t n, const std::string& name);
+
+// Reads path: a regular file (never a FIFO or device), whose header is read
+// and checked against the file's size before any data is; `check`, when
+// given, sees the header first (e.g. to compare the shape with what is
+// expected) and may throw. Returns the whole file image.
+std::vector<std::uint8_t> read_npy_file(const std::string& path, void (*check)(const NpyHeader&, const void*) = nullptr,
+                                        const void* ctx = nullptr);
 // Reads path; throws InputError("<path>: <reason>").
 NpyArray read_npy(const std::string& path);
 // Parses an in-memory .npy image; name is used in error messages.

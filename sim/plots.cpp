@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "atomic_file.h"
+#include "safe_io.h"
 #include "stats.h"
 
 namespace fs = std::filesystem;
@@ -31,7 +32,10 @@ std::vector<std::size_t> pareto_front(const std::vector<ParetoInput>& p) {
 
 namespace {
 
-std::string esc(const std::string& s) {
+// Text as XML character data: valid UTF-8 without control characters
+// (safe_io.h clean_text), markup characters escaped.
+std::string esc(const std::string& text) {
+  const std::string s = clean_text(text);
   std::string o;
   for (char c : s) {
     if (c == '<')
@@ -42,6 +46,8 @@ std::string esc(const std::string& s) {
       o += "&amp;";
     else if (c == '"')
       o += "&quot;";
+    else if (c == '\'')
+      o += "&apos;";
     else
       o += c;
   }
@@ -186,7 +192,7 @@ std::string scatter_svg(const std::vector<DesignPointXY>& pts, const std::vector
     const bool on = std::find(front.begin(), front.end(), i) != front.end();
     s << "<circle cx='" << f.x0 + f.w + 26 << "' cy='" << ly - 4 << "' r='5' fill='" << kPalette[i % kColors]
       << "' fill-opacity='0.7' stroke='" << (on ? "#cc3311" : "none") << "' stroke-width='2'/><text x='"
-      << f.x0 + f.w + 36 << "' y='" << ly << "' font-size='10'>" << esc(pts[i].name.substr(0, 34)) << ": "
+      << f.x0 + f.w + 36 << "' y='" << ly << "' font-size='10'>" << esc(truncate_utf8(pts[i].name, 34)) << ": "
       << num(pts[i].thr) << "</text>\n";
   }
   s << "<text x='" << f.x0 + f.w + 20 << "' y='" << ly + 24
@@ -271,7 +277,7 @@ std::string bars_svg(const CsvTable& t, const std::string& col, const std::strin
     ly += 15;
     s << "<rect x='" << f.x0 + f.w + 15 << "' y='" << ly - 9 << "' width='10' height='10' fill='"
       << kPalette[si % kColors] << "'/><text x='" << f.x0 + f.w + 30 << "' y='" << ly << "' font-size='11'>"
-      << esc(series_names[si].substr(0, 34)) << "</text>\n";
+      << esc(truncate_utf8(series_names[si], 34)) << "</text>\n";
   }
   s << "</svg>\n";
   return s.str();
@@ -280,7 +286,7 @@ std::string bars_svg(const CsvTable& t, const std::string& col, const std::strin
 }  // namespace
 
 std::vector<std::string> write_plots(const CsvTable& summary, const CsvTable& layers, const std::string& dir) {
-  fs::create_directories(dir);
+  ensure_own_directory(dir);
   std::vector<std::string> files;
   auto put = [&](const std::string& name, const std::string& svg) {
     const std::string p = (fs::path(dir) / name).string();

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iomanip>
+#include <map>
 #include <sstream>
 
 #include "atomic_file.h"
@@ -18,6 +19,8 @@
 #include "errors.h"
 #include "gemm.h"
 #include "npy.h"
+#include "run_budget.h"
+#include "safe_io.h"
 
 namespace fs = std::filesystem;
 
@@ -47,11 +50,8 @@ LoadedLayer load(const BundleManifest& m, const LayerInfo& info, const RunConfig
   L.pixels = cfg.max_pixels > 0 ? std::min(all, cfg.max_pixels) : all;
   L.exact.assign(static_cast<std::size_t>(L.pixels) * g.C_out, 0);
   for (int grp = 0; grp < g.groups; ++grp) {
-    Gemm gm = lower_conv(g, L.trace.input.data(), L.trace.weights.data(), grp, info.activation_signed);
-    if (L.pixels < gm.M) {
-      gm.M = static_cast<int>(L.pixels);
-      gm.A.resize(static_cast<std::size_t>(gm.M) * gm.Kp);
-    }
+    // Only the simulated rows are lowered: a preview never builds the whole im2col matrix.
+    Gemm gm = lower_conv_rows(g, L.trace.input.data(), L.trace.weights.data(), grp, info.activation_signed, L.pixels);
     scatter(exact_gemm(gm), gm, grp, g.C_out, L.exact);
     L.gemms.push_back(std::move(gm));
   }
@@ -105,6 +105,59 @@ RunOutcome run_simulation(const RunConfig& cfg, const RunOptions& opt, std::ostr
   else
     for (const auto& n : cfg.layers) sel.push_back(&m.layer(n));
 
+  // Names that become file names, memory, output paths: all checked before
+  // any array is read or anything simulated.
+  const bool per_pair_vcd = !cfg.vcd.path.empty() && (sel.size() > 1 || cfg.designs.size() > 1);
+  std::map<std::string, std::string> files;  // file name -> "design / layer" that writes it
+  for (const DesignPoint& d : cfg.designs)
+    for (const LayerInfo* info : sel) {
+      const std::string stem = file_component(d.name) + "." + file_component(info->name);
+      const std::string who = "design '" + d.name + "' / layer '" + info->name + "'";
+      std::vector<std::string> mine;
+      if (!cfg.dump_outputs_dir.empty()) mine.push_back(stem + ".acc.npy");
+      if (per_pair_vcd) mine.push_back(stem + ".vcd");
+      for (const auto& f : mine) {
+        if (f.size() > 240)
+          throw InputError(who + ": the output file name " + f + " would be too long; shorten the design name");
+        auto [it, fresh] = files.emplace(f, who);
+        if (!fresh) throw InputError(who + " and " + it->second + " would both write " + f + "; rename one design");
+      }
+    }
+  if (!cfg.vcd.path.empty()) {
+    if (per_pair_vcd) {
+      for (const auto& [f, who] : files)
+        if (f.size() > 4 && f.compare(f.size() - 4, 4, ".vcd") == 0)
+          check_output_file((fs::path(cfg.output_dir) / f).string(), "waveform");
+    } else {
+      check_output_file(cfg.vcd.path, "output.vcd.path");
+    }
+  }
+  std::vector<LayerBudget> budget;
+  for (const LayerInfo* info : sel) {
+    LayerBudget b;
+    b.name = info->name;
+    b.geo = info->geo;
+    const std::int64_t all = static_cast<std::int64_t>(info->geo.H_out()) * info->geo.W_out();
+    b.pixels = cfg.max_pixels > 0 ? std::min(all, cfg.max_pixels) : all;
+    b.has_bias = info->bias.has_value();
+    b.has_float = info->float_output.has_value();
+    budget.push_back(b);
+  }
+  std::vector<hw::ArrayConfig> arrays;
+  for (const DesignPoint& d : cfg.designs) arrays.push_back(d.array);
+  const MemoryEstimate mem = estimate_run_memory(budget, arrays, opt.check_reference);
+  if (mem.bytes > cfg.max_memory)
+    throw InputError("this run would need about " + format_bytes(mem.bytes) + " of memory, more than " +
+                     "simulation.max_memory (" + format_bytes(cfg.max_memory) + "); most of it is " + mem.biggest +
+                     ". Use a smaller array or trace.max_pixels, or raise simulation.max_memory");
+  // One warning per design, for the first layer its array dwarfs.
+  for (const DesignPoint& d : cfg.designs)
+    for (const LayerBudget& b : budget)
+      if (const std::string w = array_dwarfs_layer(d.array, b); !w.empty()) {
+        progress << w << std::flush;
+        break;
+      }
+
   // Load and check every selected layer, cost every design and create the
   // dump directory before simulating anything: bad input fails fast.
   std::vector<LoadedLayer> layers;
@@ -139,7 +192,8 @@ RunOutcome run_simulation(const RunConfig& cfg, const RunOptions& opt, std::ostr
       hw::VcdOptions vcd_layer;
       if (vcd && (layers.size() > 1 || cfg.designs.size() > 1)) {
         vcd_layer = cfg.vcd;
-        vcd_layer.path = (fs::path(cfg.output_dir) / (d.name + "." + info.name + ".vcd")).string();
+        vcd_layer.path =
+            (fs::path(cfg.output_dir) / (file_component(d.name) + "." + file_component(info.name) + ".vcd")).string();
         vcd = &vcd_layer;
       }
       if (vcd) {
@@ -174,8 +228,10 @@ RunOutcome run_simulation(const RunConfig& cfg, const RunOptions& opt, std::ostr
         std::vector<std::int64_t> shape =
             whole ? std::vector<std::int64_t>{info.geo.H_out(), info.geo.W_out(), info.geo.C_out}
                   : std::vector<std::int64_t>{L.pixels, info.geo.C_out};
-        write_npy((fs::path(cfg.dump_outputs_dir) / (d.name + "." + info.name + ".acc.npy")).string(),
-                  make_npy(DType::I8, shape, acc));
+        write_npy(
+            (fs::path(cfg.dump_outputs_dir) / (file_component(d.name) + "." + file_component(info.name) + ".acc.npy"))
+                .string(),
+            make_npy(DType::I8, shape, acc));
       }
       if (!cfg.quiet)
         progress << " " << lo.array.cycles << " cycles, " << std::fixed << std::setprecision(2) << lo.wall_seconds
@@ -316,7 +372,9 @@ void csv_append(CsvTable& t, const std::vector<std::pair<std::string, std::strin
 void write_results(const RunOutcome& r) {
   const RunConfig& cfg = r.config;
   ensure_directory(cfg.output_dir);
+  const std::string run_id = new_run_id();
   StatGroup root("run", "sparq-sim run of bundle " + r.bundle_name);
+  root.add_text("run_id", run_id, "identifies this run's result set (result_manifest.txt lists its files)");
   root.add_text("bundle", cfg.bundle, "trace bundle directory");
   root.add_text("config", cfg.config_file, "configuration file");
   double wall = 0;
@@ -348,10 +406,12 @@ void write_results(const RunOutcome& r) {
   std::ostringstream js;
   root.write_json(js);
   js << "\n";
-  write_file_atomic((fs::path(cfg.output_dir) / "effective_config.yaml").string(), cfg.effective_yaml);
-  write_file_atomic((fs::path(cfg.output_dir) / "results.json").string(), js.str());
-  write_file_atomic((fs::path(cfg.output_dir) / "layers.csv").string(), layers_csv.to_string());
-  write_file_atomic((fs::path(cfg.output_dir) / "summary.csv").string(), summary_csv.to_string());
+  // One set: staged, then renamed in, the manifest last (atomic_file.h).
+  write_result_set(cfg.output_dir, run_id,
+                   {{"effective_config.yaml", "# run_id: " + run_id + "\n" + cfg.effective_yaml},
+                    {"results.json", js.str()},
+                    {"layers.csv", layers_csv.to_string()},
+                    {"summary.csv", summary_csv.to_string()}});
 }
 
 }  // namespace sparq

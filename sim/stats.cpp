@@ -2,6 +2,10 @@
 
 #include <cmath>
 #include <cstdio>
+#include <set>
+#include <stdexcept>
+
+#include "safe_io.h"
 
 namespace sparq {
 
@@ -65,7 +69,9 @@ const Stat* StatGroup::find(const std::string& path) const {
   return nullptr;
 }
 
-std::string json_escape(const std::string& s) {
+std::string json_escape(const std::string& text) {
+  // JSON text is UTF-8: invalid bytes become U+FFFD rather than an invalid file.
+  const std::string s = is_valid_utf8(text) ? text : clean_text(text);
   std::string o;
   for (unsigned char c : s) {
     switch (c) {
@@ -86,8 +92,9 @@ std::string json_escape(const std::string& s) {
   return o;
 }
 
-std::string csv_escape(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+std::string csv_escape(const std::string& text) {
+  const std::string s = is_valid_utf8(text) ? text : clean_text(text);
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
   std::string o = "\"";
   for (char c : s) o += (c == '"') ? std::string("\"\"") : std::string(1, c);
   return o + "\"";
@@ -105,6 +112,16 @@ std::string format_number(double v, bool integer) {
 
 void StatGroup::write_json(std::ostream& os, int indent) const {
   const std::string pad(static_cast<std::size_t>(indent), ' '), pad2(static_cast<std::size_t>(indent + 2), ' ');
+  // Keys are unique in every object (names are validated where they enter;
+  // a duplicate here is a bug, not bad input).
+  std::set<std::string> keys;
+  if (!desc_.empty()) keys.insert("_description");
+  for (const auto& st : stats_)
+    if (!keys.insert(json_escape(st.name)).second)
+      throw std::logic_error("results.json: key '" + st.name + "' twice in group '" + name_ + "'");
+  for (const auto& c : children_)
+    if (!keys.insert(json_escape(c.name_)).second)
+      throw std::logic_error("results.json: key '" + c.name_ + "' twice in group '" + name_ + "'");
   os << "{\n";
   bool first = true;
   auto sep = [&] {

@@ -25,6 +25,7 @@
 #include "csv.h"
 #include "errors.h"
 #include "plots.h"
+#include "safe_io.h"
 
 extern char** environ;
 
@@ -79,8 +80,11 @@ std::string point_dir(const std::string& out, const SweepPoint& p) {
   return (fs::path(out) / "points" / p.id).string();
 }
 
+// A point is done when its directory holds one complete result set
+// (atomic_file.h): a run killed half-way through writing, or files of two
+// runs side by side, do not count.
 bool point_done(const std::string& dir) {
-  return fs::exists(fs::path(dir) / "summary.csv");
+  return result_set_complete(dir);
 }
 
 std::string self_exe(const std::string& argv0) {
@@ -96,7 +100,7 @@ struct Running {
 };
 
 pid_t spawn_point(const std::string& exe, const SweepSpec& spec, const SweepPoint& p, const std::string& dir) {
-  fs::create_directories(dir);
+  ensure_own_directory(dir);
   std::vector<std::string> args = {exe, "run"};
   args.insert(args.end(), spec.base_configs.begin(), spec.base_configs.end());
   args.insert(args.end(), {"--quiet", "--out", dir});
@@ -108,7 +112,10 @@ pid_t spawn_point(const std::string& exe, const SweepSpec& spec, const SweepPoin
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   const std::string log = (fs::path(dir) / "run.log").string();
-  posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  // A fresh file, never through a symlink planted in a shared directory.
+  if (::unlink(log.c_str()) != 0 && errno != ENOENT)
+    throw InputError(log + ": cannot replace the point's log (" + errno_text(errno) + ")");
+  posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, log.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644);
   posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
   pid_t pid = 0;
   const int rc = posix_spawn(&pid, exe.c_str(), &fa, nullptr, argv.data(), environ);
@@ -125,6 +132,49 @@ std::string last_line(const std::string& file) {
   return last;
 }
 
+// Why a point's process failed: its last log line, and how it ended.
+std::string failure_reason(int status, const std::string& dir) {
+  const std::string log = (fs::path(dir) / "run.log").string();
+  std::string last = last_line(log);
+  std::string how;
+  if (WIFSIGNALED(status)) {
+    const int sig = WTERMSIG(status);
+    const char* name = ::strsignal(sig);
+    how = "killed by signal " + std::to_string(sig) + " (" + (name ? name : "?") + ")";
+  } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+    how = "exited with status " + std::to_string(WEXITSTATUS(status));
+  } else {
+    how = "exited 0 but left no complete result set";
+  }
+  return last.empty() ? how + ", no message (log: " + log + ")" : last + " [" + how + "]";
+}
+
+// A sweep output directory belongs to one sweep file (by its canonical
+// path), recorded in OUT/sweep_owner.txt; another sweep is refused, so two
+// sweeps never mix their points and summaries in one directory.
+void claim_sweep_dir(const std::string& out_dir, const std::string& sweep_file) {
+  std::error_code ec;
+  fs::path canon = fs::weakly_canonical(fs::absolute(sweep_file), ec);
+  if (ec) canon = fs::absolute(sweep_file).lexically_normal();
+  const std::string owner_file = (fs::path(out_dir) / "sweep_owner.txt").string();
+  const std::string want = "sweep " + canon.string() + "\n";
+  std::error_code ec2;
+  const bool had_points = fs::exists(fs::path(out_dir) / "points.csv", ec2);
+  // (points.csv checked first: a concurrent shard writes the owner record before points.csv.)
+  if (::access(owner_file.c_str(), F_OK) == 0) {
+    const std::string have = read_file_bounded(owner_file, 1 << 16, "sweep owner record");
+    if (have != want)
+      throw InputError(out_dir + ": belongs to another sweep (" + have.substr(0, have.size() ? have.size() - 1 : 0) +
+                       ", see " + owner_file + "); use another --out, or remove the directory");
+    return;
+  }
+  if (had_points)
+    throw InputError(out_dir +
+                     ": holds a sweep's points.csv but no sweep_owner.txt (written by another sweep or "
+                     "an older version); use another --out, or remove the directory");
+  write_file_atomic(owner_file, want);
+}
+
 std::string fmt_duration(double s) {
   char buf[32];
   if (s < 60)
@@ -134,10 +184,16 @@ std::string fmt_duration(double s) {
   return buf;
 }
 
+bool all_digits(const std::string& s) {
+  return !s.empty() && s.size() <= 6 && s.find_first_not_of("0123456789") == std::string::npos;
+}
+
 std::pair<int, int> parse_shard(const std::string& s) {
   const auto slash = s.find('/');
   try {
-    if (slash == std::string::npos) throw std::invalid_argument("");
+    // Exactly two plain decimal numbers: "1/2/3", "1/2x" or " 1/2" are refused.
+    if (slash == std::string::npos || !all_digits(s.substr(0, slash)) || !all_digits(s.substr(slash + 1)))
+      throw std::invalid_argument("");
     const int i = std::stoi(s.substr(0, slash)), n = std::stoi(s.substr(slash + 1));
     if (n < 1 || i < 0 || i >= n) throw std::invalid_argument("");
     return {i, n};
@@ -202,7 +258,14 @@ int cmd_sweep(const std::vector<std::string>& args, const std::string& self, std
     return 0;
   }
   ensure_directory(out_dir);
-  ensure_directory((fs::path(out_dir) / "points").string());
+  claim_sweep_dir(out_dir, spec.file);
+  // Where the summaries and plots go must be usable before any point runs.
+  if (shard_n == 1) {
+    check_output_file((fs::path(out_dir) / "sweep_summary.csv").string(), "sweep summary");
+    check_output_file((fs::path(out_dir) / "sweep_layers.csv").string(), "sweep layer table");
+    ensure_own_directory((fs::path(out_dir) / "plots").string());
+  }
+  ensure_own_directory((fs::path(out_dir) / "points").string());
   write_file_atomic((fs::path(out_dir) / "points.csv").string(), points_csv(spec.points));
 
   std::vector<const SweepPoint*> todo;
@@ -268,7 +331,7 @@ int cmd_sweep(const std::vector<std::string>& args, const std::string& self, std
         if (!tty) out << "  done " << p->id << " (" << p->label << ") in " << fmt_duration(secs) << "\n" << std::flush;
       } else if (!g_interrupted) {
         ++failed;
-        failures.push_back(p->id + " (" + p->label + "): " + last_line((fs::path(dir) / "run.log").string()));
+        failures.push_back(p->id + " (" + p->label + "): " + failure_reason(status, dir));
       }
       running.erase(running.begin() + static_cast<std::ptrdiff_t>(i));
       break;
@@ -312,7 +375,8 @@ int cmd_merge(const std::vector<std::string>& args, std::ostream& out, std::ostr
   std::vector<SweepPoint> points;
   for (const auto& d : dirs) {
     const std::string pc = (fs::path(d) / "points.csv").string();
-    if (!fs::exists(pc)) throw InputError(d + ": not a sweep output directory (no points.csv)");
+    std::error_code ec;
+    if (!fs::exists(pc, ec)) throw InputError(d + ": not a sweep output directory (no points.csv)");
     auto p = read_points_csv(pc);
     if (points.empty())
       points = std::move(p);
@@ -320,6 +384,15 @@ int cmd_merge(const std::vector<std::string>& args, std::ostream& out, std::ostr
       throw InputError(pc + ": these shards come from different sweeps (their point lists differ)");
   }
   ensure_directory(out_dir);
+  // The merged directory must not hold another sweep's point list.
+  {
+    const std::string pc = (fs::path(out_dir) / "points.csv").string();
+    std::error_code ec;
+    if (fs::exists(pc, ec) && points_csv(read_points_csv(pc)) != points_csv(points))
+      throw InputError(out_dir +
+                       ": holds the results of a different sweep (its points.csv differs); merge into "
+                       "another --out");
+  }
   const bool allow = vm.count("allow-missing") > 0;
   const auto missing = merge_sweep(points, dirs, out_dir, allow);
   if (missing.empty() || allow) write_file_atomic((fs::path(out_dir) / "points.csv").string(), points_csv(points));
@@ -344,6 +417,10 @@ std::vector<std::string> merge_sweep(const std::vector<SweepPoint>& points, cons
     if (!found) missing.push_back(p.id);
   }
   if (!missing.empty() && !allow_missing) return missing;
+  // Every destination usable before anything is written.
+  check_output_file((fs::path(out_dir) / "sweep_summary.csv").string(), "sweep summary");
+  check_output_file((fs::path(out_dir) / "sweep_layers.csv").string(), "sweep layer table");
+  ensure_own_directory((fs::path(out_dir) / "plots").string());
   // Axis keys (in order of first appearance) become columns.
   std::vector<std::string> keys;
   for (const auto& p : points)
@@ -355,11 +432,9 @@ std::vector<std::string> merge_sweep(const std::vector<SweepPoint>& points, cons
     for (const auto& p : points) {
       std::string found;
       for (const auto& d : dirs) {
-        const auto f = fs::path(point_dir(d, p)) / which;
-        if (fs::exists(f)) {
-          found = f.string();
-          break;
-        }
+        if (!point_done(point_dir(d, p))) continue;
+        found = (fs::path(point_dir(d, p)) / which).string();
+        break;
       }
       if (found.empty()) continue;
       const CsvTable t = read_csv(found);

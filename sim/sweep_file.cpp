@@ -4,14 +4,20 @@
 // sweep_file.cpp, bundle.cpp, cost_library.cpp).
 #include <yaml-cpp/yaml.h>
 
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 
+#include <map>
+
+#include "bundle.h"
 #include "config.h"
 #include "errors.h"
+#include "safe_io.h"
+#include "sha256.h"
 #include "sweep.h"
+#include "yaml_util.h"
 
 namespace fs = std::filesystem;
 
@@ -19,18 +25,12 @@ namespace sparq {
 
 namespace {
 
+constexpr std::uint64_t kMaxSweepPoints = 100000;
+
 std::string yaml_text(const YAML::Node& n) {
   YAML::Emitter e;
   e << YAML::Flow << n;
   return e.c_str();
-}
-
-std::string fnv_hex(const std::string& s) {
-  std::uint32_t h = 2166136261u;
-  for (unsigned char c : s) h = (h ^ c) * 16777619u;
-  char buf[9];
-  std::snprintf(buf, sizeof buf, "%08x", h);
-  return buf;
 }
 
 std::vector<std::pair<std::string, std::string>> override_map(const YAML::Node& n, const std::string& file,
@@ -44,17 +44,62 @@ std::vector<std::pair<std::string, std::string>> override_map(const YAML::Node& 
   return out;
 }
 
+// sha256 of a file's content, read once per sweep load.
+std::string file_sha(const std::string& path, std::uint64_t limit, std::map<std::string, std::string>& cache) {
+  auto it = cache.find(path);
+  if (it != cache.end()) return it->second;
+  const std::string c = read_file_bounded(path, limit, "sweep input");
+  return cache[path] = sha256_hex(reinterpret_cast<const std::uint8_t*>(c.data()), c.size());
+}
+
+// The content of everything a point's run reads: the cell library, the
+// bundle manifest and the arrays of the selected layers. A changed input
+// changes the point's id, so a resumed sweep re-runs the point instead of
+// keeping the old figures.
+std::string input_fingerprint(const RunConfig& cfg, std::map<std::string, std::string>& cache) {
+  std::string key = "cost " + file_sha(cfg.cost_library, kMaxYamlBytes, cache) + "\n";
+  const BundleManifest m = read_manifest(cfg.bundle);
+  key += "manifest " + file_sha(m.manifest_path, kMaxYamlBytes, cache) + "\n";
+  std::vector<const LayerInfo*> sel;
+  if (cfg.layers.empty())
+    for (const auto& l : m.layers) sel.push_back(&l);
+  else
+    for (const auto& n : cfg.layers) sel.push_back(&m.layer(n));
+  for (const LayerInfo* l : sel) {
+    const ConvGeometry& g = l->geo;
+    const std::uint64_t cout = static_cast<std::uint64_t>(g.C_out);
+    std::vector<std::pair<const ArrayRef*, std::uint64_t>> refs = {
+        {&l->input,
+         static_cast<std::uint64_t>(g.H) * static_cast<std::uint64_t>(g.W) * static_cast<std::uint64_t>(g.C_in)},
+        {&l->weights, static_cast<std::uint64_t>(g.KH) * static_cast<std::uint64_t>(g.KW) *
+                          static_cast<std::uint64_t>(g.cin_per_group()) * cout},
+        {&l->weight_scales, 4 * cout}};
+    if (l->bias) refs.emplace_back(&*l->bias, 4 * cout);
+    if (l->float_output)
+      refs.emplace_back(&*l->float_output,
+                        4 * static_cast<std::uint64_t>(g.H_out()) * static_cast<std::uint64_t>(g.W_out()) * cout);
+    for (const auto& [r, data_bytes] : refs) {
+      const std::string path = (fs::path(m.dir) / r->path).string();
+      // Only a file the run could accept is read (its data plus at most a
+      // 1 MiB header); any other is named by size and modification time,
+      // and the run itself will refuse it with the reason.
+      struct stat st {};
+      if (::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+          static_cast<std::uint64_t>(st.st_size) <= data_bytes + (1u << 20) + 12)
+        key += r->path + " " + file_sha(path, data_bytes + (1u << 20) + 12, cache) + "\n";
+      else
+        key += r->path + " unreadable-or-wrong-size " + std::to_string(st.st_size) + " " +
+               std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) + "\n";
+    }
+  }
+  return key;
+}
+
 }  // namespace
 
 namespace {
 SweepSpec load_sweep_impl(const std::string& file) {
-  if (!fs::exists(file)) throw InputError(file + ": sweep file not found");
-  YAML::Node root;
-  try {
-    root = YAML::LoadFile(file);
-  } catch (const YAML::Exception& e) {
-    throw InputError(file + ": malformed YAML: " + e.what());
-  }
+  const YAML::Node root = load_yaml_file(file, "sweep file");
   if (!root.IsMap()) throw InputError(file + ": a sweep file must be a YAML mapping");
   for (const auto& kv : root) {
     const auto k = kv.first.as<std::string>();
@@ -115,6 +160,18 @@ SweepSpec load_sweep_impl(const std::string& file) {
     }
   }
   if (!root["points"] && axes.empty()) throw InputError(file + ": give `points`, `axes` or both");
+  // The product is counted before it is built: a few long axes must not
+  // exhaust memory or validate for hours.
+  {
+    std::uint64_t total = named.size();
+    for (const auto& ax : axes) {
+      total *= ax.second.size();
+      if (total > kMaxSweepPoints) break;
+    }
+    if (total > kMaxSweepPoints)
+      throw InputError(file + ": the sweep has more than " + std::to_string(kMaxSweepPoints) +
+                       " points (points x the product of the axes' lengths); split it into several sweeps");
+  }
   int index = 0;
   for (const auto& n : named) {
     std::vector<std::size_t> ix(axes.size(), 0);
@@ -148,24 +205,26 @@ SweepSpec load_sweep_impl(const std::string& file) {
   // validated now: a bad combination is reported before anything runs.
   std::string base_text;
   for (const auto& b : spec.base_configs) {
-    std::ifstream in(b, std::ios::binary);
-    if (!in) throw InputError(file + ": base: configuration file not found or unreadable: " + b);
-    base_text += std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()) + "\n---\n";
+    std::error_code ec;
+    if (!fs::exists(b, ec)) throw InputError(file + ": base: configuration file not found: " + b);
+    base_text += read_file_bounded(b, kMaxYamlBytes, "base configuration") + "\n---\n";
   }
+  std::map<std::string, std::string> sha_cache;
   for (auto& p : spec.points) {
     std::vector<std::string> ov;
     std::string key = base_text;
     for (const auto& [k, v] : spec.fixed) ov.push_back(sweep_set_arg(spec, k, v)), key += k + "=" + v + "\n";
     key += "---\n";
     for (const auto& [k, v] : p.overrides) ov.push_back(sweep_set_arg(spec, k, v)), key += k + "=" + v + "\n";
-    char idbuf[16];
-    std::snprintf(idbuf, sizeof idbuf, "p%04d-", p.index);
-    p.id = idbuf + fnv_hex(key);
     try {
-      load_run_config(spec.base_configs, ov);
+      const RunConfig cfg = load_run_config(spec.base_configs, ov);
+      key += "---\n" + input_fingerprint(cfg, sha_cache);
     } catch (const InputError& e) {
       throw InputError(file + ": point " + std::to_string(p.index) + " (" + p.label + "): " + e.what());
     }
+    char idbuf[16];
+    std::snprintf(idbuf, sizeof idbuf, "p%04d-", p.index);
+    p.id = idbuf + sha256_hex(reinterpret_cast<const std::uint8_t*>(key.data()), key.size()).substr(0, 12);
   }
   return spec;
 }

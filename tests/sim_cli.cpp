@@ -16,6 +16,7 @@
 #include <sstream>
 #include <thread>
 
+#include "atomic_file.h"
 #include "bundle.h"
 #include "csv.h"
 #include "gemm.h"
@@ -204,6 +205,16 @@ TEST(Cli, BadInputMatrix) {
       {"bad sweep", "sweep " + t.write("s.yaml", "base: nothere.yaml\npoints: [{name: a}]\n"),
        "configuration file not found", nullptr},
       {"bad shard", "sweep configs/sweeps/paper.yaml --shard 3/2 --dry-run", "--shard 3/2", nullptr},
+      // README "Reliability": inputs once accepted silently, paths once an internal error.
+      {"duplicate key", "run configs/base.yaml " + t.write("dup.yaml", "array: {rows: 8, rows: 4}\n"),
+       "key 'rows' appears twice", nullptr},
+      {"octal integer", "run configs/base.yaml " + t.write("oct.yaml", "array: {rows: 010}\n"), "'010'", nullptr},
+      {"trailing dot in --set", "run configs/base.yaml --set array.rows.=4", "empty key", nullptr},
+      {"three-part shard", "sweep configs/sweeps/paper.yaml --shard 1/2/3 --dry-run", "--shard 1/2/3", nullptr},
+      {"config is a device", "run /dev/zero", "not a regular file", nullptr},
+      {"vcd is a directory", "run configs/base.yaml --vcd " + t.s(""), "is a directory", nullptr},
+      {"over memory", "run configs/base.yaml --set array.rows=4096 --set array.cols=4096 --fidelity structural",
+       "simulation.max_memory", nullptr},
   };
   for (auto& c : cases) {
     if (c.setup) c.setup();
@@ -294,7 +305,7 @@ TEST(Cli, SweepResumesAfterInterruptionWithIdenticalResults) {
   auto finished = [&] {
     int n = 0;
     if (fs::exists(part + "/points"))
-      for (const auto& e : fs::directory_iterator(part + "/points")) n += fs::exists(e.path() / "summary.csv");
+      for (const auto& e : fs::directory_iterator(part + "/points")) n += result_set_complete(e.path().string());
     return n;
   };
   while (finished() < 1 && std::chrono::steady_clock::now() < deadline)
@@ -304,6 +315,9 @@ TEST(Cli, SweepResumesAfterInterruptionWithIdenticalResults) {
   ::waitpid(pid, &status, 0);
   const int done_before = finished();
   ASSERT_GE(done_before, 1);
+  // Interrupted runs finish or abandon their result set whole: no temporaries left.
+  for (const auto& e : fs::recursive_directory_iterator(part))
+    EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos) << "left " << e.path();
   if (done_before < 8) {
     ASSERT_TRUE(WIFEXITED(status));
     EXPECT_EQ(WEXITSTATUS(status), 130) << slurp(t.s("part.log"));

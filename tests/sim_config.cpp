@@ -183,10 +183,10 @@ TEST(Config, BadInputNamesFileAndKey) {
 TEST(Config, EffectiveConfigReloadsToTheSameRun) {
   Dir d;
   const auto f = d.write(
-      "c.yaml", std::string(kMinimal) +
-                    "array: {rows: 8, cols: 12, dataflow: os}\ntrace: {bundle: b, layers: [x, y], max_pixels: 7}\n"
-                    "compare:\n  - {design: int8}\n  - {design: bsparq, shift_set: [4, 2, 0], rounding: trunc}\n"
-                    "  - {design: vsparq, budget: 2, lod: edge, accumulator_bits: 24}\n  - {design: int4}\n");
+      "c.yaml",
+      std::string("array: {rows: 8, cols: 12, dataflow: os}\ntrace: {bundle: b, layers: [x, y], max_pixels: 7}\n") +
+          "compare:\n  - {design: int8}\n  - {design: bsparq, shift_set: [4, 2, 0], rounding: trunc}\n"
+          "  - {design: vsparq, budget: 2, lod: edge, accumulator_bits: 24}\n  - {design: int4}\n");
   const RunConfig a = load_run_config({f}, {"output.dir=out"});
   const auto eff = d.write("effective.yaml", a.effective_yaml);
   const RunConfig b = load_run_config({eff}, {});

@@ -7,7 +7,7 @@ set -euo pipefail
 preset=${1:-release}
 root=$(cd "$(dirname "$0")/.." && pwd)
 
-packages=(g++ cmake ninja-build pkg-config ccache parallel clang-format libsystemc-dev libyaml-cpp-dev libboost-program-options-dev
+packages=(g++ cmake ninja-build pkg-config ccache parallel clang-format python3 libsystemc-dev libyaml-cpp-dev libboost-program-options-dev
           libgtest-dev libgmock-dev)
 missing=()
 for p in "${packages[@]}"; do

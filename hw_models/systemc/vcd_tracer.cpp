@@ -1,5 +1,9 @@
 #include "vcd_tracer.h"
 
+#include <cerrno>
+#include <filesystem>
+#include <system_error>
+
 #include <stdexcept>
 
 namespace sparq::hw {
@@ -22,8 +26,10 @@ std::uint64_t masked(std::uint64_t v, int width) {
 
 }  // namespace
 
-VcdWriter::VcdWriter(const std::string& path) : out_(path) {
-  if (!out_) throw std::runtime_error("cannot create VCD file " + path);
+VcdWriter::VcdWriter(const std::string& path) : path_(path), out_(path) {
+  if (!out_)
+    throw std::filesystem::filesystem_error("cannot create the waveform file", path,
+                                            std::error_code(errno ? errno : EIO, std::generic_category()));
 }
 
 int VcdWriter::var(const std::string& scope, const std::string& name, int width) {
@@ -74,9 +80,16 @@ void VcdWriter::set(int i, std::uint64_t value) {
   out_ << ' ' << v.code << '\n';
 }
 
+// A write that failed (a full disk, the file-size limit) is an error naming
+// the file, not a waveform silently cut short.
 void VcdWriter::close() {
   if (!started_) header();
+  out_.flush();
+  const bool failed = out_.fail();
   out_.close();
+  if (failed || out_.fail())
+    throw std::filesystem::filesystem_error("writing the waveform failed (disk full or file-size limit?)", path_,
+                                            std::error_code(EIO, std::generic_category()));
 }
 
 VcdTracer::VcdTracer(sc_core::sc_module_name name, const std::string& path, std::uint64_t first, std::uint64_t last)

@@ -20,7 +20,7 @@ namespace sparq::hw {
 // in `width` bits). Variables are declared before the first time stamp.
 class VcdWriter {
  public:
-  explicit VcdWriter(const std::string& path);  // throws std::runtime_error
+  explicit VcdWriter(const std::string& path);  // throws std::filesystem::filesystem_error
   // Declares a variable in scope ("" = the top scope); returns its index.
   int var(const std::string& scope, const std::string& name, int width);
   void time(std::uint64_t t);              // in timescale units (100 ps)
@@ -35,6 +35,7 @@ class VcdWriter {
     bool written;
   };
   void header();
+  std::string path_;
   std::ofstream out_;
   std::vector<Var> vars_;
   bool started_ = false;
