@@ -300,11 +300,12 @@ static std::string stat_diff(const ArrayStats& a, const ArrayStats& b) {
 // accumulators that overflow, signed int8 activations.
 TEST(ArrayFast, FoldModelEqualsSteppedModel) {
   std::mt19937 rng(hwtest::seed() + 11);
-  std::uniform_int_distribution<int> dim(1, 9), arr(1, 6), acc(0, 3);
-  const int accs[] = {12, 17, 32, 64};
+  std::uniform_int_distribution<int> dim(1, 9), arr(1, 6), acc(0, 7);
+  const int accs[] = {2, 5, 12, 17, 31, 32, 33, 64};
   int cases = 0;
   for (int trial = 0; trial < 60; ++trial) {
-    const int M = dim(rng), N = dim(rng), K = dim(rng) + dim(rng);
+    const int big = trial % 10 == 9 ? 4 : 1;  // now and then a GEMM of several folds each way
+    const int M = dim(rng) * big, N = dim(rng) * big, K = (dim(rng) + dim(rng)) * big;
     const bool signed_act = trial % 7 == 3;
     const Gemm g = hwtest::random_gemm(M, N, K, rng, trial % 3 == 0 ? 0.7 : 0.3, signed_act);
     const int R = arr(rng), C = arr(rng), bits = accs[acc(rng)];
