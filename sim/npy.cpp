@@ -269,18 +269,20 @@ std::vector<std::uint8_t> serialize_npy(const NpyArray& a) {
   const std::size_t total = 10 + h.size() + 1;
   h.append((64 - total % 64) % 64, ' ');
   h += '\n';
-  std::vector<std::uint8_t> out = {0x93,
-                                   'N',
-                                   'U',
-                                   'M',
-                                   'P',
-                                   'Y',
-                                   1,
-                                   0,
-                                   static_cast<std::uint8_t>(h.size() & 0xFF),
-                                   static_cast<std::uint8_t>(h.size() >> 8)};
-  out.insert(out.end(), h.begin(), h.end());
-  out.insert(out.end(), a.bytes.begin(), a.bytes.end());
+  const std::uint8_t magic[10] = {0x93,
+                                  'N',
+                                  'U',
+                                  'M',
+                                  'P',
+                                  'Y',
+                                  1,
+                                  0,
+                                  static_cast<std::uint8_t>(h.size() & 0xFF),
+                                  static_cast<std::uint8_t>(h.size() >> 8)};
+  std::vector<std::uint8_t> out(sizeof magic + h.size() + a.bytes.size());
+  std::copy(magic, magic + sizeof magic, out.begin());
+  std::copy(h.begin(), h.end(), out.begin() + static_cast<std::ptrdiff_t>(sizeof magic));
+  std::copy(a.bytes.begin(), a.bytes.end(), out.begin() + static_cast<std::ptrdiff_t>(sizeof magic + h.size()));
   return out;
 }
 

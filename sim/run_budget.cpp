@@ -105,9 +105,11 @@ std::string array_dwarfs_layer(const hw::ArrayConfig& a, const LayerBudget& l) {
   if (used * 16 > pes) return "";
   char buf[400];
   std::snprintf(buf, sizeof buf,
-                "warning: the %dx%d array dwarfs layer %s (at most %lld of %lld PEs hold useful operands); the "
-                "simulation still costs rows x cols per cycle, so this may take long\n",
-                a.rows, a.cols, l.name.c_str(), static_cast<long long>(used), static_cast<long long>(pes));
+                "warning: the %dx%d array dwarfs layer %s (at most %lld of %lld PEs hold useful operands)%s\n", a.rows,
+                a.cols, l.name.c_str(), static_cast<long long>(used), static_cast<long long>(pes),
+                a.fidelity == hw::Fidelity::Fast
+                    ? ""
+                    : "; this fidelity costs rows x cols per cycle, so it may take long (fast does not)");
   return buf;
 }
 
