@@ -171,6 +171,7 @@ RunOutcome run_simulation(const RunConfig& cfg, const RunOptions& opt, std::ostr
     DesignOutcome out;
     out.design = d;
     out.cost = costs[di];
+    hw::StructuralSession structural;  // structural fidelity: one elaboration for the design's layers and groups
     for (const LoadedLayer& L : layers) {
       const LayerInfo& info = L.trace.info;
       LayerOutcome lo;
@@ -202,7 +203,8 @@ RunOutcome run_simulation(const RunConfig& cfg, const RunOptions& opt, std::ostr
         r.vcd_files.push_back(f);
       }
       for (std::size_t grp = 0; grp < L.gemms.size(); ++grp) {
-        const hw::GemmRun run = hw::simulate_gemm(L.gemms[grp], d.array, grp == 0 ? vcd : nullptr);
+        const hw::GemmRun run =
+            hw::simulate_gemm(L.gemms[grp], d.array, grp == 0 ? vcd : nullptr, nullptr, &structural);
         lo.array.merge(run.stats);
         scatter(run.C, L.gemms[grp], static_cast<int>(grp), info.geo.C_out, acc);
         if (opt.check_reference) {

@@ -327,3 +327,35 @@ TEST(ArrayFast, FoldModelEqualsSteppedModel) {
   }
   EXPECT_GT(cases, 1000);
 }
+
+// A structural session elaborates the array once and reuses it for the next
+// GEMMs of the same array configuration: every output and statistic equal
+// to a fresh elaboration's, whatever the GEMM's shape; another configuration
+// (or signedness) elaborates again; a fresh run with a probe in between
+// leaves the session usable.
+TEST(ArrayStructural, SessionReusesTheElaboratedArray) {
+  std::mt19937 rng(hwtest::seed() + 12);
+  for (Dataflow df : {Dataflow::WS, Dataflow::OS})
+    for (const PeArith& pe : {PeArith::int8(), PeArith::vsparq(4)}) {
+      const ArrayConfig cfg = make_cfg(3, 2, df, LodPlacement::Edge, pe, Fidelity::Structural, 13);
+      StructuralSession session;
+      for (int i = 0; i < 4; ++i) {
+        const Gemm g = hwtest::random_gemm(2 + i, 3 + (i % 2), 5 + 3 * i, rng, 0.3);
+        const GemmRun fresh = simulate_gemm(g, cfg);
+        const GemmRun kept = simulate_gemm(g, cfg, nullptr, nullptr, &session);
+        const std::string what = label(cfg, to_string(pe.design)) + " gemm " + std::to_string(i);
+        EXPECT_EQ(kept.C, fresh.C) << what;
+        EXPECT_TRUE(kept.stats == fresh.stats) << what << ":" << stat_diff(kept.stats, fresh.stats);
+        if (i == 1) {  // a probed (fresh) run in between
+          CycleProbe probe;
+          EXPECT_EQ(simulate_gemm(g, cfg, nullptr, &probe).C, fresh.C);
+        }
+      }
+      EXPECT_EQ(session.elaborations(), 1u);
+      ArrayConfig other = cfg;
+      other.cols = 3;
+      const Gemm g = hwtest::random_gemm(4, 4, 6, rng);
+      EXPECT_EQ(simulate_gemm(g, other, nullptr, nullptr, &session).C, simulate_gemm(g, other).C);
+      EXPECT_EQ(session.elaborations(), 2u);
+    }
+}

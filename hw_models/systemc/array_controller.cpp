@@ -39,7 +39,8 @@ void ArrayController::tick() {
   load.write(s.phase == Phase::Load);
   drain.write(s.phase == Phase::Drain);
   cycle.write(s.cycle);
-  if (done()) sc_core::sc_stop();
+  // Pause, not stop: a kept array runs the next GEMM after a rebind.
+  if (done()) sc_core::sc_pause();
 }
 
 }  // namespace sparq::hw

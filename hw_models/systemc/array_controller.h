@@ -26,6 +26,11 @@ class ArrayController : public sc_core::sc_module {
 
   ArrayController(sc_core::sc_module_name name, const ControllerFsm& fsm, ArrayStats* stats, std::vector<char>* phases);
   bool done() const { return fsm_.state().phase == Phase::Done; }
+  // The next GEMM on the same elaborated array (StructuralSession).
+  void rebind(const ControllerFsm& fsm, ArrayStats* stats) {
+    fsm_ = fsm;
+    stats_ = stats;
+  }
 
  private:
   void tick();

@@ -208,7 +208,8 @@ std::uint64_t scalesim_offset(std::uint64_t M, std::uint64_t N, std::uint64_t /*
   return 1 + r * ceil_div(M, r) * ceil_div(N, c);
 }
 
-GemmRun simulate_gemm(const Gemm& g, const ArrayConfig& cfg, const VcdOptions* vcd, CycleProbe* probe) {
+GemmRun simulate_gemm(const Gemm& g, const ArrayConfig& cfg, const VcdOptions* vcd, CycleProbe* probe,
+                      StructuralSession* session) {
   check_gemm(g, cfg);
   if (probe && (probe->col < 0 || probe->col >= cfg.cols))
     throw std::invalid_argument("probe column " + std::to_string(probe->col) + " is outside the array");
@@ -220,7 +221,7 @@ GemmRun simulate_gemm(const Gemm& g, const ArrayConfig& cfg, const VcdOptions* v
       run.C = probe ? run_fast(mem, cfg, run.stats, probe) : run_fold_model(mem, cfg, run.stats);
       break;
     case Fidelity::Stepped: run.C = run_fast(mem, cfg, run.stats, probe); break;
-    case Fidelity::Structural: run.C = run_structural(mem, cfg, run.stats, vcd, probe); break;
+    case Fidelity::Structural: run.C = run_structural(mem, cfg, run.stats, vcd, probe, session); break;
   }
   run.stats.front_end.overflows = run.stats.acc_overflows;
   return run;
@@ -233,9 +234,10 @@ LayerRun simulate_layer(const ConvGeometry& geo, const std::uint8_t* input, cons
   LayerRun out;
   const int Ho = geo.H_out(), Wo = geo.W_out();
   out.acc.assign(static_cast<std::size_t>(Ho) * Wo * geo.C_out, 0);
+  StructuralSession session;  // one elaboration for every group
   for (int grp = 0; grp < geo.groups; ++grp) {
     const Gemm g = lower_conv(geo, input, weights, grp, signed_activations);
-    const GemmRun r = simulate_gemm(g, cfg, grp == 0 ? vcd : nullptr);
+    const GemmRun r = simulate_gemm(g, cfg, grp == 0 ? vcd : nullptr, nullptr, &session);
     for (int m = 0; m < g.M; ++m)
       for (int n = 0; n < g.N; ++n)
         out.acc[static_cast<std::size_t>(m) * geo.C_out + static_cast<std::size_t>(grp) * g.N + n] =

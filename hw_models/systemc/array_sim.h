@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -177,11 +178,30 @@ struct CycleProbe {
   std::vector<Sample> samples;
 };
 
+// Keeps one elaborated structural array across GEMMs (the groups of a layer,
+// the layers of a run): elaboration and teardown are paid once per array
+// configuration and activation signedness instead of once per GEMM. A GEMM
+// with a waveform or a probe is elaborated on its own. Not thread-safe.
+class StructuralSession {
+ public:
+  StructuralSession();
+  ~StructuralSession();
+  StructuralSession(const StructuralSession&) = delete;
+  StructuralSession& operator=(const StructuralSession&) = delete;
+  std::uint64_t elaborations() const;  // arrays elaborated so far
+
+  struct Impl;  // the context and the array (structural_array.cpp)
+  Impl& impl() { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
 // Runs one GEMM (g.K unpadded; pair designs consume g.Kp/2 pairs). Throws
 // std::invalid_argument for a bad config, an empty GEMM, or signed
 // activations under a pair design.
 GemmRun simulate_gemm(const Gemm& g, const ArrayConfig& cfg, const VcdOptions* vcd = nullptr,
-                      CycleProbe* probe = nullptr);
+                      CycleProbe* probe = nullptr, StructuralSession* session = nullptr);
 
 struct LayerRun {
   std::vector<std::int64_t> acc;  // [H_out, W_out, C_out], wrapped to acc_bits

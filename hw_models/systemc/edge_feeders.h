@@ -44,6 +44,13 @@ class RowFeeder : public sc_core::sc_module {
 
   RowFeeder(sc_core::sc_module_name name, const OperandMemory* mem, const ArrayConfig& cfg, int row);
   const HwCounters& counters() const { return cnt_; }
+  // The next GEMM on the same elaborated array: its operands, counters from 0.
+  void rebind(const OperandMemory* mem) {
+    mem_ = mem;
+    bus_ = prev_ = 0;
+    bus_ctl_ = 0;
+    cnt_ = HwCounters{};
+  }
 
  private:
   void eval();
@@ -67,6 +74,11 @@ class ColFeeder : public sc_core::sc_module {
 
   ColFeeder(sc_core::sc_module_name name, const OperandMemory* mem, const ArrayConfig& cfg, int col);
   const HwCounters& counters() const { return cnt_; }
+  void rebind(const OperandMemory* mem) {
+    mem_ = mem;
+    prev_ = 0;
+    cnt_ = HwCounters{};
+  }
 
  private:
   void eval();

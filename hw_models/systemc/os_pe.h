@@ -49,6 +49,12 @@ class OsPe : public sc_core::sc_module {
   OsPe(sc_core::sc_module_name name, const DatapathParams& p, ActivityLog* log);
 
   const HwCounters& counters() const { return cnt_; }
+  // The next GEMM on the same elaborated array: registers and counters from 0
+  // (the array resets the link signals).
+  void reset() {
+    q_ = PeRegs{};
+    cnt_ = HwCounters{};
+  }
   // The datapath's decisions at the current inputs (waveforms).
   DatapathTrace datapath_trace() const { return dp_.trace(a_in.read().pay, b_in.read().pay, *p_); }
 

@@ -32,6 +32,11 @@ class OutputCollector : public sc_core::sc_module {
   OutputCollector(sc_core::sc_module_name name, const OperandMemory* mem, const ArrayConfig& cfg, int col,
                   std::vector<std::int64_t>* out, std::vector<OutputWrite>* log);
   const HwCounters& counters() const { return cnt_; }
+  void rebind(const OperandMemory& mem, const ArrayConfig& cfg, int col, std::vector<std::int64_t>* out) {
+    col_ = OutputColumn(mem, cfg, col);
+    out_ = out;
+    cnt_ = HwCounters{};
+  }
 
  private:
   void tick();

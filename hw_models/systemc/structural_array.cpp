@@ -185,6 +185,32 @@ class StructuralArray : public sc_core::sc_module {
   std::uint64_t cycles() const { return cycle_.read(); }
   bool done() const { return controller_->done(); }
 
+  // The next GEMM on this elaborated array (StructuralSession): the same
+  // array configuration and activation signedness, another operand memory.
+  // Every register, counter and link goes back to its reset value; the
+  // controller starts the new GEMM's folds at the next clock edge.
+  void rebind(const OperandMemory& mem, const ArrayConfig& cfg, ArrayStats* stats) {
+    out.assign(static_cast<std::size_t>(mem.M) * mem.N, 0);
+    const auto folds = fold_counts(mem, R_, C_, cfg.dataflow);
+    controller_->rebind(ControllerFsm(cfg.dataflow, R_, C_, folds.first, folds.second), stats);
+    for (auto& f : row_feeders_) f.rebind(&mem);
+    for (auto& f : col_feeders_) f.rebind(&mem);
+    for (int c = 0; c < C_; ++c) collectors_[static_cast<std::size_t>(c)].rebind(mem, cfg, c, &out);
+    for (auto& p : ws_pes_) p.reset();
+    for (auto& p : os_pes_) p.reset();
+    phase_.write(static_cast<int>(ws_ ? Phase::Load : Phase::Stream));
+    outer_.write(0);
+    inner_.write(0);
+    step_.write(0);
+    load_.write(ws_);
+    drain_.write(false);
+    cycle_.write(0);
+    for (auto& s : a_) s.write(OpLink{});
+    for (auto& s : v_) s.write(OpLink{});
+    for (auto& s : p_) s.write(PsumLink{});
+    for (auto& s : col_mapped_) s.write(false);
+  }
+
   const int probe_col;  // column whose collector writes are logged; -1: no probe
   std::vector<std::int64_t> out;
   std::vector<char> phases;
@@ -321,20 +347,65 @@ void check_vcd(const VcdOptions& o, const ArrayConfig& cfg) {
 
 }  // namespace
 
+namespace {
+
+// Runs top (elaborated, rebound or fresh) to the end of its GEMM and adds
+// its cycles and counts to stats.
+void finish_run(StructuralArray& top, const ArrayConfig& cfg, ArrayStats& stats) {
+  sc_core::sc_start();
+  top.close_vcd();
+  if (!top.done()) throw std::logic_error("structural array stopped before the controller finished");
+  add_cycle_totals(cfg, top.cycles(), stats);
+  top.counters().add_to(stats);
+}
+
+bool same_array(const ArrayConfig& a, const ArrayConfig& b) {
+  return a.rows == b.rows && a.cols == b.cols && a.dataflow == b.dataflow && a.lod == b.lod && a.pe == b.pe &&
+         a.acc_bits == b.acc_bits;
+}
+
+}  // namespace
+
+struct StructuralSession::Impl {
+  std::unique_ptr<ScopedSimContext> context;  // declared first: outlives the array
+  std::unique_ptr<StructuralArray> top;
+  ArrayConfig cfg;
+  bool signed_act = false;
+  std::uint64_t elaborations = 0;
+};
+
+StructuralSession::StructuralSession() : impl_(std::make_unique<Impl>()) {}
+StructuralSession::~StructuralSession() = default;
+std::uint64_t StructuralSession::elaborations() const {
+  return impl_->elaborations;
+}
+
 std::vector<std::int64_t> run_structural(const OperandMemory& mem, const ArrayConfig& cfg, ArrayStats& stats,
-                                         const VcdOptions* vcd, CycleProbe* probe) {
+                                         const VcdOptions* vcd, CycleProbe* probe, StructuralSession* session) {
   if (vcd) check_vcd(*vcd, cfg);
+  if (session && !vcd && !probe) {
+    StructuralSession::Impl& s = session->impl();
+    if (s.top && same_array(s.cfg, cfg) && s.signed_act == mem.signed_act) {
+      s.top->rebind(mem, cfg, &stats);
+    } else {
+      s.top.reset();
+      s.context.reset();
+      s.context = std::make_unique<ScopedSimContext>();
+      s.top = std::make_unique<StructuralArray>("array", mem, cfg, &stats, -1);
+      s.cfg = cfg;
+      s.signed_act = mem.signed_act;
+      ++s.elaborations;
+    }
+    finish_run(*s.top, cfg, stats);
+    return std::move(s.top->out);
+  }
   ScopedSimContext context;
   std::vector<std::int64_t> out;
   {
     auto top = std::make_unique<StructuralArray>("array", mem, cfg, &stats, probe ? probe->col : -1);
     if (vcd) top->open_vcd(*vcd);
-    sc_core::sc_start();
-    top->close_vcd();
-    if (!top->done()) throw std::logic_error("structural array stopped before the controller finished");
+    finish_run(*top, cfg, stats);
     const std::uint64_t cycles = top->cycles();
-    add_cycle_totals(cfg, cycles, stats);
-    top->counters().add_to(stats);
     if (probe) {
       probe->samples.assign(cycles + 1, CycleProbe::Sample{});
       for (std::uint64_t t = 0; t < cycles; ++t) {

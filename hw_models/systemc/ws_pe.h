@@ -63,6 +63,12 @@ class WsPe : public sc_core::sc_module {
   WsPe(sc_core::sc_module_name name, const DatapathParams& p, bool top_row, ActivityLog* log);
 
   const HwCounters& counters() const { return cnt_; }
+  // The next GEMM on the same elaborated array: registers and counters from 0
+  // (the array resets the link signals).
+  void reset() {
+    q_ = PeRegs{};
+    cnt_ = HwCounters{};
+  }
   // The datapath's decisions at the current inputs (waveforms).
   DatapathTrace datapath_trace() const { return dp_.trace(a_in.read().pay, w_out.read().pay, *p_); }
 
