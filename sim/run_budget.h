@@ -48,10 +48,4 @@ std::string format_bytes(std::uint64_t b);
 // simulation costs rows x cols x cycles), or "".
 std::string array_dwarfs_layer(const hw::ArrayConfig& a, const LayerBudget& l);
 
-// lower_conv (hw_models/core/gemm.h) restricted to the first `rows` output
-// pixels: the same A rows and B, without building the other rows. rows is
-// clamped to H_out * W_out.
-Gemm lower_conv_rows(const ConvGeometry& geo, const std::uint8_t* input, const std::int8_t* weights, int group,
-                     bool signed_activations, std::int64_t rows);
-
 }  // namespace sparq

@@ -51,7 +51,7 @@ LoadedLayer load(const BundleManifest& m, const LayerInfo& info, const RunConfig
   L.exact.assign(static_cast<std::size_t>(L.pixels) * g.C_out, 0);
   for (int grp = 0; grp < g.groups; ++grp) {
     // Only the simulated rows are lowered: a preview never builds the whole im2col matrix.
-    Gemm gm = lower_conv_rows(g, L.trace.input.data(), L.trace.weights.data(), grp, info.activation_signed, L.pixels);
+    Gemm gm = lower_conv(g, L.trace.input.data(), L.trace.weights.data(), grp, info.activation_signed, L.pixels);
     scatter(exact_gemm(gm), gm, grp, g.C_out, L.exact);
     L.gemms.push_back(std::move(gm));
   }

@@ -409,7 +409,7 @@ TEST(Reliability, RowLimitedLoweringEqualsThePrefixOfTheFullLowering) {
       const Gemm full = lower_conv(g, L.input.data(), L.weights.data(), grp);
       for (std::int64_t rows :
            {std::int64_t{1}, std::int64_t{full.M / 2 + 1}, std::int64_t{full.M}, std::int64_t{1} << 40}) {
-        const Gemm part = lower_conv_rows(g, L.input.data(), L.weights.data(), grp, false, rows);
+        const Gemm part = lower_conv(g, L.input.data(), L.weights.data(), grp, false, rows);
         const int m = static_cast<int>(std::min<std::int64_t>(rows, full.M));
         ASSERT_EQ(part.M, m);
         ASSERT_EQ(part.Kp, full.Kp);

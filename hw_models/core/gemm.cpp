@@ -1,5 +1,7 @@
 #include "gemm.h"
 
+#include <algorithm>
+
 #include <sstream>
 #include <stdexcept>
 
@@ -66,40 +68,40 @@ std::string ConvGeometry::describe() const {
 }
 
 Gemm lower_conv(const ConvGeometry& geo, const std::uint8_t* input, const std::int8_t* weights, int group,
-                bool signed_activations) {
+                bool signed_activations, std::int64_t max_rows) {
   Gemm g;
   const int Ho = geo.H_out(), Wo = geo.W_out();
   const int Cg = geo.cin_per_group(), Ng = geo.cout_per_group();
-  g.M = Ho * Wo;
+  const std::int64_t all = static_cast<std::int64_t>(Ho) * Wo;
+  g.M = static_cast<int>(max_rows < 0 ? all : std::clamp<std::int64_t>(max_rows, 0, all));
   g.N = Ng;
   g.K = geo.K();
   g.Kp = g.K + (g.K & 1);
   g.signed_activations = signed_activations;
   g.A.assign(static_cast<std::size_t>(g.M) * g.Kp, 0);
   g.B.assign(static_cast<std::size_t>(g.Kp) * g.N, 0);
-  for (int oy = 0; oy < Ho; ++oy)
-    for (int ox = 0; ox < Wo; ++ox) {
-      const int m = oy * Wo + ox;
-      for (int kh = 0; kh < geo.KH; ++kh)
-        for (int kw = 0; kw < geo.KW; ++kw) {
-          const int iy = oy * geo.SH - geo.pad_top + kh * geo.DH;
-          const int ix = ox * geo.SW - geo.pad_left + kw * geo.DW;
-          if (iy < 0 || iy >= geo.H || ix < 0 || ix >= geo.W) continue;  // zero padding
-          for (int c = 0; c < Cg; ++c) {
-            const int k = (kh * geo.KW + kw) * Cg + c;
-            g.A[static_cast<std::size_t>(m) * g.Kp + k] =
-                input[(static_cast<std::size_t>(iy) * geo.W + ix) * geo.C_in + group * Cg + c];
-          }
-        }
-    }
+  // Row m is output pixel (m / W_out, m % W_out); k = (kh*KW + kw)*Cg + c
+  // (docs/arithmetic.md §4); taps outside the input stay zero (padding).
+  for (int m = 0; m < g.M; ++m) {
+    const int oy = m / Wo, ox = m % Wo;
+    for (int kh = 0; kh < geo.KH; ++kh)
+      for (int kw = 0; kw < geo.KW; ++kw) {
+        const int iy = oy * geo.SH - geo.pad_top + kh * geo.DH;
+        const int ix = ox * geo.SW - geo.pad_left + kw * geo.DW;
+        if (iy < 0 || iy >= geo.H || ix < 0 || ix >= geo.W) continue;
+        const std::uint8_t* src = input + (static_cast<std::size_t>(iy) * geo.W + ix) * geo.C_in + group * Cg;
+        std::uint8_t* dst = g.A.data() + static_cast<std::size_t>(m) * g.Kp + (kh * geo.KW + kw) * Cg;
+        std::copy(src, src + Cg, dst);
+      }
+  }
   for (int kh = 0; kh < geo.KH; ++kh)
     for (int kw = 0; kw < geo.KW; ++kw)
-      for (int c = 0; c < Cg; ++c)
-        for (int n = 0; n < Ng; ++n) {
-          const int k = (kh * geo.KW + kw) * Cg + c;
-          g.B[static_cast<std::size_t>(k) * g.N + n] =
-              weights[((static_cast<std::size_t>(kh) * geo.KW + kw) * Cg + c) * geo.C_out + group * Ng + n];
-        }
+      for (int c = 0; c < Cg; ++c) {
+        const int k = (kh * geo.KW + kw) * Cg + c;
+        const std::int8_t* src =
+            weights + ((static_cast<std::size_t>(kh) * geo.KW + kw) * Cg + c) * geo.C_out + group * Ng;
+        std::copy(src, src + Ng, g.B.data() + static_cast<std::size_t>(k) * g.N);
+      }
   return g;
 }
 

@@ -46,9 +46,11 @@ struct Gemm {
 };
 
 // Lowers group g of a convolution: M = H_out*W_out (row-major pixels),
-// N = C_out/groups (channels g*N .. g*N+N-1), K = KH*KW*C_in/groups.
+// N = C_out/groups (channels g*N .. g*N+N-1), K = KH*KW*C_in/groups. With
+// max_rows >= 0 only the first max_rows output pixels are lowered (a preview
+// never builds the whole im2col matrix; clamped to H_out*W_out).
 Gemm lower_conv(const ConvGeometry& geo, const std::uint8_t* input, const std::int8_t* weights, int group,
-                bool signed_activations = false);
+                bool signed_activations = false, std::int64_t max_rows = -1);
 
 // Exact product of one activation and weight under the int8 design (signed
 // activations reinterpret the byte as int8).
