@@ -246,6 +246,12 @@ class FoldModel {
   struct RunStats {
     std::uint64_t bus = 0, reg_inner = 0, lane_inner = 0, wsel_inner = 0, busy = 0;
   };
+  // os: what column n's weights (k = 0..S-1) do to the column bus (idle 0
+  // around), to a register loading them (inner toggles) and, byte by byte,
+  // to a multiplier lane selecting w1 (lo) or w2 (hi).
+  struct WRun {
+    std::uint64_t bus = 0, inner = 0, lo = 0, hi = 0;
+  };
   RunStats run_stats(const Run& r) const {
     RunStats s;
     std::uint32_t prev_raw = 0;
@@ -652,9 +658,6 @@ class FoldModel {
     // Per output row m: the run along row m of A; per column n: the weights.
     std::vector<RunStats> ms(static_cast<std::size_t>(M_));
     for (int m = 0; m < M_; ++m) ms[m] = run_stats(Run{mem_.act_index(m, 0), 1u, S_});
-    struct WRun {
-      std::uint64_t bus = 0, inner = 0, lo = 0, hi = 0;  // lo / hi: byte toggles inside the run
-    };
     std::vector<WRun> ns(static_cast<std::size_t>(N_));
     for (int n = 0; n < N_; ++n) {
       WRun& w = ns[n];
@@ -696,11 +699,8 @@ class FoldModel {
                           static_cast<std::uint64_t>(R_) * R_ * C_ +
                           static_cast<std::uint64_t>(mr) * static_cast<std::uint64_t>(mc);
 
-        // Fold-start inputs of the multipliers (before a PE's first slot).
-        std::vector<std::uint32_t> a_before(R_), b_before(C_);
-        for (int r = 0; r < R_; ++r) a_before[r] = held_idx[r];
-        for (int c = 0; c < C_; ++c) b_before[c] = held_w[c];
-
+        // held_idx / held_w stay the fold-start register values (the
+        // multipliers' inputs before a PE's first slot) until the end of the fold.
         for (int r = 0; r < mr; ++r) {
           const RunStats& rs = ms[m0 + r];
           const Run run{mem_.act_index(m0 + r, 0), 1u, S_};
@@ -717,7 +717,7 @@ class FoldModel {
           w_reg += static_cast<std::uint64_t>(R_) * t;
           w_last_row += t;
         }
-        if (pairs_) os_mult(m0, n0, mr, mc, ms, a_before, b_before, ns);
+        if (pairs_) os_mult(m0, n0, mr, mc, ms, held_idx, held_w, ns);
 
         // Accumulators: mapped PEs sum their products (wrapped at each add);
         // then the drain. With X_r PE(r, c)'s final value (0 unmapped), drain
@@ -758,7 +758,7 @@ class FoldModel {
               xs[static_cast<std::size_t>(r) * C_ + c] = acc32[static_cast<std::size_t>(r) * mc + c];
         }
         if (pairs_)
-          for (int r = 0; r < mr; ++r) os_row_mult(m0 + r, r, n0, mc, a_before[r], b_before);
+          for (int r = 0; r < mr; ++r) os_row_mult(m0 + r, r, n0, mc, held_idx[r], held_w);
         for (int c = 0; c < C_; ++c) {
           const int n = n0 + c;
           for (int r = 0; r < R_; ++r) x[r] = xs[static_cast<std::size_t>(r) * C_ + c];
@@ -797,9 +797,9 @@ class FoldModel {
   // PE(r, c-1)'s register (held, the run); weight input: r = 0 the column
   // bus (0, the weights, 0), r >= 1 PE(r-1, c)'s register (held, the
   // weights). Mapped rows and columns change together at steps r + c + k.
-  template <class MS, class NS>
-  void os_mult(int m0, int n0, int mr, int mc, const MS& ms, const std::vector<std::uint32_t>& a_before,
-               const std::vector<std::uint32_t>& b_before, const NS& ns) {
+  void os_mult(int m0, int n0, int mr, int mc, const std::vector<RunStats>& ms,
+               const std::vector<std::uint32_t>& a_before, const std::vector<std::uint32_t>& b_before,
+               const std::vector<WRun>& ns) {
     for (int r = 0; r < R_; ++r)
       for (int c = 0; c < C_; ++c) {
         const bool row = r < mr, col = c < mc;
