@@ -31,10 +31,8 @@ namespace {
 const std::string kSrc = SPARQ_SOURCE_DIR;
 const std::string kExe = SPARQ_SIM_EXE;
 
-struct Result {
-  int code = -1;
-  std::string out, err;
-};
+using Result = testing_util::CliResult;
+using Tmp = testing_util::ScratchDir;
 
 std::string slurp(const fs::path& p) {
   return testing_util::read_text(p);
@@ -42,26 +40,8 @@ std::string slurp(const fs::path& p) {
 
 // Runs the simulator with args (shell-quoted by the caller where needed).
 Result run(const std::string& args) {
-  static int n = 0;
-  const fs::path o =
-      fs::temp_directory_path() / ("sparq_cli_out_" + std::to_string(::getpid()) + "_" + std::to_string(n));
-  const fs::path e =
-      fs::temp_directory_path() / ("sparq_cli_err_" + std::to_string(::getpid()) + "_" + std::to_string(n++));
-  const std::string cmd =
-      "cd '" + kSrc + "' && '" + kExe + "' " + args + " >'" + o.string() + "' 2>'" + e.string() + "'";
-  const int status = std::system(cmd.c_str());
-  Result r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = slurp(o);
-  r.err = slurp(e);
-  fs::remove(o);
-  fs::remove(e);
-  return r;
+  return testing_util::run_cli(kSrc, kExe, args);
 }
-
-struct Tmp : testing_util::ScratchDir {
-  std::string s(const std::string& f) const { return *this / f; }
-};
 
 bool is_number(const std::string& s, double& v) {
   if (s.empty()) return false;

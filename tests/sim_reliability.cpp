@@ -37,11 +37,8 @@ namespace {
 const std::string kSrc = SPARQ_SOURCE_DIR;
 const std::string kExe = SPARQ_SIM_EXE;
 
-struct Result {
-  int code = -1;
-  std::string out, err;
-  double seconds = 0;
-};
+using Result = testing_util::CliResult;
+using Tmp = testing_util::ScratchDir;
 
 std::string slurp(const fs::path& p) {
   return testing_util::read_text(p);
@@ -50,28 +47,23 @@ std::string slurp(const fs::path& p) {
 // Runs `prefix sparq-sim args` through the shell from the source directory;
 // prefix may set limits (ulimit) for the child only.
 Result run(const std::string& args, const std::string& prefix = "") {
-  static int n = 0;
-  const fs::path o =
-      fs::temp_directory_path() / ("sparq_rel_out_" + std::to_string(::getpid()) + "_" + std::to_string(n));
-  const fs::path e =
-      fs::temp_directory_path() / ("sparq_rel_err_" + std::to_string(::getpid()) + "_" + std::to_string(n++));
-  const std::string cmd =
-      "cd '" + kSrc + "' && (" + prefix + " '" + kExe + "' " + args + ") >'" + o.string() + "' 2>'" + e.string() + "'";
-  const auto t0 = std::chrono::steady_clock::now();
-  const int status = std::system(cmd.c_str());
-  Result r;
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = slurp(o);
-  r.err = slurp(e);
-  fs::remove(o);
-  fs::remove(e);
-  return r;
+  return testing_util::run_cli(kSrc, kExe, args, prefix);
 }
 
-struct Tmp : testing_util::ScratchDir {
-  std::string s(const std::string& f) const { return *this / f; }
-};
+// A sweep file in t with one int8 point on two pixels of conv2d_11.
+std::string one_point_sweep(const Tmp& t) {
+  return t.write("s.yaml", "base: " + kSrc +
+                               "/configs/base.yaml\nset: {trace.layers: [conv2d_11], "
+                               "trace.max_pixels: 2}\npoints: [{name: a, set: {pe.design: int8}}]\n");
+}
+
+// The id of a sweep's first point (from --dry-run), or "" (reported) if the
+// dry run failed.
+std::string first_point_id(const std::string& sweep) {
+  const Result dry = run("sweep " + sweep + " --dry-run");
+  EXPECT_EQ(dry.code, 0) << dry.err;
+  return dry.code == 0 ? dry.out.substr(0, dry.out.find(' ')) : "";
+}
 
 // One "error: ..." line naming `what`, exit 2.
 void expect_input_error(const Result& r, const std::string& what, const std::string& label) {
@@ -226,12 +218,9 @@ TEST(Reliability, ResultFilesReplaceSymlinksInsteadOfWritingThroughThem) {
   EXPECT_EQ(slurp(t.s("victim")), "precious\n");
   EXPECT_EQ(slurp(t.s("link")), "new\n");
   // A sweep point's log planted as a symlink is replaced as well.
-  const std::string sw = t.write("s.yaml", "base: " + kSrc +
-                                               "/configs/base.yaml\nset: {trace.layers: [conv2d_11], "
-                                               "trace.max_pixels: 2}\npoints: [{name: a, set: {pe.design: int8}}]\n");
-  const Result dry = run("sweep " + sw + " --dry-run");
-  ASSERT_EQ(dry.code, 0) << dry.err;
-  const std::string id = dry.out.substr(0, dry.out.find(' '));
+  const std::string sw = one_point_sweep(t);
+  const std::string id = first_point_id(sw);
+  ASSERT_FALSE(id.empty());
   fs::create_directories(t.path / "sw/points" / id);
   fs::create_symlink(t.s("victim"), (t.path / "sw/points" / id / "run.log").string());
   const Result s = run("sweep " + sw + " --no-progress --out " + t.s("sw"));
@@ -566,9 +555,7 @@ TEST(Reliability, FileSystemTroubleIsBadInputNamingThePath) {
     expect_input_error(r, c.expect, c.label);
   }
   // The sweep's plots path exists as a file: refused before any point runs.
-  const std::string sw = t.write("s.yaml", "base: " + kSrc +
-                                               "/configs/base.yaml\nset: {trace.layers: [conv2d_11], "
-                                               "trace.max_pixels: 2}\npoints: [{name: a, set: {pe.design: int8}}]\n");
+  const std::string sw = one_point_sweep(t);
   fs::create_directories(t.path / "sw");
   write_raw(t.s("sw/plots"), "not a directory");
   const Result p = run("sweep " + sw + " --no-progress --out " + t.s("sw"));
@@ -683,12 +670,9 @@ TEST(Reliability, AmbiguousInputsAreRefused) {
 // output directory must not redirect the point's results.
 TEST(Reliability, SymlinkedSweepSubdirectoriesAreRefused) {
   Tmp t;
-  const std::string sw = t.write("s.yaml", "base: " + kSrc +
-                                               "/configs/base.yaml\nset: {trace.layers: [conv2d_11], "
-                                               "trace.max_pixels: 2}\npoints: [{name: a, set: {pe.design: int8}}]\n");
-  const Result dry = run("sweep " + sw + " --dry-run");
-  ASSERT_EQ(dry.code, 0) << dry.err;
-  const std::string id = dry.out.substr(0, dry.out.find(' '));
+  const std::string sw = one_point_sweep(t);
+  const std::string id = first_point_id(sw);
+  ASSERT_FALSE(id.empty());
   fs::create_directories(t.path / "victim");
   fs::create_directories(t.path / "o/points");
   fs::create_directory_symlink(t.path / "victim", t.path / "o/points" / id);
