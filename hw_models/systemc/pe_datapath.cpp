@@ -8,11 +8,6 @@
 
 namespace sparq::hw {
 
-const WindowSpec& lane0_spec(PairMode mode, const PeArith& pe) {
-  const bool combined = mode == PairMode::FirstZero || mode == PairMode::SecondZero;
-  return (pe.design->detects_zeros() && combined) ? pe.partner : pe.window;
-}
-
 std::uint32_t pack_encoded(const EncodedPair& e, const PeArith& pe) {
   return pe.design->pack(e, pe);
 }

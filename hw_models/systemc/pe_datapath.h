@@ -46,9 +46,6 @@ inline std::int8_t weight_hi(std::uint32_t p) {
   return static_cast<std::int8_t>(static_cast<std::uint8_t>((p >> 8) & 0xFF));
 }
 
-// Which spec lane 0 uses for a mode (vsparq combined modes: the partner's).
-const WindowSpec& lane0_spec(PairMode mode, const PeArith& pe);
-
 std::uint32_t pack_encoded(const EncodedPair& e, const PeArith& pe);
 EncodedPair unpack_encoded(std::uint32_t p, const PeArith& pe);  // windows' flags are not stored
 inline PairMode encoded_mode(std::uint32_t p) {

@@ -12,12 +12,7 @@ class BSparqDesign final : public LaneDesign {
  public:
   BSparqDesign() : LaneDesign("bsparq", false) {}
   std::string summary() const override { return "bSPARQ: each activation trimmed to an n-bit window"; }
-  std::vector<DesignKey> keys() const override {
-    return {{"shift_set", "5opt",
-             "window shift set: a preset (5opt 3opt 2opt 6opt 7opt 6b-3opt 1opt) or a list of shifts, e.g. [4, 2, 0]"},
-            {"window_bits", "4", "window width n for an explicit shift list (1..8)"},
-            {"rounding", "round", "trunc | round | round_renorm (int4, bsparq, vsparq)"}};
-  }
+  std::vector<DesignKey> keys() const override { return {shift_set_key(), window_bits_key(), rounding_key()}; }
   PeArith configure(const DesignParams& p) const override {
     std::string label;
     const WindowSpec w = parse_window_keys(p, "shift_set", "window_bits", parse_rounding_key(p), &label);

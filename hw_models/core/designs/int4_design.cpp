@@ -11,9 +11,7 @@ class Int4Design final : public LaneDesign {
  public:
   Int4Design() : LaneDesign("int4", false) {}
   std::string summary() const override { return "uniform 4-bit activations (1opt) on two 4b x 8b multipliers"; }
-  std::vector<DesignKey> keys() const override {
-    return {{"rounding", "round", "trunc | round | round_renorm (int4, bsparq, vsparq)"}};
-  }
+  std::vector<DesignKey> keys() const override { return {rounding_key()}; }
   PeArith configure(const DesignParams& p) const override { return PeArith::int4(parse_rounding_key(p)); }
   std::vector<std::pair<std::string, std::string>> params(const PeArith& pe) const override {
     return {{"rounding", to_string(pe.window.rounding)}};

@@ -221,6 +221,19 @@ void LaneDesign::datapath_parts(const PeArith& a, const PeContext& ctx, CostPart
 
 // --- Keys.
 
+DesignKey rounding_key() {
+  return {"rounding", "round", enum_choices<Rounding>() + " (int4, bsparq, vsparq)"};
+}
+
+DesignKey shift_set_key() {
+  return {"shift_set", "5opt",
+          "window shift set: a preset (5opt 3opt 2opt 6opt 7opt 6b-3opt 1opt) or a list of shifts, e.g. [4, 2, 0]"};
+}
+
+DesignKey window_bits_key() {
+  return {"window_bits", "4", "window width n for an explicit shift list (1..8)"};
+}
+
 Rounding parse_rounding_key(const DesignParams& p) {
   try {
     return parse_enum<Rounding>(p.text("rounding"));

@@ -31,6 +31,12 @@ class LaneDesign : public PeDesign {
       : PeDesign(std::move(name), true, 2, zeros, {2, 2, 2, zeros ? 0 : 2}) {}
 };
 
+// Keys shared by the designs (one definition, so that a key shared by
+// several designs has one default and one help text).
+DesignKey rounding_key();     // rounding: trunc | round | round_renorm
+DesignKey shift_set_key();    // shift_set: the lanes' window shift set
+DesignKey window_bits_key();  // window_bits: its width for an explicit list
+
 // Key parsing shared by the designs.
 Rounding parse_rounding_key(const DesignParams& p);
 // A window from a shift-set key (a preset name, "4,2,0" or a list of shifts)

@@ -18,16 +18,15 @@ class VSparqDesign final : public LaneDesign {
   // window (partner_shift_set, partner_bits) and the rounding are all keys;
   // budgets 4, 3 and 2 are presets of them.
   std::vector<DesignKey> keys() const override {
-    return {{"shift_set", "5opt",
-             "window shift set: a preset (5opt 3opt 2opt 6opt 7opt 6b-3opt 1opt) or a list of shifts, e.g. [4, 2, 0]"},
-            {"window_bits", "4", "window width n for an explicit shift list (1..8)"},
+    return {shift_set_key(),
+            window_bits_key(),
             {"budget", "4",
              "vsparq bit budget preset: 4 (lanes: shift_set; partner: exact 8 bits), 3 (6opt; partner 6b-3opt) "
              "or 2 (7opt; partner 5opt)"},
             {"partner_shift_set", "~",
              "vsparq: the partner-of-a-zero window's shift set (a preset or a list; default: the budget's)"},
             {"partner_bits", "8", "vsparq: partner window width n_p for an explicit partner list (n_p <= 2n)"},
-            {"rounding", "round", "trunc | round | round_renorm (int4, bsparq, vsparq)"}};
+            rounding_key()};
   }
   PeArith configure(const DesignParams& p) const override {
     const Rounding r = parse_rounding_key(p);
