@@ -83,22 +83,13 @@ PeArith PeArith::bsparq(const WindowSpec& w) {
 }
 
 PeArith PeArith::vsparq(int budget, const WindowSpec& w4) {
-  switch (budget) {
-    case 4: {
-      if (w4.n != 4) throw std::invalid_argument("vsparq budget 4 needs a 4-bit window");
-      PeArith p = vsparq(w4, WindowSpec{8, 0b1, w4.rounding});
-      return p;
-    }
-    case 3: {
-      PeArith p = vsparq(preset("6opt", w4.rounding), preset("6b-3opt", w4.rounding));
-      return p;
-    }
-    case 2: {
-      PeArith p = vsparq(preset("7opt", w4.rounding), preset("5opt", w4.rounding));
-      return p;
-    }
-    default: throw std::invalid_argument("vsparq budget must be 4, 3 or 2, got " + std::to_string(budget));
+  if (budget == 4) {
+    if (w4.n != 4) throw std::invalid_argument("vsparq budget 4 needs a 4-bit window");
+    return vsparq(w4, WindowSpec{8, 0b1, w4.rounding});
   }
+  for (const VsparqBudget& b : kVsparqBudgets)
+    if (b.budget == budget) return vsparq(preset(b.lanes, w4.rounding), preset(b.partner, w4.rounding));
+  throw std::invalid_argument("vsparq budget must be 4, 3 or 2, got " + std::to_string(budget));
 }
 
 PeArith PeArith::vsparq(const WindowSpec& lanes, const WindowSpec& partner) {

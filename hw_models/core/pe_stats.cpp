@@ -3,12 +3,7 @@
 namespace sparq {
 
 void PeStats::count_pair(std::uint8_t a1, std::uint8_t a2, const PeArith& pe) {
-  if (!pe.design->consumes_pairs()) {
-    ++pairs;
-    ++pair_mode[static_cast<int>(classify_pair(a1, a2))];
-    return;
-  }
-  count_encoded(a1, a2, encode_pair(a1, a2, pe), pe, 1);
+  count_encoded(a1, a2, pe.design->consumes_pairs() ? encode_pair(a1, a2, pe) : EncodedPair{}, pe, 1);
 }
 
 void PeStats::count_encoded(std::uint8_t a1, std::uint8_t a2, const EncodedPair& e, const PeArith& pe,

@@ -31,18 +31,20 @@ class VSparqDesign final : public LaneDesign {
   PeArith configure(const DesignParams& p) const override {
     const Rounding r = parse_rounding_key(p);
     const long budget = p.integer("budget");
-    if (budget != 4 && budget != 3 && budget != 2)
-      throw SettingError("budget", "must be 4, 3 or 2, got " + std::to_string(budget));
     std::string lane_label, partner_label;
     WindowSpec lanes, partner;
     if (budget == 4) {
       lanes = parse_window_keys(p, "shift_set", "window_bits", r, &lane_label);
       partner = WindowSpec{8, 0b1, r};
     } else {
-      lanes = preset(budget == 3 ? "6opt" : "7opt", r);
-      partner = preset(budget == 3 ? "6b-3opt" : "5opt", r);
-      lane_label = budget == 3 ? "6opt" : "7opt";
-      partner_label = budget == 3 ? "6b-3opt" : "5opt";
+      const VsparqBudget* b = nullptr;
+      for (const VsparqBudget& x : kVsparqBudgets)
+        if (x.budget == budget) b = &x;
+      if (!b) throw SettingError("budget", "must be 4, 3 or 2, got " + std::to_string(budget));
+      lanes = preset(b->lanes, r);
+      partner = preset(b->partner, r);
+      lane_label = b->lanes;
+      partner_label = b->partner;
     }
     if (p.has("partner_shift_set"))
       partner = parse_window_keys(p, "partner_shift_set", "partner_bits", r, &partner_label);
@@ -77,10 +79,9 @@ class VSparqDesign final : public LaneDesign {
   // The budget preset the windows match (4: any lanes with the exact 8-bit
   // partner), or 0 for another pairing.
   static int budget_of(const PeArith& pe) {
-    const auto is = [](const WindowSpec& w, const char* name) { return preset_name_of(w) == name; };
     if (pe.partner.n == 8 && pe.partner.shift_mask == 0b1) return 4;
-    if (is(pe.window, "6opt") && is(pe.partner, "6b-3opt")) return 3;
-    if (is(pe.window, "7opt") && is(pe.partner, "5opt")) return 2;
+    for (const VsparqBudget& b : kVsparqBudgets)
+      if (preset_name_of(pe.window) == b.lanes && preset_name_of(pe.partner) == b.partner) return b.budget;
     return 0;
   }
 };
