@@ -197,11 +197,7 @@ RunOutcome run_simulation(const RunConfig& cfg, const RunOptions& opt, std::ostr
             (fs::path(cfg.output_dir) / (file_component(d.name) + "." + file_component(info.name) + ".vcd")).string();
         vcd = &vcd_layer;
       }
-      if (vcd) {
-        std::string f = vcd->path;
-        if (f.size() < 4 || f.compare(f.size() - 4, 4, ".vcd") != 0) f += ".vcd";
-        r.vcd_files.push_back(f);
-      }
+      if (vcd) r.vcd_files.push_back(vcd->path);  // ends in ".vcd" (config, or the per-pair name)
       for (std::size_t grp = 0; grp < L.gemms.size(); ++grp) {
         const hw::GemmRun run =
             hw::simulate_gemm(L.gemms[grp], d.array, grp == 0 ? vcd : nullptr, nullptr, &structural);
