@@ -148,6 +148,8 @@ TEST(Config, BadInputNamesFileAndKey) {
       {"trace: {bundle: b}\npe: {accumulator_bits: 16}\n", {}, "pe.accumulator_bits: must be at least 17 for vsparq"},
       {"trace: {bundle: b}\npe: {accumulator_bits: 65}\n", {}, "pe.accumulator_bits: must be in 2..64, got 65"},
       {"trace: {bundle: b}\npe: {design: vsparq, budget: 5}\n", {}, "pe.budget: must be 4, 3 or 2"},
+      {"trace: {bundle: b}\npe: {design: vsparq, window_bits: x}\n", {}, "pe.window_bits: must be an integer"},
+      {"trace: {bundle: b}\npe: {design: vsparq, partner_bits: x}\n", {}, "pe.partner_bits: must be an integer"},
       {"trace: {bundle: b}\npe: {rounding: nearest}\n",
        {},
        "pe.rounding: unknown rounding 'nearest' (expected trunc, round or round_renorm)"},

@@ -244,6 +244,9 @@ Rounding parse_rounding_key(const DesignParams& p) {
 
 WindowSpec parse_window_keys(const DesignParams& p, const std::string& shift_key, const std::string& bits_key,
                              Rounding r, std::string* label) {
+  // The width key applies to an explicit list only, but a value of the wrong
+  // type is an error wherever it stands (not silently ignored with a preset).
+  const long bits = p.integer(bits_key);
   WindowSpec w;
   if (p.is_list(shift_key)) {
     std::uint16_t mask = 0;
@@ -252,13 +255,13 @@ WindowSpec parse_window_keys(const DesignParams& p, const std::string& shift_key
       mask = static_cast<std::uint16_t>(mask | (1u << s));
     }
     if (!mask) throw SettingError(shift_key, "must not be empty");
-    w = WindowSpec{static_cast<int>(p.integer(bits_key)), mask, r};
+    w = WindowSpec{static_cast<int>(bits), mask, r};
     *label = "{" + shift_set_string(mask) + "}";
   } else {
     const std::string name = p.text(shift_key);
     try {
       if (name.find(',') != std::string::npos) {
-        w = WindowSpec{static_cast<int>(p.integer(bits_key)), parse_shift_set(name), r};
+        w = WindowSpec{static_cast<int>(bits), parse_shift_set(name), r};
         *label = "{" + shift_set_string(w.shift_mask) + "}";
       } else {
         w = preset(name, r);

@@ -31,6 +31,10 @@ class VSparqDesign final : public LaneDesign {
   PeArith configure(const DesignParams& p) const override {
     const Rounding r = parse_rounding_key(p);
     const long budget = p.integer("budget");
+    // Width keys of the wrong type are errors even where the budget or a preset
+    // leaves them unused.
+    p.integer("window_bits");
+    p.integer("partner_bits");
     std::string lane_label, partner_label;
     WindowSpec lanes, partner;
     if (budget == 4) {
