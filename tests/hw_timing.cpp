@@ -12,7 +12,10 @@
 // cycles T+R+C-2 .. T+2R+C-3, the collector showing row R-1-d from T+R+C-1+d.
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "array_sim.h"
+#include "fold_schedule.h"
 #include "hw_test_util.h"
 
 using namespace sparq;
@@ -166,4 +169,56 @@ TEST(Timing, OsPhasesAndIdleCycles) {
     EXPECT_EQ(run.stats.drain, 2u * R);
     EXPECT_EQ(run.stats.fill, 2u * (R + C - 2));
   }
+}
+
+// FoldSchedule (the timing the fold model and the memory model use) against
+// the per-cycle probe of both per-cycle fidelities: every fold's weight-load
+// cycles, and every output write of a probed column at out + c + m (ws) or
+// out + j (os), for several shapes with several folds each way.
+TEST(Timing, FoldScheduleMatchesProbe) {
+  std::mt19937 rng(hwtest::seed() + 25);
+  struct Case {
+    int R, C, M, N, K;
+    Dataflow df;
+  };
+  const std::vector<Case> cases = {{3, 2, 4, 5, 7, Dataflow::WS}, {2, 3, 6, 4, 3, Dataflow::WS},
+                                   {1, 1, 3, 2, 2, Dataflow::WS}, {2, 3, 5, 7, 4, Dataflow::OS},
+                                   {3, 2, 7, 3, 1, Dataflow::OS}, {1, 1, 2, 2, 3, Dataflow::OS}};
+  for (Fidelity f : {Fidelity::Stepped, Fidelity::Structural})
+    for (const Case& cs : cases) {
+      const Gemm g = hwtest::random_gemm(cs.M, cs.N, cs.K, rng);
+      const FoldSchedule sched(cs.df, WeightBuffering::Single, cs.R, cs.C, cs.M, cs.N, cs.K);
+      for (int col = 0; col < cs.C; ++col) {
+        CycleProbe probe;
+        probe.col = col;
+        const GemmRun run = simulate_gemm(g, cfg_of(cs.R, cs.C, cs.df, f), nullptr, &probe);
+        const std::string what = std::string(to_string(cs.df)) + " " + std::to_string(cs.R) + "x" +
+                                 std::to_string(cs.C) + " col " + std::to_string(col);
+        ASSERT_EQ(run.stats.cycles, sched.cycles()) << what;
+        ASSERT_EQ(run.stats.folds, static_cast<std::uint64_t>(sched.folds())) << what;
+        // Every write the probe saw, as (cycle it became visible, m, n).
+        std::vector<std::tuple<std::uint64_t, int, int>> seen, want;
+        for (std::size_t t = 0; t < probe.samples.size(); ++t)
+          if (probe.samples[t].out_valid) seen.emplace_back(t, probe.samples[t].m, probe.samples[t].n);
+        for (int fi = 0; fi < sched.folds(); ++fi) {
+          const FoldTimes ft = sched.fold(fi);
+          const int n = ft.outer * cs.C + col;
+          if (cs.df == Dataflow::WS) {
+            for (std::uint64_t j = 0; j < static_cast<std::uint64_t>(cs.R); ++j)
+              EXPECT_EQ(probe.samples[ft.wload + j].phase, 'L') << what << " fold " << fi;
+            if (n >= cs.N) continue;
+            for (int m = 0; m < cs.M; ++m)
+              want.emplace_back(ft.out + static_cast<std::uint64_t>(col + m) + 1, m, n);
+          } else {
+            EXPECT_EQ(ft.wload, ft.stream);
+            if (n >= cs.N) continue;
+            for (int j = 0; j < cs.R; ++j) {
+              const int m = ft.inner * cs.R + cs.R - 1 - j;
+              if (m < cs.M) want.emplace_back(ft.out + static_cast<std::uint64_t>(j) + 1, m, n);
+            }
+          }
+        }
+        EXPECT_EQ(seen, want) << what;
+      }
+    }
 }

@@ -66,11 +66,26 @@ struct EnumTable<LodPlacement> {
   static constexpr EnumName<LodPlacement> table[] = {{LodPlacement::PE, "pe"}, {LodPlacement::Edge, "edge"}};
 };
 
+// ws: whether each PE holds a second (shadow) weight register so the next
+// fold's weights shift in while the current fold streams; os: whether each PE
+// holds a second (output) register so finished outputs shift out while the
+// next tile accumulates (docs/hardware.md "Weight buffering").
+enum class WeightBuffering : std::uint8_t { Single, Double };
+template <>
+struct EnumTable<WeightBuffering> {
+  static constexpr const char* what = "weight buffering";
+  static constexpr EnumName<WeightBuffering> table[] = {{WeightBuffering::Single, "single"},
+                                                        {WeightBuffering::Double, "double"}};
+};
+
 inline const char* to_string(Dataflow d) {
   return enum_name(d);
 }
 inline const char* to_string(LodPlacement l) {
   return enum_name(l);
+}
+inline const char* to_string(WeightBuffering b) {
+  return enum_name(b);
 }
 
 }  // namespace sparq

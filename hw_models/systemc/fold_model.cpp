@@ -3,6 +3,7 @@
 #endif
 #include "fold_model.h"
 
+#include "fold_schedule.h"
 #include "pair_table.h"
 
 #include <algorithm>
@@ -328,7 +329,7 @@ class FoldModel {
   void run_ws(ArrayStats& st) {
     const int NF = (N_ + C_ - 1) / C_, KF = (S_ + R_ - 1) / R_;
     const std::uint64_t folds = static_cast<std::uint64_t>(NF) * KF;
-    cycles_ = folds * static_cast<std::uint64_t>(2 * R_ + C_ + M_ - 2) + 1;
+    cycles_ = FoldSchedule(Dataflow::WS, WeightBuffering::Single, R_, C_, M_, N_, S_).cycles();
     st.weight_load += folds * static_cast<std::uint64_t>(R_);
     st.fill += folds * static_cast<std::uint64_t>(R_ + C_ - 2);
     st.stream += folds * static_cast<std::uint64_t>(M_);
@@ -650,7 +651,7 @@ class FoldModel {
   void run_os(ArrayStats& st) {
     const int NF = (N_ + C_ - 1) / C_, MF = (M_ + R_ - 1) / R_;
     const std::uint64_t folds = static_cast<std::uint64_t>(NF) * MF;
-    cycles_ = folds * static_cast<std::uint64_t>(S_ + 2 * R_ + C_ - 2);
+    cycles_ = FoldSchedule(Dataflow::OS, WeightBuffering::Single, R_, C_, M_, N_, S_).cycles();
     st.fill += folds * static_cast<std::uint64_t>(R_ + C_ - 2);
     st.stream += folds * static_cast<std::uint64_t>(S_);
     st.drain += folds * static_cast<std::uint64_t>(R_);
