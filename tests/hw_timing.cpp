@@ -207,8 +207,7 @@ TEST(Timing, FoldScheduleMatchesProbe) {
             for (std::uint64_t j = 0; j < static_cast<std::uint64_t>(cs.R); ++j)
               EXPECT_EQ(probe.samples[ft.wload + j].phase, 'L') << what << " fold " << fi;
             if (n >= cs.N) continue;
-            for (int m = 0; m < cs.M; ++m)
-              want.emplace_back(ft.out + static_cast<std::uint64_t>(col + m) + 1, m, n);
+            for (int m = 0; m < cs.M; ++m) want.emplace_back(ft.out + static_cast<std::uint64_t>(col + m) + 1, m, n);
           } else {
             EXPECT_EQ(ft.wload, ft.stream);
             if (n >= cs.N) continue;
