@@ -250,7 +250,7 @@ TEST(Memory, TinyOfmapBufferStallsTheArray) {
     simulate_memory(cfg, a, L);
     ADD_FAILURE() << "no error";
   } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find("memory.ofmap.size"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("memory.ofmap_kib"), std::string::npos) << e.what();
   }
 }
 
@@ -263,6 +263,6 @@ TEST(Memory, TooSmallInputBufferIsAnError) {
     simulate_memory(cfg, array_of(16, 16, Dataflow::WS, false), L);
     ADD_FAILURE() << "no error";
   } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find("memory.filter.size"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("memory.filter_kib"), std::string::npos) << e.what();
   }
 }

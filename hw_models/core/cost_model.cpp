@@ -88,9 +88,13 @@ void CellLibrary::validate() const {
       throw std::invalid_argument(std::string("cell library '") + name + "': area of " + kCellNames[i] +
                                   " must be a positive number of um^2");
   const std::pair<const char*, double> energies[] = {
-      {"mult_pp_cell_toggle_pj", energy.mult_pp_cell_toggle_pj}, {"add_bit_pj", energy.add_bit_pj},
-      {"logic_nand2eq_op_pj", energy.logic_nand2eq_op_pj},       {"reg_bit_clock_pj", energy.reg_bit_clock_pj},
+      {"mult_pp_cell_toggle_pj", energy.mult_pp_cell_toggle_pj},
+      {"add_bit_pj", energy.add_bit_pj},
+      {"logic_nand2eq_op_pj", energy.logic_nand2eq_op_pj},
+      {"reg_bit_clock_pj", energy.reg_bit_clock_pj},
       {"reg_bit_toggle_pj", energy.reg_bit_toggle_pj},
+      {"sram_byte_pj", energy.sram_byte_pj},
+      {"dram_byte_pj", energy.dram_byte_pj},
   };
   for (const auto& [key, v] : energies)
     if (!std::isfinite(v) || v < 0)
@@ -586,6 +590,12 @@ EnergyBreakdown estimate_energy(const ArrayCost& cost, const CellLibrary& lib, c
       {"register_toggle", d(act.reg_bit_toggles) * e.reg_bit_toggle_pj,
        "flip-flop output toggles x " + fmt(e.reg_bit_toggle_pj, 6) + " pJ per toggle"},
   };
+  if (act.memory) {
+    b.components.push_back({"sram", d(act.sram_bytes) * e.sram_byte_pj,
+                            "scratchpad bytes read and written x " + fmt(e.sram_byte_pj, 6) + " pJ per byte"});
+    b.components.push_back(
+        {"dram", d(act.dram_bytes) * e.dram_byte_pj, "DRAM bytes x " + fmt(e.dram_byte_pj, 6) + " pJ per byte"});
+  }
   for (const auto& c : b.components) b.total_pj += c.pj;
   return b;
 }

@@ -14,20 +14,20 @@ namespace sparq {
 
 void MemoryConfig::validate() const {
   const auto pad = [](const ScratchpadConfig& s, const std::string& name) {
-    if (s.word_bytes < 0 || s.word_bytes > (1 << 20)) throw SettingError(name + ".word_bytes", "must be in 0..1048576");
-    if (s.read_ports < 1 || s.read_ports > 64) throw SettingError(name + ".read_ports", "must be in 1..64");
-    if (s.write_ports < 1 || s.write_ports > 64) throw SettingError(name + ".write_ports", "must be in 1..64");
+    if (s.word_bytes < 0 || s.word_bytes > (1 << 20)) throw SettingError(name + "_word_bytes", "must be in 0..1048576");
+    if (s.read_ports < 1 || s.read_ports > 64) throw SettingError(name + "_ports", "must be in 1..64");
+    if (s.write_ports < 1 || s.write_ports > 64) throw SettingError(name + "_ports", "must be in 1..64");
   };
   pad(ifmap, "ifmap");
   pad(filter, "filter");
   pad(ofmap, "ofmap");
   if (!(dram.bytes_per_cycle >= 0) || !std::isfinite(dram.bytes_per_cycle))
-    throw SettingError("dram.bytes_per_cycle", "must be a finite number >= 0 (0 = unlimited)");
-  if (dram.latency > 1000000) throw SettingError("dram.latency", "must be in 0..1000000 cycles");
+    throw SettingError("dram_bandwidth", "must be a finite number >= 0 (0 = unlimited)");
+  if (dram.latency > 1000000) throw SettingError("dram_latency", "must be in 0..1000000 cycles");
   if (dram.max_outstanding < 0 || dram.max_outstanding > 1000000)
-    throw SettingError("dram.max_outstanding", "must be in 0..1000000 (0 = unlimited)");
+    throw SettingError("dram_max_outstanding", "must be in 0..1000000 (0 = unlimited)");
   if (dram.burst_bytes < 1 || dram.burst_bytes > (1 << 20))
-    throw SettingError("dram.burst_bytes", "must be in 1..1048576");
+    throw SettingError("dram_burst_bytes", "must be in 1..1048576");
   if (chunk_steps < 1 || chunk_steps > (1 << 20)) throw SettingError("chunk_steps", "must be in 1..1048576");
   if (output_bytes < 1 || output_bytes > 8) throw SettingError("output_bytes", "must be in 1..8");
 }
@@ -241,7 +241,7 @@ class Engine {
 
   [[noreturn]] void too_small(int buf, std::uint64_t bytes) const {
     const std::string name = mem_buffer_name(buf);
-    throw std::invalid_argument("memory." + name + ".size: the " + name + " scratchpad (" +
+    throw std::invalid_argument("memory." + name + "_kib: the " + name + " scratchpad (" +
                                 std::to_string(space_[buf].cap) + " bytes) cannot hold what the array needs in it at " +
                                 "once (another " + std::to_string(bytes) + " bytes with " +
                                 std::to_string(space_[buf].used) + " in use); make it larger");

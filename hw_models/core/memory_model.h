@@ -49,7 +49,7 @@ struct MemoryConfig {
   DramConfig dram;
   int chunk_steps = 16;  // stream steps per transfer unit
   int output_bytes = 1;  // bytes per output written to the ofmap scratchpad (1: requantized int8)
-  // Throws SettingError naming the key (e.g. "dram.burst_bytes").
+  // Throws SettingError naming the key of the `memory` section (e.g. "dram_burst_bytes").
   void validate() const;
 };
 
