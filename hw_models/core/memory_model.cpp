@@ -64,10 +64,11 @@ struct Event {
   }
 };
 
+constexpr std::uint64_t kNoRequest = std::numeric_limits<std::uint64_t>::max();
 struct ReadChunk {
   int buf;
   std::uint64_t need, bytes;
-  double arrival = -1;  // completion of its last burst, once served
+  std::uint64_t last_burst = kNoRequest;  // the DRAM request that completes it, once submitted
 };
 
 // A scratchpad's space: bytes in use and the retirements (real time, bytes)
@@ -100,24 +101,16 @@ struct Space {
 
 class Engine {
  public:
-  Engine(const MemoryConfig& cfg, MemoryStats& st)
-      : cfg_(cfg),
-        st_(st),
-        bw_(cfg.dram.bytes_per_cycle > 0 ? cfg.dram.bytes_per_cycle : kInf),
-        lat_(static_cast<double>(cfg.dram.latency)),
-        q_(cfg.dram.max_outstanding),
-        burst_(static_cast<std::uint64_t>(cfg.dram.burst_bytes)) {
+  Engine(const MemoryConfig& cfg, MemoryStats& st, DramBackend& dram)
+      : st_(st), dram_(dram), burst_(static_cast<std::uint64_t>(cfg.dram.burst_bytes)) {
     space_[kIfmap].cap = cap_of(cfg.ifmap);
     space_[kFilter].cap = cap_of(cfg.filter);
     space_[kOfmap].cap = cap_of(cfg.ofmap);
-    if (q_ > 0) done_ring_.assign(static_cast<std::size_t>(q_), 0.0);
   }
 
   std::vector<ReadChunk> reads;  // in prefetch (need) order
   std::vector<Event> events;
 
-  // Runs the layer; returns the real time at which the array finished and
-  // the last output reached DRAM.
   void run(std::uint64_t compute_cycles) {
     // Prefetch order: the order in which the array first needs the chunks.
     std::vector<std::size_t> order(reads.size()), pos(reads.size());
@@ -158,14 +151,19 @@ class Engine {
     // The layer ends when its last output is in DRAM.
     while (serve_next()) {
     }
+    double last = 0;
+    while (!pending_writes_.empty()) {
+      last = std::max(last, dram_.timing(pending_writes_.front().first).done);
+      pending_writes_.pop_front();
+    }
     const double end = static_cast<double>(compute_cycles + stall_);
-    if (last_write_done_ > end) {
-      const auto extra = static_cast<std::uint64_t>(std::ceil(last_write_done_ - end));
+    if (last > end) {
+      const auto extra = static_cast<std::uint64_t>(std::ceil(last - end));
       stall_ += extra;
       st_.stall[kOfmap] += extra;
     }
     for (int b = 0; b < 3; ++b) st_.peak[b] = std::max(st_.peak[b], space_[b].peak);
-    st_.dram_bus_cycles = static_cast<std::uint64_t>(std::ceil(bus_busy_));
+    st_.dram_bus_cycles = static_cast<std::uint64_t>(std::ceil(dram_.busy_cycles()));
   }
 
  private:
@@ -187,55 +185,49 @@ class Engine {
     }
     return std::max(chunk_ready_, prev_ready_);
   }
-  double slot_time() const {
-    if (q_ <= 0 || served_ < static_cast<std::uint64_t>(q_)) return 0;
-    return done_ring_[static_cast<std::size_t>(served_ % static_cast<std::uint64_t>(q_))];
-  }
-  // Serves the earliest-ready request on the bus (reads win ties); false if none can be served.
+  // Submits the earliest-ready request (reads win ties); false if none can be.
   bool serve_next(double until = kInf) {
     const double rr = read_ready();
     const double wr = writes_.empty() ? kInf : writes_.front().ready;
     const double ready = std::min(rr, wr);
     if (ready == kInf || ready > until) return false;
-    const bool is_read = rr <= wr;
-    const double issue = std::max(ready, slot_time());
-    const double start = std::max(issue, bus_free_);
-    std::uint64_t n;
-    if (is_read) {
-      n = std::min(burst_, reads[rhead_].bytes - rburst_);
-    } else {
-      n = writes_.front().bytes;
-    }
-    const double xfer = bw_ == kInf ? 0.0 : static_cast<double>(n) / bw_;
-    bus_free_ = start + xfer;
-    bus_busy_ += xfer;
-    const double done = bus_free_ + lat_;
-    if (q_ > 0) done_ring_[static_cast<std::size_t>(served_ % static_cast<std::uint64_t>(q_))] = done;
-    ++served_;
     ++st_.dram_requests;
-    if (is_read) {
+    if (rr <= wr) {
       ReadChunk& c = reads[rhead_];
+      const std::uint64_t n = std::min(burst_, c.bytes - rburst_);
+      const std::uint64_t id = dram_.submit(ready, addr_[c.buf], static_cast<std::uint32_t>(n), false);
+      addr_[c.buf] += n;
       prev_ready_ = ready;
       st_.dram_read[c.buf] += n;
       st_.sram_write[c.buf] += n;
       rburst_ += n;
       if (rburst_ == c.bytes) {
-        c.arrival = done;
+        c.last_burst = id;
         ++rhead_;
         rburst_ = 0;
         allocated_ = false;
       }
     } else {
+      const std::uint64_t n = writes_.front().bytes;
       writes_.pop_front();
+      pending_writes_.emplace_back(dram_.submit(ready, addr_[kOfmap], static_cast<std::uint32_t>(n), true), n);
+      addr_[kOfmap] += n;
       st_.dram_write[kOfmap] += n;
       st_.sram_read[kOfmap] += n;
-      space_[kOfmap].freed.emplace_back(bus_free_, n);  // out of the scratchpad once transferred
-      last_write_done_ = std::max(last_write_done_, done);
     }
     return true;
   }
   void advance(double until) {
     while (serve_next(until)) {
+    }
+  }
+  // The ofmap room freed by the writes submitted so far (each once its data
+  // has left the scratchpad), asked of the DRAM model only now.
+  void resolve_writes() {
+    while (!pending_writes_.empty()) {
+      const auto [id, n] = pending_writes_.front();
+      space_[kOfmap].freed.emplace_back(dram_.timing(id).transferred, n);
+      pending_writes_.pop_front();
     }
   }
 
@@ -250,10 +242,11 @@ class Engine {
   void need(const Event& e, double now) {
     ReadChunk& c = reads[e.a];
     if (c.bytes == 0) return;
-    while (c.arrival < 0)
+    while (c.last_burst == kNoRequest)
       if (!serve_next()) too_small(reads[rhead_].buf, reads[rhead_].bytes);
-    if (c.arrival > now) {
-      const auto s = static_cast<std::uint64_t>(std::ceil(c.arrival - now));
+    const double arrival = dram_.timing(c.last_burst).done;
+    if (arrival > now) {
+      const auto s = static_cast<std::uint64_t>(std::ceil(arrival - now));
       stall_ += s;
       st_.stall[c.buf] += s;
     }
@@ -261,9 +254,11 @@ class Engine {
 
   void reserve(const Event& e, double now) {
     Space& sp = space_[kOfmap];
+    resolve_writes();
     double t = sp.fit_time(now, e.a);
     while (t == kInf) {
       if (!serve_next()) too_small(kOfmap, e.a);
+      resolve_writes();
       t = sp.fit_time(now, e.a);
     }
     sp.allocate(e.a);
@@ -274,19 +269,18 @@ class Engine {
     }
   }
 
-  const MemoryConfig& cfg_;
   MemoryStats& st_;
-  const double bw_, lat_;
-  const int q_;
+  DramBackend& dram_;
   const std::uint64_t burst_;
   Space space_[3];
   std::deque<Write> writes_;
-  std::vector<double> done_ring_;
-  std::uint64_t served_ = 0, stall_ = 0;
+  std::deque<std::pair<std::uint64_t, std::uint64_t>> pending_writes_;  // (request, bytes) not yet resolved
+  std::uint64_t addr_[3] = {0, std::uint64_t{1} << 40, std::uint64_t{1} << 41};
+  std::uint64_t stall_ = 0;
   std::size_t rhead_ = 0;
   std::uint64_t rburst_ = 0;
   bool allocated_ = false;
-  double chunk_ready_ = 0, prev_ready_ = 0, bus_free_ = 0, bus_busy_ = 0, last_write_done_ = 0;
+  double chunk_ready_ = 0, prev_ready_ = 0;
 };
 
 // Extra cycles a port of `port` bytes per cycle adds to a skewed stream:
@@ -593,13 +587,33 @@ class Builder {
 
 }  // namespace
 
-MemoryStats simulate_memory(const MemoryConfig& cfg, const MemoryArray& array, const MemoryLayer& layer) {
+BuiltinDram::BuiltinDram(const DramConfig& cfg)
+    : bw_(cfg.bytes_per_cycle > 0 ? cfg.bytes_per_cycle : kInf),
+      lat_(static_cast<double>(cfg.latency)),
+      q_(cfg.max_outstanding) {}
+
+std::uint64_t BuiltinDram::submit(double ready, std::uint64_t /*address*/, std::uint32_t bytes, bool /*write*/) {
+  // Issue once fewer than q_ requests are in flight: request i - q_ has completed.
+  double issue = ready;
+  if (q_ > 0 && done_.size() >= static_cast<std::size_t>(q_))
+    issue = std::max(issue, done_[done_.size() - static_cast<std::size_t>(q_)].done);
+  const double start = std::max(issue, bus_free_);
+  const double xfer = bw_ == kInf ? 0.0 : static_cast<double>(bytes) / bw_;
+  bus_free_ = start + xfer;
+  busy_ += xfer;
+  done_.push_back(DramTiming{bus_free_, bus_free_ + lat_});
+  return done_.size() - 1;
+}
+
+MemoryStats simulate_memory(const MemoryConfig& cfg, const MemoryArray& array, const MemoryLayer& layer,
+                            DramBackend* dram) {
   cfg.validate();
   layer.geo.validate();
   if (layer.pixels < 1 || layer.pixels > static_cast<std::int64_t>(layer.geo.H_out()) * layer.geo.W_out())
     throw std::invalid_argument("simulate_memory: pixels out of range");
   MemoryStats st;
-  Engine eng(cfg, st);
+  BuiltinDram builtin(cfg.dram);
+  Engine eng(cfg, st, dram ? *dram : builtin);
   Builder b(cfg, array, layer, st, eng);
   b.build();
   eng.run(st.compute_cycles);

@@ -92,9 +92,51 @@ struct MemoryLayer {
   std::int64_t pixels = 0;  // <= H_out * W_out
 };
 
+// One DRAM interface (docs/memory.md "Binding another DRAM model"). The
+// memory engine submits requests (bursts) in nondecreasing `ready` order,
+// first come first served, and asks for a request's timing only when it
+// needs it: when the array needs a chunk whose last burst it is, or when
+// the ofmap scratchpad needs the room a write frees. A backend may answer
+// at once (the built-in model) or run its own simulation until the request
+// completes (a TLM-2.0 target such as DRAMSys behind an adapter).
+struct DramTiming {
+  double transferred = 0;  // the data crossed the interface (read: in the scratchpad; write: out of it)
+  double done = 0;         // the request completed
+};
+class DramBackend {
+ public:
+  virtual ~DramBackend() = default;
+  // address: a byte address in a flat layout (ifmap from 0, filter from
+  // 2^40, ofmap from 2^41, each buffer's stream laid out in order).
+  virtual std::uint64_t submit(double ready, std::uint64_t address, std::uint32_t bytes, bool write) = 0;
+  virtual DramTiming timing(std::uint64_t id) = 0;
+  // Cycles the interface spent moving data so far.
+  virtual double busy_cycles() const = 0;
+};
+
+// The built-in DRAM: one bus of `bytes_per_cycle`; a request issues once it
+// is ready and fewer than max_outstanding requests are in flight, transfers
+// when the bus is free (bytes / bandwidth cycles), and completes `latency`
+// cycles after its transfer.
+class BuiltinDram : public DramBackend {
+ public:
+  explicit BuiltinDram(const DramConfig& cfg);
+  std::uint64_t submit(double ready, std::uint64_t address, std::uint32_t bytes, bool write) override;
+  DramTiming timing(std::uint64_t id) override { return done_.at(id); }
+  double busy_cycles() const override { return busy_; }
+
+ private:
+  double bw_, lat_;
+  int q_;
+  double bus_free_ = 0, busy_ = 0;
+  std::vector<DramTiming> done_;
+};
+
 // Runs the layer's GEMMs through the memory system. Throws
 // std::invalid_argument when a scratchpad cannot hold what must be in it at
 // once (naming the scratchpad's key and the bytes it needs).
-MemoryStats simulate_memory(const MemoryConfig& cfg, const MemoryArray& array, const MemoryLayer& layer);
+// dram: another DRAM model (nullptr: BuiltinDram from cfg.dram).
+MemoryStats simulate_memory(const MemoryConfig& cfg, const MemoryArray& array, const MemoryLayer& layer,
+                            DramBackend* dram = nullptr);
 
 }  // namespace sparq
