@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "atomic_file.h"
@@ -283,6 +284,75 @@ std::string bars_svg(const CsvTable& t, const std::string& col, const std::strin
   return s.str();
 }
 
+// Throughput against DRAM bandwidth, one series per design (a sweep over
+// memory.dram_bandwidth): the measured points joined, and each design's
+// roofline min(peak, bandwidth x intensity) dashed, with peak = MACs per
+// compute cycle (no stalls) and intensity = MACs per DRAM byte. The knee,
+// peak / intensity, is the bandwidth below which the design is memory bound.
+std::string roofline_svg(const CsvTable& t) {
+  struct Pt {
+    double bw, mpc;
+  };
+  std::vector<std::string> names;
+  std::map<std::string, std::vector<Pt>> pts;
+  std::map<std::string, std::pair<double, double>> roof;  // peak, intensity
+  double bmin = 1e300, bmax = 0, ymax = 0;
+  for (const auto& r : t.rows) {
+    const std::string d = series(t, r);
+    const double bw = cell(t, r, "dram_bandwidth"), macs = cell(t, r, "throughput.macs");
+    const double cycles = cell(t, r, "cycles.total"), stall = cell(t, r, "cycles.stall");
+    const double dram = cell(t, r, "memory.dram_ifmap_read") + cell(t, r, "memory.dram_filter_read") +
+                        cell(t, r, "memory.dram_ofmap_write");
+    if (!(bw > 0) || !(cycles > stall) || !(dram > 0) || !std::isfinite(macs)) continue;
+    if (!pts.count(d)) names.push_back(d);
+    pts[d].push_back({bw, macs / cycles});
+    roof[d] = {macs / (cycles - stall), macs / dram};
+    bmin = std::min(bmin, bw), bmax = std::max(bmax, bw), ymax = std::max(ymax, macs / (cycles - stall));
+  }
+  Frame f;
+  f.xlog = true;
+  f.xmin = bmin / 1.5, f.xmax = bmax * 1.5, f.ymin = 0, f.ymax = ymax * 1.1;
+  std::ostringstream s;
+  s << svg_open(1000, 500);
+  axes(s, f, "Throughput against DRAM bandwidth (roofline per design)", "DRAM bandwidth [byte/cycle] (log scale)",
+       "MACs per cycle (stalls included)");
+  double ly = f.y0;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    auto& v = pts[names[i]];
+    std::sort(v.begin(), v.end(), [](const Pt& a, const Pt& b) { return a.bw < b.bw; });
+    const char* col = kPalette[i % kColors];
+    const auto [peak, inten] = roof[names[i]];
+    // The roofline, sampled on the log axis.
+    s << "<polyline fill='none' stroke='" << col << "' stroke-width='1.5' stroke-dasharray='6,4' points='";
+    for (int k = 0; k <= 60; ++k) {
+      const double b = f.xmin * std::pow(f.xmax / f.xmin, k / 60.0);
+      s << f.X(b) << "," << f.Y(std::min(peak, b * inten)) << " ";
+    }
+    s << "'/>\n<polyline fill='none' stroke='" << col << "' stroke-width='2' points='";
+    for (const Pt& p : v) s << f.X(p.bw) << "," << f.Y(p.mpc) << " ";
+    s << "'/>\n";
+    for (const Pt& p : v)
+      s << "<circle cx='" << f.X(p.bw) << "' cy='" << f.Y(p.mpc) << "' r='4' fill='" << col << "'><title>"
+        << esc(names[i]) << ": " << num(p.bw) << " B/cycle -> " << num(p.mpc) << " MAC/cycle</title></circle>\n";
+    ly += 16;
+    s << "<line x1='" << f.x0 + f.w + 15 << "' y1='" << ly - 4 << "' x2='" << f.x0 + f.w + 35 << "' y2='" << ly - 4
+      << "' stroke='" << col << "' stroke-width='2'/><text x='" << f.x0 + f.w + 40 << "' y='" << ly
+      << "' font-size='10'>" << esc(truncate_utf8(names[i], 28)) << ": knee " << num(peak / inten) << " B/cyc</text>\n";
+  }
+  s << "<text x='" << f.x0 + f.w + 15 << "' y='" << ly + 22
+    << "' font-size='10' fill='#555'>solid: measured; dashed: min(peak, BW x MAC/byte)</text>\n</svg>\n";
+  return s.str();
+}
+
+// Whether a summary varies the DRAM bandwidth (a roofline sweep).
+bool varies_bandwidth(const CsvTable& t) {
+  std::set<std::string> seen;
+  const int c = t.column_prefix("dram_bandwidth");
+  if (c < 0) return false;
+  for (const auto& r : t.rows) seen.insert(r[static_cast<std::size_t>(c)]);
+  return seen.size() > 1;
+}
+
 }  // namespace
 
 std::vector<std::string> write_plots(const CsvTable& summary, const CsvTable& layers, const std::string& dir) {
@@ -296,6 +366,7 @@ std::vector<std::string> write_plots(const CsvTable& summary, const CsvTable& la
   if (!summary.rows.empty()) {
     put("pareto.svg", pareto_svg(summary));
     put("pareto_efficiency.svg", efficiency_svg(summary));
+    if (varies_bandwidth(summary)) put("roofline.svg", roofline_svg(summary));
   }
   if (!layers.rows.empty()) {
     put("layers_cycles.svg", bars_svg(layers, "cycles.total", "Cycles per layer by design", "cycles [cycle]"));

@@ -361,6 +361,14 @@ void add_design_keys(StatGroup& g, const DesignPoint& d) {
   g.add_count("cols", static_cast<std::uint64_t>(a.cols), "PE", "array columns");
   g.add_count("accumulator_bits", static_cast<std::uint64_t>(a.acc_bits), "bit", "accumulator width");
   g.add("clock", d.clock_mhz, "MHz", "clock frequency");
+  if (d.memory.enabled) {
+    const MemoryConfig& m = d.memory;
+    g.add("dram_bandwidth", m.dram.bytes_per_cycle, "byte/cycle", "DRAM bandwidth (0 = unlimited)");
+    g.add_count("dram_latency", m.dram.latency, "cycle", "DRAM latency");
+    g.add_count("ifmap_scratchpad", m.ifmap.bytes, "byte", "ifmap scratchpad capacity (0 = unlimited)");
+    g.add_count("filter_scratchpad", m.filter.bytes, "byte", "filter scratchpad capacity (0 = unlimited)");
+    g.add_count("ofmap_scratchpad", m.ofmap.bytes, "byte", "ofmap scratchpad capacity (0 = unlimited)");
+  }
 }
 
 }  // namespace
