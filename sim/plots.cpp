@@ -95,6 +95,7 @@ struct Frame {
   double x0 = 80, y0 = 50, w = 620, h = 380;  // plot area in px
   double xmin = 0, xmax = 1, ymin = 0, ymax = 1;
   bool xlog = false;
+  std::vector<double> xticks;  // explicit x tick values (else 6 evenly spaced)
   double X(double v) const {
     const double a = xlog ? std::log10(v) : v, lo = xlog ? std::log10(xmin) : xmin, hi = xlog ? std::log10(xmax) : xmax;
     return x0 + (a - lo) / (hi - lo) * w;
@@ -108,13 +109,17 @@ void axes(std::ostringstream& s, const Frame& f, const std::string& title, const
     << "</text>\n";
   s << "<rect x='" << f.x0 << "' y='" << f.y0 << "' width='" << f.w << "' height='" << f.h
     << "' fill='none' stroke='#333'/>\n";
-  for (int i = 0; i <= 5; ++i) {
-    const double xv = f.xlog ? std::pow(10, std::log10(f.xmin) + (std::log10(f.xmax) - std::log10(f.xmin)) * i / 5)
-                             : f.xmin + (f.xmax - f.xmin) * i / 5;
-    const double yv = f.ymin + (f.ymax - f.ymin) * i / 5;
+  std::vector<double> xt = f.xticks;
+  if (xt.empty())
+    for (int i = 0; i <= 5; ++i)
+      xt.push_back(f.xlog ? std::pow(10, std::log10(f.xmin) + (std::log10(f.xmax) - std::log10(f.xmin)) * i / 5)
+                          : f.xmin + (f.xmax - f.xmin) * i / 5);
+  for (const double xv : xt)
     s << "<line x1='" << f.X(xv) << "' y1='" << f.y0 + f.h << "' x2='" << f.X(xv) << "' y2='" << f.y0 + f.h + 5
       << "' stroke='#333'/><text x='" << f.X(xv) << "' y='" << f.y0 + f.h + 18
       << "' text-anchor='middle' font-size='11'>" << num(xv) << "</text>\n";
+  for (int i = 0; i <= 5; ++i) {
+    const double yv = f.ymin + (f.ymax - f.ymin) * i / 5;
     s << "<line x1='" << f.x0 - 5 << "' y1='" << f.Y(yv) << "' x2='" << f.x0 + f.w << "' y2='" << f.Y(yv)
       << "' stroke='#ddd'/><text x='" << f.x0 - 8 << "' y='" << f.Y(yv) + 4 << "' text-anchor='end' font-size='11'>"
       << num(yv) << "</text>\n";
@@ -298,7 +303,16 @@ std::string roofline_svg(const CsvTable& t) {
   std::map<std::string, std::pair<double, double>> roof;  // peak, intensity
   double bmin = 1e300, bmax = 0, ymax = 0;
   for (const auto& r : t.rows) {
-    const std::string d = series(t, r);
+    // One series per design point: the sweep label without its bandwidth.
+    std::string d;
+    std::istringstream words(text(t, r, "label"));
+    for (std::string w; words >> w;)
+      if (w.rfind("memory.dram_bandwidth=", 0) != 0) d += (d.empty() ? "" : " ") + w;
+    const std::string design = text(t, r, "design");
+    if (d.empty() || d == design)
+      d = design;
+    else if (d.find(design) == std::string::npos)
+      d += " / " + design;
     const double bw = cell(t, r, "dram_bandwidth"), macs = cell(t, r, "throughput.macs");
     const double cycles = cell(t, r, "cycles.total"), stall = cell(t, r, "cycles.stall");
     const double dram = cell(t, r, "memory.dram_ifmap_read") + cell(t, r, "memory.dram_filter_read") +
@@ -311,7 +325,18 @@ std::string roofline_svg(const CsvTable& t) {
   }
   Frame f;
   f.xlog = true;
-  f.xmin = bmin / 1.5, f.xmax = bmax * 1.5, f.ymin = 0, f.ymax = ymax * 1.1;
+  f.xmin = bmin / 1.5, f.xmax = bmax * 1.5, f.ymin = 0;
+  // Round y ticks: five steps of 1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 x 10^k.
+  const double raw = std::max(ymax * 1.05, 1e-9) / 5, mag = std::pow(10.0, std::floor(std::log10(raw)));
+  double step = 10 * mag;
+  for (const double m : {1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0})
+    if (m * mag >= raw) {
+      step = m * mag;
+      break;
+    }
+  f.ymax = 5 * step;
+  for (double x = std::pow(2.0, std::floor(std::log2(bmin))); x <= bmax * 1.01; x *= 2)
+    if (x >= f.xmin) f.xticks.push_back(x);
   std::ostringstream s;
   s << svg_open(1000, 500);
   axes(s, f, "Throughput against DRAM bandwidth (roofline per design)", "DRAM bandwidth [byte/cycle] (log scale)",
