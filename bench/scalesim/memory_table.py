@@ -16,7 +16,7 @@ import sys
 
 def sq_load(path, layer):
     d = json.load(open(path))
-    (design,) = d["designs"].values()
+    (design,) = [v for k, v in d["designs"].items() if not k.startswith("_")]
     L = design["layers"][layer]
     out = {}
     for group in ("cycles", "memory"):

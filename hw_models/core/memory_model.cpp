@@ -152,10 +152,10 @@ class Engine {
     while (serve_next()) {
     }
     double last = 0;
-    while (!pending_writes_.empty()) {
-      last = std::max(last, dram_.timing(pending_writes_.front().first).done);
-      pending_writes_.pop_front();
-    }
+    if (!pending_writes_.empty())
+      last = dram_.done(pending_writes_.back().first);
+    else if (!resolved_.empty())
+      last = dram_.done(resolved_.back().first);
     const double end = static_cast<double>(compute_cycles + stall_);
     if (last > end) {
       const auto extra = static_cast<std::uint64_t>(std::ceil(last - end));
@@ -221,14 +221,15 @@ class Engine {
     while (serve_next(until)) {
     }
   }
-  // The ofmap room freed by the writes submitted so far (each once its data
-  // has left the scratchpad), asked of the DRAM model only now.
-  void resolve_writes() {
-    while (!pending_writes_.empty()) {
-      const auto [id, n] = pending_writes_.front();
-      space_[kOfmap].freed.emplace_back(dram_.timing(id).transferred, n);
-      pending_writes_.pop_front();
-    }
+  // Learns when the oldest unresolved write's data left the ofmap
+  // scratchpad (asked of the DRAM model only now, and only this one).
+  bool resolve_write() {
+    if (pending_writes_.empty()) return false;
+    const auto [id, n] = pending_writes_.front();
+    space_[kOfmap].freed.emplace_back(dram_.transferred(id), n);
+    resolved_.push_back(pending_writes_.front());
+    pending_writes_.pop_front();
+    return true;
   }
 
   [[noreturn]] void too_small(int buf, std::uint64_t bytes) const {
@@ -244,7 +245,7 @@ class Engine {
     if (c.bytes == 0) return;
     while (c.last_burst == kNoRequest)
       if (!serve_next()) too_small(reads[rhead_].buf, reads[rhead_].bytes);
-    const double arrival = dram_.timing(c.last_burst).done;
+    const double arrival = dram_.done(c.last_burst);
     if (arrival > now) {
       const auto s = static_cast<std::uint64_t>(std::ceil(arrival - now));
       stall_ += s;
@@ -252,13 +253,14 @@ class Engine {
     }
   }
 
+  // Room for e.a output bytes: the writes already resolved, then older
+  // writes one at a time (in order, so the first that makes room gives the
+  // exact time), then more requests.
   void reserve(const Event& e, double now) {
     Space& sp = space_[kOfmap];
-    resolve_writes();
     double t = sp.fit_time(now, e.a);
     while (t == kInf) {
-      if (!serve_next()) too_small(kOfmap, e.a);
-      resolve_writes();
+      if (!resolve_write() && !serve_next()) too_small(kOfmap, e.a);
       t = sp.fit_time(now, e.a);
     }
     sp.allocate(e.a);
@@ -275,6 +277,7 @@ class Engine {
   Space space_[3];
   std::deque<Write> writes_;
   std::deque<std::pair<std::uint64_t, std::uint64_t>> pending_writes_;  // (request, bytes) not yet resolved
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> resolved_;       // the writes resolved so far
   std::uint64_t addr_[3] = {0, std::uint64_t{1} << 40, std::uint64_t{1} << 41};
   std::uint64_t stall_ = 0;
   std::size_t rhead_ = 0;
@@ -595,14 +598,14 @@ BuiltinDram::BuiltinDram(const DramConfig& cfg)
 std::uint64_t BuiltinDram::submit(double ready, std::uint64_t /*address*/, std::uint32_t bytes, bool /*write*/) {
   // Issue once fewer than q_ requests are in flight: request i - q_ has completed.
   double issue = ready;
-  if (q_ > 0 && done_.size() >= static_cast<std::size_t>(q_))
-    issue = std::max(issue, done_[done_.size() - static_cast<std::size_t>(q_)].done);
+  if (q_ > 0 && times_.size() >= static_cast<std::size_t>(q_))
+    issue = std::max(issue, times_[times_.size() - static_cast<std::size_t>(q_)].second);
   const double start = std::max(issue, bus_free_);
   const double xfer = bw_ == kInf ? 0.0 : static_cast<double>(bytes) / bw_;
   bus_free_ = start + xfer;
   busy_ += xfer;
-  done_.push_back(DramTiming{bus_free_, bus_free_ + lat_});
-  return done_.size() - 1;
+  times_.emplace_back(bus_free_, bus_free_ + lat_);
+  return times_.size() - 1;
 }
 
 MemoryStats simulate_memory(const MemoryConfig& cfg, const MemoryArray& array, const MemoryLayer& layer,

@@ -92,24 +92,24 @@ struct MemoryLayer {
   std::int64_t pixels = 0;  // <= H_out * W_out
 };
 
-// One DRAM interface (docs/memory.md "Binding another DRAM model"). The
-// memory engine submits requests (bursts) in nondecreasing `ready` order,
-// first come first served, and asks for a request's timing only when it
-// needs it: when the array needs a chunk whose last burst it is, or when
-// the ofmap scratchpad needs the room a write frees. A backend may answer
-// at once (the built-in model) or run its own simulation until the request
-// completes (a TLM-2.0 target such as DRAMSys behind an adapter).
-struct DramTiming {
-  double transferred = 0;  // the data crossed the interface (read: in the scratchpad; write: out of it)
-  double done = 0;         // the request completed
-};
+// One DRAM interface (docs/memory.md §7). The memory engine submits
+// requests (bursts) in non-decreasing `ready` order and asks for a request's
+// times only when it needs them: when the array needs a chunk, the
+// completion of its last burst; when the ofmap scratchpad needs room, when a
+// write's data left it. A backend may answer at once (the built-in model) or
+// run its own simulation until the request gets there (a TLM-2.0 target such
+// as DRAMSys behind hw::TlmDramBackend); it is never asked about a time later
+// than the array will have reached by then.
 class DramBackend {
  public:
   virtual ~DramBackend() = default;
   // address: a byte address in a flat layout (ifmap from 0, filter from
   // 2^40, ofmap from 2^41, each buffer's stream laid out in order).
   virtual std::uint64_t submit(double ready, std::uint64_t address, std::uint32_t bytes, bool write) = 0;
-  virtual DramTiming timing(std::uint64_t id) = 0;
+  // When the request's data crossed the interface (read: in the scratchpad's
+  // way; write: out of the scratchpad), and when the request completed.
+  virtual double transferred(std::uint64_t id) = 0;
+  virtual double done(std::uint64_t id) = 0;
   // Cycles the interface spent moving data so far.
   virtual double busy_cycles() const = 0;
 };
@@ -122,14 +122,15 @@ class BuiltinDram : public DramBackend {
  public:
   explicit BuiltinDram(const DramConfig& cfg);
   std::uint64_t submit(double ready, std::uint64_t address, std::uint32_t bytes, bool write) override;
-  DramTiming timing(std::uint64_t id) override { return done_.at(id); }
+  double transferred(std::uint64_t id) override { return times_.at(id).first; }
+  double done(std::uint64_t id) override { return times_.at(id).second; }
   double busy_cycles() const override { return busy_; }
 
  private:
   double bw_, lat_;
   int q_;
   double bus_free_ = 0, busy_ = 0;
-  std::vector<DramTiming> done_;
+  std::vector<std::pair<double, double>> times_;  // (transferred, done) per request
 };
 
 // Runs the layer's GEMMs through the memory system. Throws
