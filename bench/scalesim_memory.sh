@@ -8,7 +8,7 @@
 #   SCALESIM_DIR=/path/to/scale-sim-v2 bench/scalesim_memory.sh [CASE ...]
 #
 # CASE (default: parity compare):
-#   parity   conv2d_11 and dense_1, ws and os, 32x32 (and PARITY_SIZES); SCALE-Sim
+#   parity   conv2d_11 and dense_1, ws and os, R x R for R in PARITY_SIZES; SCALE-Sim
 #            with 8192 KB scratchpads and Bandwidth 100000 (InterfaceBandwidth: USER),
 #            sparq-sim with memory.enabled and every other memory key at its default
 #            (unlimited: configs/memory/ideal.yaml); checks SCALE-Sim's stall = 0,
@@ -17,8 +17,9 @@
 #            64 KB each, Bandwidth 10) against sparq-sim at 10 and 30 bytes/cycle
 #   whole    conv2d_11 ws 32x32, 4096 KB scratchpads (the layer fits), Bandwidth 16:
 #            the im2col and padding fetch, the uncounted fill and drain
-#   dense    dense_1 ws 32x32, 16 KB scratchpads, Bandwidth 10: the refetch of
-#            whole half-buffers (slow: minutes of SCALE-Sim)
+#   dense    dense_1 ws 16x16, 16 KB scratchpads, Bandwidth 10: the refetch of
+#            whole half-buffers (SCALE-Sim with memory_probe.py --no-dram-trace: its
+#            DRAM trace grows quadratically here; no count or cycle changes)
 #   conv1x1  conv2d_6 (1x1, 35x35x192 -> 64) ws 32x32, 64 KB scratchpads, Bandwidth 10
 #   all      every case above
 #
@@ -65,8 +66,8 @@ done
 # shellcheck source=bench/common.sh
 source "$root/bench/common.sh"
 ensure_sparq_sim "$root" "$exe" || exit 1
-"$exe" run --help 2>&1 | grep -q '^  memory:' ||
-  die "$exe has no memory section (sparq-sim run --help); rebuild it"
+help=$("$exe" run --help 2>&1) || true
+[[ $help == *$'\n  memory:'* ]] || die "$exe has no memory section (sparq-sim run --help); rebuild it"
 
 if ! [[ -f $ssdir/scalesim/scale.py ]] || ! PYTHONPATH=$ssdir "$py" -c 'import scalesim.scale_sim' 2> /dev/null; then
   die "SCALE-Sim v2 not importable at SCALESIM_DIR=$ssdir with $py (a checkout of scalesim-project/scale-sim-v2;
@@ -109,7 +110,7 @@ topology() {  # layer -> writes $tmp/LAYER.csv, echoes "pt,pb,pl,pr"
 }
 
 # ---------------------------------------------------------------------- runs
-run_ss() {  # name layer df R ifmap_kb filter_kb ofmap_kb bandwidth -> $tmp/NAME.ss.json
+run_ss() {  # name layer df R ifmap_kb filter_kb ofmap_kb bandwidth [probe option] -> $tmp/NAME.ss.json
   local name=$1 layer=$2 df=$3 R=$4 pad
   pad=$(topology "$layer")
   cat > "$tmp/$name.cfg" << EOF
@@ -134,7 +135,7 @@ InterfaceBandwidth: USER
 EOF
   local t0=$SECONDS
   (cd "$tmp" && "$py" "$here/memory_probe.py" "$ssdir" "$tmp/$name.cfg" "$tmp/$layer.csv" "$tmp/$name.ssout" \
-     --pad "$pad" > "$tmp/$name.ss.json" 2> "$tmp/$name.ss.log") ||
+     --pad "$pad" ${9:+"$9"} > "$tmp/$name.ss.json" 2> "$tmp/$name.ss.log") ||
     { tail -20 "$tmp/$name.ss.log" >&2; die "SCALE-Sim failed ($name)"; }
   echo "  SCALE-Sim $name: $((SECONDS - t0)) s" >&2
   rm -rf "$tmp/$name.ssout"
@@ -153,9 +154,9 @@ sq_mem() {  # ifmap_kb filter_kb ofmap_kb bandwidth -> --set arguments
   echo "--set memory.ifmap_kib=$1 --set memory.filter_kib=$2 --set memory.ofmap_kib=$3 --set memory.dram_bandwidth=$4"
 }
 
-compare_case() {  # name layer df R kb bw description
+compare_case() {  # name layer df R kb bw description [probe option]
   local name=$1 layer=$2 df=$3 R=$4 kb=$5 bw=$6 desc=$7
-  run_ss "$name" "$layer" "$df" "$R" "$kb" "$kb" "$kb" "$bw"
+  run_ss "$name" "$layer" "$df" "$R" "$kb" "$kb" "$kb" "$bw" "${8:-}"
   # shellcheck disable=SC2046
   run_sq "$name.sq1" "$layer" "$df" "$R" $(sq_mem "$kb" "$kb" "$kb" "$bw")
   # shellcheck disable=SC2046
@@ -183,8 +184,8 @@ for c in "${cases[@]}"; do
       "conv2d_11 (3x3, 35x35x96 -> 96) ws 32x32, scratchpads 64 KB each, Bandwidth 10 (SCALE-Sim's configs/scale.cfg)" ;;
     whole) compare_case whole_c11 conv2d_11 ws 32 4096 16 \
       "conv2d_11 ws 32x32, scratchpads 4096 KB each (the layer fits), Bandwidth 16" ;;
-    dense) compare_case dense_d1 dense_1 ws 32 16 10 \
-      "dense_1 (2048 -> 256) ws 32x32, scratchpads 16 KB each, Bandwidth 10" ;;
+    dense) compare_case dense_d1 dense_1 ws 16 16 10 \
+      "dense_1 (2048 -> 256) ws 16x16, scratchpads 16 KB each, Bandwidth 10" --no-dram-trace ;;
     conv1x1) compare_case c1x1_c6 conv2d_6 ws 32 64 10 \
       "conv2d_6 (1x1, 35x35x192 -> 64) ws 32x32, scratchpads 64 KB each, Bandwidth 10" ;;
   esac
