@@ -92,6 +92,8 @@ const std::vector<SectionDef>& schema() {
         {"dram_max_outstanding", "0", "DRAM requests in flight at once (0 = unlimited)"},
         {"dram_burst_bytes", "64", "DRAM request size in bytes"},
         {"chunk_steps", "16", "stream steps per transfer unit (the prefetch granularity)"},
+        {"prefetch_folds", "1",
+         "folds ahead the prefetcher may fetch: 1 = double buffering; 0 = as far as the scratchpads have room"},
         {"output_bytes", "1", "bytes per output written to the ofmap scratchpad (1 = requantized int8, 4 = int32)"}}},
       {"compare", {}},
   };
@@ -311,6 +313,7 @@ MemoryConfig read_memory(const Reader& r) {
   m.dram.max_outstanding = integer("dram_max_outstanding");
   m.dram.burst_bytes = integer("dram_burst_bytes");
   m.chunk_steps = integer("chunk_steps");
+  m.prefetch_folds = integer("prefetch_folds");
   m.output_bytes = integer("output_bytes");
   try {
     m.validate();
@@ -472,8 +475,8 @@ std::string emit_effective(const RunConfig& c) {
   e << YAML::Key << "dram_bandwidth" << YAML::Value << m.dram.bytes_per_cycle << YAML::Key << "dram_latency"
     << YAML::Value << m.dram.latency << YAML::Key << "dram_max_outstanding" << YAML::Value << m.dram.max_outstanding
     << YAML::Key << "dram_burst_bytes" << YAML::Value << m.dram.burst_bytes;
-  e << YAML::Key << "chunk_steps" << YAML::Value << m.chunk_steps << YAML::Key << "output_bytes" << YAML::Value
-    << m.output_bytes << YAML::EndMap;
+  e << YAML::Key << "chunk_steps" << YAML::Value << m.chunk_steps << YAML::Key << "prefetch_folds" << YAML::Value
+    << m.prefetch_folds << YAML::Key << "output_bytes" << YAML::Value << m.output_bytes << YAML::EndMap;
   e << YAML::Key << "compare" << YAML::Value << YAML::BeginSeq;
   for (const auto& d : c.designs) {
     const auto& p = d.array.pe;

@@ -266,3 +266,50 @@ TEST(Memory, TooSmallInputBufferIsAnError) {
     EXPECT_NE(std::string(e.what()).find("memory.filter_kib"), std::string::npos) << e.what();
   }
 }
+
+// Bus time is exact: a 960-byte filter tile at 10 bytes per cycle (15
+// bursts of 6.4 cycles) arrives after exactly 96 cycles, not 97.
+TEST(Memory, BusTimeIsExactForDecimalBandwidths) {
+  MemoryConfig cfg;
+  cfg.enabled = true;
+  cfg.dram.bytes_per_cycle = 10;
+  const MemoryStats st = simulate_memory(cfg, array_of(32, 32, Dataflow::WS, false), layer_of(dense(30, 32)));
+  EXPECT_EQ(st.stall[kFilter], 96u);             // the tile is needed at cycle 0
+  EXPECT_EQ(st.dram_bus_cycles, 96u + 3u + 4u);  // + 30 ifmap bytes, + 32 outputs (3.2 cycles, rounded up)
+  cfg.dram.bytes_per_cycle = 0.0005;
+  EXPECT_THROW(simulate_memory(cfg, array_of(32, 32, Dataflow::WS, false), layer_of(dense(30, 32))), SettingError);
+}
+
+// With writes draining as fast as they come, the ofmap scratchpad holds a
+// few chunks of outputs at a time, not the layer's output.
+TEST(Memory, OfmapOccupancyFollowsTheDrain) {
+  MemoryConfig cfg;
+  cfg.enabled = true;
+  const MemoryLayer L = layer_of(conv(16, 16, 8, 32, 3, 1, 1));
+  for (Dataflow df : {Dataflow::WS, Dataflow::OS}) {
+    const MemoryStats st = simulate_memory(cfg, array_of(8, 8, df, false), L);
+    EXPECT_GT(st.peak[kOfmap], 0u);
+    EXPECT_LE(st.peak[kOfmap] * 8, st.unique[kOfmap]) << to_string(df);
+  }
+}
+
+// Prefetch runs one fold ahead (double buffering), so output writes are not
+// queued behind the whole layer's reads: where the bus has room for both, a
+// 2 KiB ofmap scratchpad costs no more than a few percent over an unlimited one.
+TEST(Memory, WritesAreNotStarvedByPrefetch) {
+  const MemoryLayer L = layer_of(conv(33, 33, 32, 64, 3, 1, 1));
+  MemoryConfig cfg;
+  cfg.enabled = true;
+  cfg.dram.bytes_per_cycle = 8;
+  const MemoryArray a = array_of(32, 32, Dataflow::WS, false);
+  const MemoryStats unlimited = simulate_memory(cfg, a, L);
+  cfg.ofmap.bytes = 2048;
+  const MemoryStats small = simulate_memory(cfg, a, L);
+  EXPECT_LT(unlimited.dram_bus_cycles, unlimited.compute_cycles);  // the bus has room
+  EXPECT_LE(small.cycles(), unlimited.cycles() + unlimited.cycles() / 20);
+  // How far prefetch runs ahead changes when bytes move, not how many.
+  cfg.prefetch_folds = 0;
+  const MemoryStats flood = simulate_memory(cfg, a, L);
+  EXPECT_EQ(flood.dram_bytes(), small.dram_bytes());
+  EXPECT_EQ(flood.compute_cycles, small.compute_cycles);
+}

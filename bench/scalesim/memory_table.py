@@ -67,10 +67,11 @@ def main(argv):
     fails = 0
     parity = [c for c in cases if c[0] == "parity"]
     if parity:
-        print("Parity: scratchpads that hold the layer, ample bandwidth (SCALE-Sim: USER bandwidth;")
-        print("sparq-sim: configs/memory/ideal.yaml). SCALE-Sim's total = its compute cycles when its")
-        print("stall count is 0; sparq-sim's scalesim_compute is its SCALE-Sim-compatible count of the")
-        print("same array (docs: ws +2 per GEMM, os +1+R per fold against its own cycles.total).")
+        print("Parity: scratchpads that hold the layer, ample bandwidth. SCALE-Sim: 8192 KB each,")
+        print("Bandwidth 100000, USER; its total is its compute cycles when its stall count is 0.")
+        print("sparq-sim: memory.enabled, every other memory key at its default (unlimited, as")
+        print("configs/memory/ideal.yaml); scalesim_compute is its SCALE-Sim-compatible count of the")
+        print("same array (hw_models/systemc/README.md: its cycles.total is ws +2 per GEMM, os +1+R per fold).")
         print()
         rows = []
         for kind, name, layer, desc, ss, sq in parity:

@@ -21,14 +21,19 @@ void MemoryConfig::validate() const {
   pad(ifmap, "ifmap");
   pad(filter, "filter");
   pad(ofmap, "ofmap");
-  if (!(dram.bytes_per_cycle >= 0) || !std::isfinite(dram.bytes_per_cycle))
-    throw SettingError("dram_bandwidth", "must be a finite number >= 0 (0 = unlimited)");
+  if (!(dram.bytes_per_cycle >= 0) || !(dram.bytes_per_cycle <= 1e6))
+    throw SettingError("dram_bandwidth", "must be a number in 0..1000000 (0 = unlimited)");
+  if (const double m = dram.bytes_per_cycle * 1000;
+      std::fabs(m - std::round(m)) > 1e-6 * std::max(1.0, m) || (dram.bytes_per_cycle > 0 && std::round(m) < 1))
+    throw SettingError("dram_bandwidth", "must be a multiple of 0.001 bytes per cycle");
   if (dram.latency > 1000000) throw SettingError("dram_latency", "must be in 0..1000000 cycles");
   if (dram.max_outstanding < 0 || dram.max_outstanding > 1000000)
     throw SettingError("dram_max_outstanding", "must be in 0..1000000 (0 = unlimited)");
   if (dram.burst_bytes < 1 || dram.burst_bytes > (1 << 20))
     throw SettingError("dram_burst_bytes", "must be in 1..1048576");
   if (chunk_steps < 1 || chunk_steps > (1 << 20)) throw SettingError("chunk_steps", "must be in 1..1048576");
+  if (prefetch_folds < 0 || prefetch_folds > 1000000)
+    throw SettingError("prefetch_folds", "must be in 0..1000000 (0 = as far as the scratchpads have room)");
   if (output_bytes < 1 || output_bytes > 8) throw SettingError("output_bytes", "must be in 1..8");
 }
 
@@ -48,14 +53,15 @@ std::uint64_t cap_of(const ScratchpadConfig& s) {
 }
 
 // --- Events on the array's own time line (no stalls). At one array time
-// they apply in kind order: a port stall delays the cycle; a need must be
-// met before the cycle runs; a reserve must find room before the outputs are
-// written; ready and retire take effect from the next cycle.
-enum Kind : int { kPortStall = 0, kNeed = 1, kReserve = 2, kReady = 3, kRetire = 4 };
+// they apply in kind order: a port stall delays the cycle; a fold's start
+// lets the prefetcher fetch the next fold's chunks; a need must be met before
+// the cycle runs; a reserve must find room before the outputs are written;
+// ready and retire take effect from the next cycle.
+enum Kind : int { kPortStall = 0, kFoldStart = 1, kNeed = 2, kReserve = 3, kReady = 4, kRetire = 5 };
 struct Event {
   std::uint64_t t;
   int kind, buf;
-  std::uint64_t a;  // port stall: cycles; need: read chunk; reserve, ready, retire: bytes
+  std::uint64_t a;  // port stall: cycles; fold start: fold; need: read chunk; reserve, ready, retire: bytes
   std::uint64_t seq;
   bool operator<(const Event& o) const {
     if (t != o.t) return t < o.t;
@@ -67,6 +73,7 @@ struct Event {
 constexpr std::uint64_t kNoRequest = std::numeric_limits<std::uint64_t>::max();
 struct ReadChunk {
   int buf;
+  std::uint64_t fold;  // fetched no earlier than the start of the fold before it
   std::uint64_t need, bytes;
   std::uint64_t last_burst = kNoRequest;  // the DRAM request that completes it, once submitted
 };
@@ -102,7 +109,10 @@ struct Space {
 class Engine {
  public:
   Engine(const MemoryConfig& cfg, MemoryStats& st, DramBackend& dram)
-      : st_(st), dram_(dram), burst_(static_cast<std::uint64_t>(cfg.dram.burst_bytes)) {
+      : st_(st),
+        dram_(dram),
+        burst_(static_cast<std::uint64_t>(cfg.dram.burst_bytes)),
+        prefetch_(static_cast<std::uint64_t>(cfg.prefetch_folds)) {
     space_[kIfmap].cap = cap_of(cfg.ifmap);
     space_[kFilter].cap = cap_of(cfg.filter);
     space_[kOfmap].cap = cap_of(cfg.ofmap);
@@ -132,6 +142,10 @@ class Engine {
           stall_ += e.a;
           st_.stall[e.buf] += e.a;
           st_.port_stall[e.buf] += e.a;
+          break;
+        case kFoldStart:
+          if (started_.size() <= e.a) started_.resize(e.a + 1, kInf);
+          started_[e.a] = now;
           break;
         case kNeed: need(e, now); break;
         case kReserve: reserve(e, now); break;
@@ -177,7 +191,12 @@ class Engine {
     if (rhead_ >= reads.size()) return kInf;
     ReadChunk& c = reads[rhead_];
     if (!allocated_) {  // the chunk reserves its space as soon as it fits
-      const double t = space_[c.buf].fit_time(prev_ready_, c.bytes);
+      // Double buffering: fold k's chunks are fetched once fold k - P has
+      // started (P = prefetch_folds; 0: no limit but the room).
+      const std::uint64_t P = prefetch_;
+      const double open = P == 0 || c.fold < P ? 0.0 : (c.fold - P < started_.size() ? started_[c.fold - P] : kInf);
+      if (open == kInf) return kInf;
+      const double t = space_[c.buf].fit_time(std::max(prev_ready_, open), c.bytes);
       if (t == kInf) return kInf;
       space_[c.buf].allocate(c.bytes);
       allocated_ = true;
@@ -222,11 +241,13 @@ class Engine {
     }
   }
   // Learns when the oldest unresolved write's data left the ofmap
-  // scratchpad (asked of the DRAM model only now, and only this one).
-  bool resolve_write() {
+  // scratchpad, if it did by `until` (asked of the DRAM model only now).
+  bool resolve_write(double until) {
     if (pending_writes_.empty()) return false;
     const auto [id, n] = pending_writes_.front();
-    space_[kOfmap].freed.emplace_back(dram_.transferred(id), n);
+    const double t = dram_.transferred(id, until);
+    if (t == kInf) return false;
+    space_[kOfmap].freed.emplace_back(t, n);
     resolved_.push_back(pending_writes_.front());
     pending_writes_.pop_front();
     return true;
@@ -258,9 +279,11 @@ class Engine {
   // exact time), then more requests.
   void reserve(const Event& e, double now) {
     Space& sp = space_[kOfmap];
+    while (resolve_write(now)) {  // what has left by now (the occupancy)
+    }
     double t = sp.fit_time(now, e.a);
     while (t == kInf) {
-      if (!resolve_write() && !serve_next()) too_small(kOfmap, e.a);
+      if (!resolve_write(kInf) && !serve_next()) too_small(kOfmap, e.a);
       t = sp.fit_time(now, e.a);
     }
     sp.allocate(e.a);
@@ -273,13 +296,14 @@ class Engine {
 
   MemoryStats& st_;
   DramBackend& dram_;
-  const std::uint64_t burst_;
+  const std::uint64_t burst_, prefetch_;
   Space space_[3];
   std::deque<Write> writes_;
   std::deque<std::pair<std::uint64_t, std::uint64_t>> pending_writes_;  // (request, bytes) not yet resolved
   std::vector<std::pair<std::uint64_t, std::uint64_t>> resolved_;       // the writes resolved so far
   std::uint64_t addr_[3] = {0, std::uint64_t{1} << 40, std::uint64_t{1} << 41};
   std::uint64_t stall_ = 0;
+  std::vector<double> started_;  // real time each fold started (kInf: not yet)
   std::size_t rhead_ = 0;
   std::uint64_t rburst_ = 0;
   bool allocated_ = false;
@@ -396,8 +420,10 @@ class Builder {
   }
   void read(std::uint64_t t, int buf, std::uint64_t bytes) {
     eng_.events.push_back(Event{t, kNeed, buf, eng_.reads.size(), seq_++});
-    eng_.reads.push_back(ReadChunk{buf, t, bytes});
+    eng_.reads.push_back(ReadChunk{buf, fold_seq_, t, bytes});
   }
+  // The array reaches fold `fold_seq_` (numbered over the layer's GEMMs) at t.
+  void start_fold(std::uint64_t t) { event(t, kFoldStart, 0, ++fold_seq_); }
   // Port stalls of a skewed stream starting at `start`, charged at each
   // chunk boundary (steps j*G) with what accrued before it, and the rest
   // after the last step.
@@ -478,6 +504,7 @@ class Builder {
       const int mc = std::min(C, N - nf * C), mr = std::min(R, S - kf * R);
       const int k0 = kf * R * kps_, k1 = std::min(K, (kf * R + mr) * kps_);
       const std::uint64_t wload = t0 + ft.wload, stream = t0 + ft.stream, out = t0 + ft.out;
+      start_fold(wload);
       // Filter: the fold's tile, read over the R load cycles (mc weights (pairs) per cycle).
       const std::uint64_t tile = static_cast<std::uint64_t>(k1 - k0) * static_cast<std::uint64_t>(mc);
       st_.sram_read[kFilter] += tile;
@@ -530,6 +557,7 @@ class Builder {
       const int nf = ft.outer, mf = ft.inner;
       const int mc = std::min(C, N - nf * C), mr = std::min(R, M - mf * R);
       const std::uint64_t stream = t0 + ft.stream, out = t0 + ft.out;
+      start_fold(stream);
       const auto need = [&](std::size_t j) { return stream + static_cast<std::uint64_t>(j) * G_; };
       const auto last_rows = [&](int lanes) {
         return [=](std::size_t j) {
@@ -581,7 +609,7 @@ class Builder {
   MemoryStats& st_;
   Engine& eng_;
   const int G_, kps_;
-  std::uint64_t ifmap_size_ = 0, seq_ = 0;
+  std::uint64_t ifmap_size_ = 0, seq_ = 0, fold_seq_ = ~std::uint64_t{0};
   bool whole_ifmap_ = false, whole_filter_ = false;
   std::uint32_t fold_id_ = 0;
   std::vector<std::uint32_t> stamp_, last_;
@@ -591,21 +619,28 @@ class Builder {
 }  // namespace
 
 BuiltinDram::BuiltinDram(const DramConfig& cfg)
-    : bw_(cfg.bytes_per_cycle > 0 ? cfg.bytes_per_cycle : kInf),
-      lat_(static_cast<double>(cfg.latency)),
+    : unlimited_(!(cfg.bytes_per_cycle > 0)),
+      scale_(unlimited_ ? 1000 : static_cast<std::uint64_t>(std::llround(cfg.bytes_per_cycle * 1000))),
+      lat_(cfg.latency * scale_),
       q_(cfg.max_outstanding) {}
 
 std::uint64_t BuiltinDram::submit(double ready, std::uint64_t /*address*/, std::uint32_t bytes, bool /*write*/) {
+  // Ready times are whole cycles or earlier answers of this model: whole units.
+  std::uint64_t issue = static_cast<std::uint64_t>(std::llround(ready * static_cast<double>(scale_)));
   // Issue once fewer than q_ requests are in flight: request i - q_ has completed.
-  double issue = ready;
   if (q_ > 0 && times_.size() >= static_cast<std::size_t>(q_))
     issue = std::max(issue, times_[times_.size() - static_cast<std::size_t>(q_)].second);
-  const double start = std::max(issue, bus_free_);
-  const double xfer = bw_ == kInf ? 0.0 : static_cast<double>(bytes) / bw_;
+  const std::uint64_t start = std::max(issue, bus_free_);
+  const std::uint64_t xfer = unlimited_ ? 0 : std::uint64_t{1000} * bytes;
   bus_free_ = start + xfer;
   busy_ += xfer;
   times_.emplace_back(bus_free_, bus_free_ + lat_);
   return times_.size() - 1;
+}
+
+double BuiltinDram::transferred(std::uint64_t id, double until) {
+  const double t = cycles(times_.at(id).first);
+  return t <= until ? t : kInf;
 }
 
 MemoryStats simulate_memory(const MemoryConfig& cfg, const MemoryArray& array, const MemoryLayer& layer,

@@ -37,7 +37,7 @@ struct ScratchpadConfig {
 
 // The DRAM behind the scratchpads (MemoryBackend's built-in model).
 struct DramConfig {
-  double bytes_per_cycle = 0;  // at the array clock; 0 = unlimited
+  double bytes_per_cycle = 0;  // at the array clock, at most three decimals; 0 = unlimited
   std::uint64_t latency = 0;   // cycles from a request's transfer to its completion
   int max_outstanding = 0;     // requests in flight at once; 0 = unlimited
   int burst_bytes = 64;        // request size
@@ -48,6 +48,10 @@ struct MemoryConfig {
   ScratchpadConfig ifmap, filter, ofmap;
   DramConfig dram;
   int chunk_steps = 16;  // stream steps per transfer unit
+  // How many folds ahead the prefetcher may fetch: 1 = double buffering (the
+  // next fold's data while the current fold runs); 0 = as far as the
+  // scratchpads have room.
+  int prefetch_folds = 1;
   int output_bytes = 1;  // bytes per output written to the ofmap scratchpad (1: requantized int8)
   // Throws SettingError naming the key of the `memory` section (e.g. "dram_burst_bytes").
   void validate() const;
@@ -108,7 +112,9 @@ class DramBackend {
   virtual std::uint64_t submit(double ready, std::uint64_t address, std::uint32_t bytes, bool write) = 0;
   // When the request's data crossed the interface (read: in the scratchpad's
   // way; write: out of the scratchpad), and when the request completed.
-  virtual double transferred(std::uint64_t id) = 0;
+  // transferred: kInf-like (+infinity) when not transferred by `until`; a
+  // backend must not simulate past `until` to answer.
+  virtual double transferred(std::uint64_t id, double until) = 0;
   virtual double done(std::uint64_t id) = 0;
   // Cycles the interface spent moving data so far.
   virtual double busy_cycles() const = 0;
@@ -117,20 +123,24 @@ class DramBackend {
 // The built-in DRAM: one bus of `bytes_per_cycle`; a request issues once it
 // is ready and fewer than max_outstanding requests are in flight, transfers
 // when the bus is free (bytes / bandwidth cycles), and completes `latency`
-// cycles after its transfer.
+// cycles after its transfer. Exact: time is counted in units of 1/(1000 x
+// bandwidth) cycles (the bandwidth has at most three decimals), so a
+// transfer of n bytes is 1000 n units and no rounding accumulates.
 class BuiltinDram : public DramBackend {
  public:
   explicit BuiltinDram(const DramConfig& cfg);
   std::uint64_t submit(double ready, std::uint64_t address, std::uint32_t bytes, bool write) override;
-  double transferred(std::uint64_t id) override { return times_.at(id).first; }
-  double done(std::uint64_t id) override { return times_.at(id).second; }
-  double busy_cycles() const override { return busy_; }
+  double transferred(std::uint64_t id, double until) override;
+  double done(std::uint64_t id) override { return cycles(times_.at(id).second); }
+  double busy_cycles() const override { return cycles(busy_); }
 
  private:
-  double bw_, lat_;
+  double cycles(std::uint64_t units) const { return static_cast<double>(units) / static_cast<double>(scale_); }
+  bool unlimited_;
+  std::uint64_t scale_, lat_;  // units per cycle; latency in units
   int q_;
-  double bus_free_ = 0, busy_ = 0;
-  std::vector<std::pair<double, double>> times_;  // (transferred, done) per request
+  std::uint64_t bus_free_ = 0, busy_ = 0;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> times_;  // (transferred, done) per request, in units
 };
 
 // Runs the layer's GEMMs through the memory system. Throws

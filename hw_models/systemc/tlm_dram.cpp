@@ -1,6 +1,8 @@
 #include "tlm_dram.h"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <stdexcept>
 
 namespace sparq::hw {
@@ -29,17 +31,27 @@ std::uint64_t TlmDramBackend::submit(double ready, std::uint64_t address, std::u
   return id;
 }
 
-double TlmDramBackend::run_until(std::uint64_t id, bool completed) {
+double TlmDramBackend::transferred(std::uint64_t id, double until) {
+  const double t = run_until(id, false, until);
+  return t < 0 || t > until ? std::numeric_limits<double>::infinity() : t;
+}
+
+double TlmDramBackend::run_until(std::uint64_t id, bool completed, double until) {
   Request& r = *reqs_.at(id);
+  const auto time = [&] { return completed ? r.done : r.transferred; };
   waiting_ = id;
   waiting_done_ = completed;
-  while ((completed ? r.done : r.transferred) < 0) {
+  while (time() < 0) {
+    if (until >= 0 && now_cycles() >= until) break;
     if (!sc_core::sc_pending_activity() && sc_core::sc_get_status() != sc_core::SC_ELABORATION)
       throw std::runtime_error("TLM DRAM: request " + std::to_string(id) + " never completed (the target is stuck)");
-    sc_core::sc_start();
+    if (until >= 0 && std::isfinite(until))
+      sc_core::sc_start(sc_core::sc_time(until, sc_core::SC_NS) - sc_core::sc_time_stamp());
+    else
+      sc_core::sc_start();
   }
   waiting_ = ~std::uint64_t{0};
-  return completed ? r.done : r.transferred;
+  return time();
 }
 
 void TlmDramBackend::issue() {

@@ -33,8 +33,8 @@ class TlmDramBackend : public sc_core::sc_module, public DramBackend {
 
   TlmDramBackend(sc_core::sc_module_name name, int max_outstanding);
   std::uint64_t submit(double ready, std::uint64_t address, std::uint32_t bytes, bool write) override;
-  double transferred(std::uint64_t id) override { return run_until(id, false); }
-  double done(std::uint64_t id) override { return run_until(id, true); }
+  double transferred(std::uint64_t id, double until) override;
+  double done(std::uint64_t id) override { return run_until(id, true, -1); }
   double busy_cycles() const override { return busy_; }
 
  private:
@@ -44,8 +44,9 @@ class TlmDramBackend : public sc_core::sc_module, public DramBackend {
     tlm::tlm_generic_payload trans;
   };
   void issue();  // SC_THREAD
-  // Runs the kernel until request id has crossed the interface (or completed).
-  double run_until(std::uint64_t id, bool completed);
+  // Runs the kernel until request id has crossed the interface (or
+  // completed), or up to `until` cycles (< 0: no limit); -1 if not there yet.
+  double run_until(std::uint64_t id, bool completed, double until);
   void transfer_ended(Request& r, double at);
   tlm::tlm_sync_enum nb_transport_bw(tlm::tlm_generic_payload& t, tlm::tlm_phase& phase, sc_core::sc_time& delay);
   // Simulated time in array cycles (1 ns each), exact for whole picoseconds.
