@@ -23,13 +23,15 @@ using namespace sparq::hw;
 
 namespace {
 
-ArrayConfig cfg_of(int R, int C, Dataflow df, Fidelity f, const PeArith& pe = PeArith::int8()) {
+ArrayConfig cfg_of(int R, int C, Dataflow df, Fidelity f, const PeArith& pe = PeArith::int8(),
+                   WeightBuffering wb = WeightBuffering::Single) {
   ArrayConfig c;
   c.rows = R;
   c.cols = C;
   c.dataflow = df;
   c.fidelity = f;
   c.pe = pe;
+  c.weight_buffering = wb;
   return c;
 }
 
@@ -173,52 +175,69 @@ TEST(Timing, OsPhasesAndIdleCycles) {
 
 // FoldSchedule (the timing the fold model and the memory model use) against
 // the per-cycle probe of both per-cycle fidelities: every fold's weight-load
-// cycles, and every output write of a probed column at out + c + m (ws) or
-// out + j (os), for several shapes with several folds each way.
+// cycles (the load broadcast on exactly in wload .. wload + R - 1), and every
+// output write of a probed column at out + c + m (ws) or out + j (os), for
+// several shapes with several folds each way, both weight bufferings. Double
+// buffering: shapes where the bus bounds the period (M or S >= 2R + C - 2)
+// and where the chains do (M < R, S < R), one row, one column, many folds.
 TEST(Timing, FoldScheduleMatchesProbe) {
   std::mt19937 rng(hwtest::seed() + 25);
   struct Case {
     int R, C, M, N, K;
     Dataflow df;
   };
-  const std::vector<Case> cases = {{3, 2, 4, 5, 7, Dataflow::WS}, {2, 3, 6, 4, 3, Dataflow::WS},
-                                   {1, 1, 3, 2, 2, Dataflow::WS}, {2, 3, 5, 7, 4, Dataflow::OS},
-                                   {3, 2, 7, 3, 1, Dataflow::OS}, {1, 1, 2, 2, 3, Dataflow::OS}};
-  for (Fidelity f : {Fidelity::Stepped, Fidelity::Structural})
-    for (const Case& cs : cases) {
-      const Gemm g = hwtest::random_gemm(cs.M, cs.N, cs.K, rng);
-      const FoldSchedule sched(cs.df, WeightBuffering::Single, cs.R, cs.C, cs.M, cs.N, cs.K);
-      for (int col = 0; col < cs.C; ++col) {
-        CycleProbe probe;
-        probe.col = col;
-        const GemmRun run = simulate_gemm(g, cfg_of(cs.R, cs.C, cs.df, f), nullptr, &probe);
-        const std::string what = std::string(to_string(cs.df)) + " " + std::to_string(cs.R) + "x" +
-                                 std::to_string(cs.C) + " col " + std::to_string(col);
-        ASSERT_EQ(run.stats.cycles, sched.cycles()) << what;
-        ASSERT_EQ(run.stats.folds, static_cast<std::uint64_t>(sched.folds())) << what;
-        // Every write the probe saw, as (cycle it became visible, m, n).
-        std::vector<std::tuple<std::uint64_t, int, int>> seen, want;
-        for (std::size_t t = 0; t < probe.samples.size(); ++t)
-          if (probe.samples[t].out_valid) seen.emplace_back(t, probe.samples[t].m, probe.samples[t].n);
-        for (int fi = 0; fi < sched.folds(); ++fi) {
-          const FoldTimes ft = sched.fold(fi);
-          const int n = ft.outer * cs.C + col;
-          if (cs.df == Dataflow::WS) {
-            for (std::uint64_t j = 0; j < static_cast<std::uint64_t>(cs.R); ++j)
-              EXPECT_EQ(probe.samples[ft.wload + j].phase, 'L') << what << " fold " << fi;
-            if (n >= cs.N) continue;
-            for (int m = 0; m < cs.M; ++m)
-              want.emplace_back(ft.out + static_cast<std::uint64_t>(col + m) + 1, m, n);
-          } else {
-            EXPECT_EQ(ft.wload, ft.stream);
-            if (n >= cs.N) continue;
-            for (int j = 0; j < cs.R; ++j) {
-              const int m = ft.inner * cs.R + cs.R - 1 - j;
-              if (m < cs.M) want.emplace_back(ft.out + static_cast<std::uint64_t>(j) + 1, m, n);
+  const std::vector<Case> cases = {
+      {3, 2, 4, 5, 7, Dataflow::WS},  {2, 3, 6, 4, 3, Dataflow::WS},  {1, 1, 3, 2, 2, Dataflow::WS},
+      {2, 3, 5, 7, 4, Dataflow::OS},  {3, 2, 7, 3, 1, Dataflow::OS},  {1, 1, 2, 2, 3, Dataflow::OS},
+      {4, 3, 2, 7, 13, Dataflow::WS}, {3, 2, 11, 5, 7, Dataflow::WS}, {1, 1, 1, 3, 3, Dataflow::WS},
+      {1, 4, 5, 9, 3, Dataflow::WS},  {4, 1, 1, 2, 9, Dataflow::WS},  {2, 2, 3, 5, 20, Dataflow::WS},
+      {4, 3, 9, 7, 2, Dataflow::OS},  {3, 2, 7, 5, 11, Dataflow::OS}, {1, 1, 3, 3, 1, Dataflow::OS},
+      {1, 4, 5, 9, 3, Dataflow::OS},  {4, 1, 13, 2, 1, Dataflow::OS}, {2, 2, 9, 5, 4, Dataflow::OS}};
+  for (WeightBuffering wb : {WeightBuffering::Single, WeightBuffering::Double})
+    for (Fidelity f : {Fidelity::Stepped, Fidelity::Structural})
+      for (const Case& cs : cases) {
+        const Gemm g = hwtest::random_gemm(cs.M, cs.N, cs.K, rng);
+        const auto ref = reference_gemm(g, PeArith::int8(), 32, nullptr);
+        const FoldSchedule sched(cs.df, wb, cs.R, cs.C, cs.M, cs.N, cs.K);
+        for (int col = 0; col < cs.C; ++col) {
+          CycleProbe probe;
+          probe.col = col;
+          const GemmRun run = simulate_gemm(g, cfg_of(cs.R, cs.C, cs.df, f, PeArith::int8(), wb), nullptr, &probe);
+          const std::string what = std::string(to_string(wb)) + " " + to_string(cs.df) + " " + to_string(f) + " " +
+                                   std::to_string(cs.R) + "x" + std::to_string(cs.C) + " M=" + std::to_string(cs.M) +
+                                   " N=" + std::to_string(cs.N) + " K=" + std::to_string(cs.K) + " col " +
+                                   std::to_string(col);
+          ASSERT_EQ(run.C, ref) << what;
+          ASSERT_EQ(run.stats.cycles, sched.cycles()) << what;
+          ASSERT_EQ(run.stats.folds, static_cast<std::uint64_t>(sched.folds())) << what;
+          // Every write the probe saw, as (cycle it became visible, m, n).
+          std::vector<std::tuple<std::uint64_t, int, int>> seen, want;
+          for (std::size_t t = 0; t < probe.samples.size(); ++t)
+            if (probe.samples[t].out_valid) seen.emplace_back(t, probe.samples[t].m, probe.samples[t].n);
+          std::vector<char> load(probe.samples.size(), 0);
+          for (int fi = 0; fi < sched.folds(); ++fi) {
+            const FoldTimes ft = sched.fold(fi);
+            const int n = ft.outer * cs.C + col;
+            if (cs.df == Dataflow::WS) {
+              for (std::uint64_t j = 0; j < static_cast<std::uint64_t>(cs.R); ++j) load[ft.wload + j] = 1;
+              if (wb == WeightBuffering::Single) {
+                for (std::uint64_t j = 0; j < static_cast<std::uint64_t>(cs.R); ++j)
+                  EXPECT_EQ(probe.samples[ft.wload + j].phase, 'L') << what << " fold " << fi;
+              }
+              if (n >= cs.N) continue;
+              for (int m = 0; m < cs.M; ++m) want.emplace_back(ft.out + static_cast<std::uint64_t>(col + m) + 1, m, n);
+            } else {
+              EXPECT_EQ(ft.wload, ft.stream);
+              if (n >= cs.N) continue;
+              for (int j = 0; j < cs.R; ++j) {
+                const int m = ft.inner * cs.R + cs.R - 1 - j;
+                if (m < cs.M) want.emplace_back(ft.out + static_cast<std::uint64_t>(j) + 1, m, n);
+              }
             }
           }
+          for (std::size_t t = 0; t + 1 < probe.samples.size(); ++t)
+            EXPECT_EQ(probe.samples[t].load, load[t] != 0) << what << " cycle " << t;
+          EXPECT_EQ(seen, want) << what;
         }
-        EXPECT_EQ(seen, want) << what;
       }
-    }
 }

@@ -40,6 +40,13 @@ class FoldSchedule {
   FoldTimes fold(int f) const;
   // The GEMM's cycles (its last output written).
   std::uint64_t cycles() const;
+  // Cycles from one fold's stream start to the next's (single buffering:
+  // the whole fold, ws 2R + C + M - 2, os S + 2R + C - 2; double buffering:
+  // ws max(M, 2R + C - 2), os max(S, R + C - 1, 2R + C - 3);
+  // docs/hardware.md "Weight buffering").
+  std::uint64_t period() const;
+  // Slots a row's bus carries per fold: ws M, os S.
+  std::uint64_t slots() const;
 
  private:
   Dataflow df_;
