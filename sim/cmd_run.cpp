@@ -68,8 +68,9 @@ void print_table(const RunOutcome& r, std::ostream& out) {
   const auto& first = r.designs.front();
   const auto& a = first.design.array;
   out << "\nbundle " << r.bundle_name << ": " << first.layers.size() << " layer(s) x " << r.designs.size()
-      << " design(s); array " << a.rows << "x" << a.cols << " " << hw::to_string(a.dataflow) << " at "
-      << first.design.clock_mhz << " MHz, " << hw::to_string(a.fidelity) << " fidelity\n";
+      << " design(s); array " << a.rows << "x" << a.cols << " " << hw::to_string(a.dataflow)
+      << (a.weight_buffering == WeightBuffering::Double ? " double-buffered" : "") << " at " << first.design.clock_mhz
+      << " MHz, " << hw::to_string(a.fidelity) << " fidelity\n";
   out << "SQNR i8: accumulators vs exact int8 (dB); relL2 fl: dequantized output vs the float model; i8 fl: the\n"
          "exact int8 baseline vs the float model; area: array area proxy relative to int8 (Nangate 45 nm cells);\n"
          "energy: activity-based proxy per useful MAC; GMAC/s per mm^2 of array. Every statistic, with units:\n  "

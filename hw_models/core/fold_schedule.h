@@ -1,6 +1,7 @@
 // When each fold of a GEMM on an R x C systolic array uses which operands,
 // cycle by cycle (no stalls): the one timing description the fold model, the
-// memory model and the tests share (docs/hardware.md "Fold timing"). The
+// memory model and the tests share (docs/hardware.md §4 for single and §8
+// "Weight buffering" for double buffering). The
 // stepped and structural models derive the same cycles from their controller;
 // tests check every field here against their per-cycle probe.
 //
