@@ -357,7 +357,9 @@ TEST(ArrayStructural, SessionReusesTheElaboratedArray) {
   std::mt19937 rng(hwtest::seed() + 12);
   for (Dataflow df : {Dataflow::WS, Dataflow::OS})
     for (const PeArith& pe : {PeArith::int8(), PeArith::vsparq(4)}) {
-      const ArrayConfig cfg = make_cfg(3, 2, df, LodPlacement::Edge, pe, Fidelity::Structural, 13);
+      ArrayConfig cfg = make_cfg(3, 2, df, LodPlacement::Edge, pe, Fidelity::Structural, 13);
+      // Double-buffered arrays for vsparq (its shadow / output registers reset too).
+      if (pe.design->consumes_pairs()) cfg.weight_buffering = WeightBuffering::Double;
       StructuralSession session;
       for (int i = 0; i < 4; ++i) {
         const Gemm g = hwtest::random_gemm(2 + i, 3 + (i % 2), 5 + 3 * i, rng, 0.3);
@@ -377,6 +379,12 @@ TEST(ArrayStructural, SessionReusesTheElaboratedArray) {
       const Gemm g = hwtest::random_gemm(4, 4, 6, rng);
       EXPECT_EQ(simulate_gemm(g, other, nullptr, nullptr, &session).C, simulate_gemm(g, other).C);
       EXPECT_EQ(session.elaborations(), 2u);
+      // The other weight buffering is another array.
+      other.weight_buffering =
+          other.weight_buffering == WeightBuffering::Double ? WeightBuffering::Single : WeightBuffering::Double;
+      const GemmRun kept = simulate_gemm(g, other, nullptr, nullptr, &session);
+      EXPECT_TRUE(kept.stats == simulate_gemm(g, other).stats);
+      EXPECT_EQ(session.elaborations(), 3u);
     }
 }
 
