@@ -103,8 +103,9 @@ void print_table(const RunOutcome& r, std::ostream& out) {
   const auto& first = r.designs.front();
   const auto& a = first.design.array;
   out << "\nbundle " << r.bundle_name << ": " << first.layers.size() << " layer(s) x " << r.designs.size()
-      << " design(s); array " << a.rows << "x" << a.cols << " " << hw::to_string(a.dataflow) << " at "
-      << first.design.clock_mhz << " MHz, " << hw::to_string(a.fidelity) << " fidelity\n";
+      << " design(s); array " << a.rows << "x" << a.cols << " " << hw::to_string(a.dataflow)
+      << (a.weight_buffering == WeightBuffering::Double ? " double-buffered" : "") << " at " << first.design.clock_mhz
+      << " MHz, " << hw::to_string(a.fidelity) << " fidelity\n";
   const bool memory = first.design.memory.enabled;
   if (memory) {
     const MemoryConfig& m = first.design.memory;

@@ -54,6 +54,10 @@ const std::vector<SectionDef>& schema() {
        {{"rows", "16", "PE rows R (1..4096)"},
         {"cols", "16", "PE columns C (1..4096)"},
         {"dataflow", "ws", "ws (weight stationary) | os (output stationary)"},
+        {"weight_buffering", "single",
+         "single (each fold loads its weights (ws) / drains its outputs (os) before the next streams) | double "
+         "(a shadow weight register (ws) / an output register (os) per PE: the next fold streams while they "
+         "load / drain)"},
         {"clock_mhz", "1000", "clock frequency in MHz (> 0), for time and throughput"}}},
       {"pe", pe_keys()},
       {"simulation",
@@ -334,6 +338,8 @@ DesignPoint build_design(const Reader& r, const YAML::Node& entry, const std::st
   a.rows = r.get<int>("array", "rows", "an integer");
   a.cols = r.get<int>("array", "cols", "an integer");
   a.dataflow = choose<hw::Dataflow>(r.get<std::string>("array", "dataflow", "a string"), "array.dataflow", src);
+  a.weight_buffering = choose<WeightBuffering>(r.get<std::string>("array", "weight_buffering", "a string"),
+                                               "array.weight_buffering", src);
   d.clock_mhz = r.get<double>("array", "clock_mhz", "a number");
   if (!(d.clock_mhz > 0) || !std::isfinite(d.clock_mhz)) src.fail("array.clock_mhz", "must be a positive number");
   a.fidelity =
@@ -435,7 +441,8 @@ std::string emit_effective(const RunConfig& c) {
   e << YAML::BeginMap;
   e << YAML::Key << "array" << YAML::Value << YAML::BeginMap << YAML::Key << "rows" << YAML::Value << a0.array.rows
     << YAML::Key << "cols" << YAML::Value << a0.array.cols << YAML::Key << "dataflow" << YAML::Value
-    << hw::to_string(a0.array.dataflow) << YAML::Key << "clock_mhz" << YAML::Value << a0.clock_mhz << YAML::EndMap;
+    << hw::to_string(a0.array.dataflow) << YAML::Key << "weight_buffering" << YAML::Value
+    << to_string(a0.array.weight_buffering) << YAML::Key << "clock_mhz" << YAML::Value << a0.clock_mhz << YAML::EndMap;
   e << YAML::Key << "simulation" << YAML::Value << YAML::BeginMap << YAML::Key << "fidelity" << YAML::Value
     << hw::to_string(a0.array.fidelity) << YAML::Key << "scalesim_compatible" << YAML::Value << c.scalesim_compatible
     << YAML::Key << "max_memory" << YAML::Value << c.max_memory << YAML::EndMap;

@@ -14,6 +14,7 @@ CostConfig cost_config(const DesignPoint& d) {
   c.acc_bits = d.array.acc_bits;
   c.rows = d.array.rows;
   c.cols = d.array.cols;
+  c.weight_buffering = d.array.weight_buffering;
   return c;
 }
 

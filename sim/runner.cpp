@@ -101,6 +101,7 @@ MemoryStats run_memory(const DesignPoint& d, const LayerInfo& info, std::int64_t
   a.rows = d.array.rows;
   a.cols = d.array.cols;
   a.dataflow = d.array.dataflow;
+  a.buffering = d.array.weight_buffering;
   a.pairs = consumes_pairs(d.array.pe.design);
   try {
     return simulate_memory(d.memory, a, MemoryLayer{info.geo, pixels});
@@ -461,7 +462,11 @@ void write_results(const RunOutcome& r) {
   CsvTable layers_csv, summary_csv;
   for (const auto& d : r.designs) {
     StatGroup& dg = root.child("designs", "one group per PE design").child(d.design.name, "PE design " + d.design.name);
-    add_design_keys(dg.child("config", "the design's configuration"), d.design);
+    StatGroup& conf = dg.child("config", "the design's configuration");
+    add_design_keys(conf, d.design);
+    // Not a CSV column (the tables keep their columns); in results.json only.
+    conf.add_text("weight_buffering", to_string(d.design.array.weight_buffering),
+                  "single | double (shadow weight / output registers, docs/hardware.md \"Weight buffering\")");
     StatGroup& lg = dg.child("layers", "per-layer results");
     for (const auto& l : d.layers) {
       StatGroup ls = layer_stats(d, l, cfg.scalesim_compatible);

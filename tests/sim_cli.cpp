@@ -160,6 +160,8 @@ TEST(Cli, BadInputMatrix) {
        "array.rowz: is not a known key", nullptr},
       {"wrong type", "run configs/base.yaml --set array.cols=wide", "--set array.cols: must be an integer", nullptr},
       {"out of range", "run configs/base.yaml --set array.rows=0", "array.rows: must be in 1..4096", nullptr},
+      {"bad weight buffering", "run configs/base.yaml " + t.write("wb.yaml", "array: {weight_buffering: quad}\n"),
+       "wb.yaml: array.weight_buffering: unknown weight buffering 'quad' (expected single or double)", nullptr},
       {"missing config", "run " + t.s("nope.yaml"), "configuration file not found", nullptr},
       {"missing bundle", "run configs/base.yaml --set trace.bundle=" + t.s("nobundle"),
        "trace bundle manifest not found", nullptr},

@@ -70,20 +70,23 @@ TEST(MemoryCli, UnlimitedMemoryGivesTheIdealCycles) {
 // identical results: the stalls gate the whole array's clock.
 TEST(MemoryCli, FidelitiesAgreeWithStalls) {
   Tmp t;
-  std::map<std::string, std::map<std::string, std::vector<std::string>>> res;
-  for (const char* f : {"fast", "stepped", "structural"}) {
-    const std::string o = t.s(f);
-    const auto r = run(std::string("run configs/base.yaml configs/memory/edge-ddr4.yaml --set memory.dram_bandwidth=2 "
-                                   "--set memory.ifmap_kib=8 --set trace.max_pixels=40 --set 'trace.layers=[conv2d_11, "
-                                   "dense_1]' --quiet --fidelity ") +
-                       f + " --out " + o);
-    ASSERT_EQ(r.code, 0) << r.err;
-    res[f] = columns(o);
+  for (const char* wb : {"single", "double"}) {
+    std::map<std::string, std::map<std::string, std::vector<std::string>>> res;
+    for (const char* f : {"fast", "stepped", "structural"}) {
+      const std::string o = t.s(std::string(wb) + f);
+      const auto r =
+          run(std::string("run configs/base.yaml configs/memory/edge-ddr4.yaml --set memory.dram_bandwidth=2 "
+                          "--set memory.ifmap_kib=8 --set trace.max_pixels=40 --set 'trace.layers=[conv2d_11, "
+                          "dense_1]' --quiet --set array.weight_buffering=") +
+              wb + " --fidelity " + f + " --out " + o);
+      ASSERT_EQ(r.code, 0) << r.err;
+      res[f] = columns(o);
+    }
+    const auto& fast = res["fast"];
+    EXPECT_GT(u64(fast.at("cycles.stall [cycle]")[0]), 0u);
+    for (const char* f : {"stepped", "structural"})
+      for (const auto& [col, vals] : fast) EXPECT_EQ(res[f].at(col), vals) << wb << " " << f << " " << col;
   }
-  const auto& fast = res["fast"];
-  EXPECT_GT(u64(fast.at("cycles.stall [cycle]")[0]), 0u);
-  for (const char* f : {"stepped", "structural"})
-    for (const auto& [col, vals] : fast) EXPECT_EQ(res[f].at(col), vals) << f << " " << col;
 }
 
 // Halving the DRAM bandwidth on the dense layer (bandwidth-bound: every

@@ -76,35 +76,35 @@ TEST(Memory, WholeLayerBuffersFetchUniqueBytesOnce) {
   for (const Shape& sh : shapes())
     for (Dataflow df : {Dataflow::WS, Dataflow::OS})
       for (bool pairs : {false, true})
-        for (double bw : {0.0, 3.0}) {
-          const MemoryLayer L = layer_of(sh.g, sh.pixels);
-          MemoryConfig cfg;
-          cfg.enabled = true;
-          cfg.dram.bytes_per_cycle = bw;
-          cfg.chunk_steps = 4;
-          const MemoryArray a = array_of(4, 3, df, pairs);
-          const MemoryStats st = simulate_memory(cfg, a, L);
-          const std::string what =
-              sh.g.describe() + " " + to_string(df) + (pairs ? " pairs" : "") + " bw " + std::to_string(bw);
-          const std::uint64_t ui = brute_unique_ifmap(sh.g, L.pixels);
-          const std::uint64_t uf = static_cast<std::uint64_t>(sh.g.K()) * sh.g.C_out;
-          const std::uint64_t uo = static_cast<std::uint64_t>(L.pixels) * sh.g.C_out;
-          EXPECT_EQ(st.unique[kIfmap], ui) << what;
-          EXPECT_EQ(st.dram_read[kIfmap], ui) << what;
-          EXPECT_EQ(st.dram_read[kFilter], uf) << what;
-          EXPECT_EQ(st.dram_write[kOfmap], uo) << what;
-          EXPECT_EQ(st.sram_write[kOfmap], uo) << what;
-          std::uint64_t compute = 0;
-          const int K = sh.g.K(), S = pairs ? (K + 1) / 2 : K;
-          for (int grp = 0; grp < sh.g.groups; ++grp)
-            compute +=
-                FoldSchedule(df, WeightBuffering::Single, 4, 3, static_cast<int>(L.pixels), sh.g.cout_per_group(), S)
-                    .cycles();
-          EXPECT_EQ(st.compute_cycles, compute) << what;
-          if (bw == 0) {
-            EXPECT_EQ(st.stalls(), 0u) << what;
+        for (double bw : {0.0, 3.0})
+          for (WeightBuffering wb : {WeightBuffering::Single, WeightBuffering::Double}) {
+            const MemoryLayer L = layer_of(sh.g, sh.pixels);
+            MemoryConfig cfg;
+            cfg.enabled = true;
+            cfg.dram.bytes_per_cycle = bw;
+            cfg.chunk_steps = 4;
+            MemoryArray a = array_of(4, 3, df, pairs);
+            a.buffering = wb;
+            const MemoryStats st = simulate_memory(cfg, a, L);
+            const std::string what =
+                sh.g.describe() + " " + to_string(df) + (pairs ? " pairs" : "") + " bw " + std::to_string(bw);
+            const std::uint64_t ui = brute_unique_ifmap(sh.g, L.pixels);
+            const std::uint64_t uf = static_cast<std::uint64_t>(sh.g.K()) * sh.g.C_out;
+            const std::uint64_t uo = static_cast<std::uint64_t>(L.pixels) * sh.g.C_out;
+            EXPECT_EQ(st.unique[kIfmap], ui) << what;
+            EXPECT_EQ(st.dram_read[kIfmap], ui) << what;
+            EXPECT_EQ(st.dram_read[kFilter], uf) << what;
+            EXPECT_EQ(st.dram_write[kOfmap], uo) << what;
+            EXPECT_EQ(st.sram_write[kOfmap], uo) << what;
+            std::uint64_t compute = 0;
+            const int K = sh.g.K(), S = pairs ? (K + 1) / 2 : K;
+            for (int grp = 0; grp < sh.g.groups; ++grp)
+              compute += FoldSchedule(df, wb, 4, 3, static_cast<int>(L.pixels), sh.g.cout_per_group(), S).cycles();
+            EXPECT_EQ(st.compute_cycles, compute) << what;
+            if (bw == 0) {
+              EXPECT_EQ(st.stalls(), 0u) << what;
+            }
           }
-        }
 }
 
 // Scratchpads far smaller than the layer: each fold refetches what it needs,
@@ -112,32 +112,35 @@ TEST(Memory, WholeLayerBuffersFetchUniqueBytesOnce) {
 TEST(Memory, SmallBuffersNeverFetchLessThanUniqueBytes) {
   for (const Shape& sh : shapes())
     for (Dataflow df : {Dataflow::WS, Dataflow::OS})
-      for (std::uint64_t kib : {64u, 256u}) {
-        const MemoryLayer L = layer_of(sh.g, sh.pixels);
-        MemoryConfig cfg;
-        cfg.enabled = true;
-        cfg.ifmap.bytes = cfg.filter.bytes = kib;
-        cfg.ofmap.bytes = 256;
-        cfg.dram.bytes_per_cycle = 2;
-        cfg.chunk_steps = 2;
-        const std::string what = sh.g.describe() + " " + to_string(df) + " " + std::to_string(kib);
-        MemoryStats st;
-        try {
-          st = simulate_memory(cfg, array_of(4, 3, df, false), L);
-        } catch (const std::exception& e) {
-          ADD_FAILURE() << what << ": " << e.what();
-          continue;
+      for (std::uint64_t kib : {64u, 256u})
+        for (WeightBuffering wb : {WeightBuffering::Single, WeightBuffering::Double}) {
+          const MemoryLayer L = layer_of(sh.g, sh.pixels);
+          MemoryConfig cfg;
+          cfg.enabled = true;
+          cfg.ifmap.bytes = cfg.filter.bytes = kib;
+          cfg.ofmap.bytes = 256;
+          cfg.dram.bytes_per_cycle = 2;
+          cfg.chunk_steps = 2;
+          const std::string what = sh.g.describe() + " " + to_string(df) + " " + std::to_string(kib);
+          MemoryStats st;
+          MemoryArray a = array_of(4, 3, df, false);
+          a.buffering = wb;
+          try {
+            st = simulate_memory(cfg, a, L);
+          } catch (const std::exception& e) {
+            ADD_FAILURE() << what << ": " << e.what();
+            continue;
+          }
+          EXPECT_GE(st.dram_read[kIfmap], st.unique[kIfmap]) << what;
+          EXPECT_GE(st.dram_read[kFilter], st.unique[kFilter]) << what;
+          EXPECT_EQ(st.dram_write[kOfmap], st.unique[kOfmap]) << what;
+          EXPECT_LE(st.peak[kIfmap], kib) << what;
+          EXPECT_LE(st.peak[kFilter], kib) << what;
+          EXPECT_LE(st.peak[kOfmap], 256u) << what;
+          // The bus moved every byte at 2 bytes per cycle.
+          EXPECT_GE(st.dram_bus_cycles * 2, st.dram_bytes()) << what;
+          EXPECT_GE(st.cycles(), st.dram_bus_cycles) << what;
         }
-        EXPECT_GE(st.dram_read[kIfmap], st.unique[kIfmap]) << what;
-        EXPECT_GE(st.dram_read[kFilter], st.unique[kFilter]) << what;
-        EXPECT_EQ(st.dram_write[kOfmap], st.unique[kOfmap]) << what;
-        EXPECT_LE(st.peak[kIfmap], kib) << what;
-        EXPECT_LE(st.peak[kFilter], kib) << what;
-        EXPECT_LE(st.peak[kOfmap], 256u) << what;
-        // The bus moved every byte at 2 bytes per cycle.
-        EXPECT_GE(st.dram_bus_cycles * 2, st.dram_bytes()) << what;
-        EXPECT_GE(st.cycles(), st.dram_bus_cycles) << what;
-      }
 }
 
 // A dense layer on a 4x4 ws array, K = 8, N = 4 (two K folds of 11 cycles

@@ -93,6 +93,7 @@ struct CostConfig {
   int acc_bits = 32;
   int rows = 16;
   int cols = 16;
+  WeightBuffering weight_buffering = WeightBuffering::Single;
   // Throws std::invalid_argument: invalid arith, rows/cols < 1, acc_bits
   // outside [16 (int8: one product) or 17 (pair designs: one pair sum), 64].
   void validate() const;

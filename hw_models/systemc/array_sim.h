@@ -26,6 +26,7 @@ namespace sparq::hw {
 using sparq::Dataflow;
 using sparq::LodPlacement;
 using sparq::to_string;
+using sparq::WeightBuffering;
 
 // fast: the fold model (fold_model.h), or the stepped model when a CycleProbe
 // is attached; stepped: the plain C++ model stepping every register every
@@ -58,6 +59,11 @@ struct ArrayConfig {
   Fidelity fidelity = Fidelity::Fast;
   PeArith pe = PeArith::int8();
   int acc_bits = 32;  // partial-sum / accumulator width, 2..64
+  // single: each fold loads (ws) or drains (os) before the next streams;
+  // double: a shadow weight register (ws) / an output register (os) per PE
+  // lets the next fold's weights load / the last fold's outputs drain while
+  // a fold streams (docs/hardware.md "Weight buffering").
+  WeightBuffering weight_buffering = WeightBuffering::Single;
 
   // Throws std::invalid_argument naming the field: rows/cols in 1..4096,
   // acc_bits in 2..64, and the PE arithmetic (PeArith::validate()).
@@ -190,6 +196,7 @@ struct CycleProbe {
     std::int64_t value = 0;
     int active_pes = 0;  // PEs doing useful work during this cycle
     char phase = '-';    // 'L' load, 'F' fill, 'S' stream, 'D' drain
+    bool load = false;   // ws: the column buses carry weights (the load broadcast is on)
   };
   std::vector<Sample> samples;
 };
