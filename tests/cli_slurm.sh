@@ -16,6 +16,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/slurm_cluster.sh"
 tmp=$(mktemp -d)
 trap 'slurm_cluster_stop; rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM  # through the EXIT trap
 t0=$(date +%s)
 slurm_cluster_start "$tmp/cluster"
 echo "slurm: one-node cluster up in $(($(date +%s) - t0)) s ($(sinfo -h -o '%P %D node(s) %c CPUs %T'))"
