@@ -11,7 +11,10 @@
 #include <boost/program_options.hpp>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -105,6 +108,7 @@ pid_t spawn_point(const std::string& exe, const SweepSpec& spec, const SweepPoin
   args.insert(args.end(), spec.base_configs.begin(), spec.base_configs.end());
   args.insert(args.end(), {"--quiet", "--out", dir});
   for (const auto& [k, v] : spec.fixed) args.insert(args.end(), {"--set", sweep_set_arg(spec, k, v)});
+  for (const auto& c : spec.cli_set) args.insert(args.end(), {"--set", c});
   for (const auto& [k, v] : p.overrides) args.insert(args.end(), {"--set", sweep_set_arg(spec, k, v)});
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
@@ -207,12 +211,16 @@ std::pair<int, int> parse_shard(const std::string& s) {
 int cmd_sweep(const std::vector<std::string>& args, const std::string& self, std::ostream& out, std::ostream& err) {
   po::options_description opts("sparq-sim sweep SWEEP.yaml [options]");
   std::string file, out_dir, shard;
+  std::vector<std::string> sets;
   int jobs = 1;
   opts.add_options()("help,h", "this help")("out,o", po::value(&out_dir),
                                             "output directory (default: the sweep's output.dir)")(
       "jobs,j", po::value(&jobs)->default_value(0),
       "points simulated at once, each in its own process (0: one per available core; 1 with --shard)")(
       "shard", po::value(&shard), "run only slice i of N (i/N, 0-based): point index % N == i; combine with merge")(
+      "set", po::value(&sets)->composing(),
+      "key.path=value for every point, after the sweep file's own `set` (repeatable; paths relative to the current "
+      "directory; part of each point's id, so give the same --set to resume or to every shard)")(
       "no-progress", "no live progress line")("dry-run", "list the points and exit");
   std::vector<std::string> pos;
   const po::variables_map vm = parse_command(args, opts, &pos, 1);
@@ -230,7 +238,7 @@ int cmd_sweep(const std::vector<std::string>& args, const std::string& self, std
            "Results: OUT/points/<id>/ per point, OUT/sweep_summary.csv, OUT/sweep_layers.csv, OUT/plots/*.svg.\n"
            "Re-running the same command resumes: finished points are kept.\n"
            "Cluster: run `sweep FILE --shard i/N --out DIR` for i in 0..N-1 (Slurm array, GNU parallel), then\n"
-           "`sparq-sim merge DIR [DIR...] --out OUT`.\n";
+           "`sparq-sim merge DIR [DIR...] --out OUT`; on Slurm, tools/slurm/sweep.sbatch does both.\n";
     return 0;
   }
   if (file.empty()) throw InputError("sweep: a sweep file is required (sparq-sim sweep SWEEP.yaml)");
@@ -244,7 +252,7 @@ int cmd_sweep(const std::vector<std::string>& args, const std::string& self, std
     const int cores = ::sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
     jobs = shard.empty() ? std::max(1, cores) : 1;
   }
-  SweepSpec spec = load_sweep(file);
+  SweepSpec spec = load_sweep(file, sets);
   if (out_dir.empty()) out_dir = spec.output_dir;
   if (out_dir.empty()) out_dir = (fs::path("results") / fs::path(file).stem()).string();
   int shard_i = 0, shard_n = 1;
@@ -352,8 +360,9 @@ int cmd_sweep(const std::vector<std::string>& args, const std::string& self, std
     return failed ? 1 : 0;
   }
   const auto missing = merge_sweep(spec.points, {out_dir}, out_dir, /*allow_missing=*/true);
-  out << "results: " << (fs::path(out_dir) / "sweep_summary.csv").string() << ", plots in "
-      << (fs::path(out_dir) / "plots").string() << "\n";
+  const std::string summary = (fs::path(out_dir) / "sweep_summary.csv").string();
+  if (missing.size() < spec.points.size()) print_sweep_table(summary, out);
+  out << "results: " << summary << ", plots in " << (fs::path(out_dir) / "plots").string() << "\n";
   return (failed || !missing.empty()) ? 1 : 0;
 }
 
@@ -403,9 +412,73 @@ int cmd_merge(const std::vector<std::string>& args, std::ostream& out, std::ostr
     err << "\n";
     if (!vm.count("allow-missing")) return 2;
   }
+  if (missing.size() < points.size()) print_sweep_table((fs::path(out_dir) / "sweep_summary.csv").string(), out);
   out << "merged " << points.size() - missing.size() << " points -> "
       << (fs::path(out_dir) / "sweep_summary.csv").string() << "\n";
   return 0;
+}
+
+namespace {
+
+// A CSV cell as a number with `digits` significant digits (fixed decimals
+// when `fixed`), "-" when empty or not a number (a skipped statistic).
+std::string table_number(const std::string& v, int digits, bool fixed) {
+  if (v.empty()) return "-";
+  char* end = nullptr;
+  const double d = std::strtod(v.c_str(), &end);
+  if (end == v.c_str() || *end != '\0' || !std::isfinite(d)) return v == "null" ? "-" : v;
+  char buf[64];
+  std::snprintf(buf, sizeof buf, fixed ? "%.*f" : "%.*g", digits, d);
+  return buf;
+}
+
+}  // namespace
+
+void print_sweep_table(const std::string& summary_csv, std::ostream& out) {
+  const CsvTable t = read_csv(summary_csv);
+  struct Col {
+    const char* title;
+    const char* column;
+    int digits;
+    bool fixed;
+  };
+  const Col cols[] = {{"point", "label", 0, false},
+                      {"design", "design", 0, false},
+                      {"cycles", "cycles.total [cycle]", 0, true},
+                      {"MAC/cycle", "throughput.macs_per_cycle [MAC/cycle]", 2, true},
+                      {"SQNR i8 [dB]", "error_vs_int8.sqnr [dB]", 2, true},
+                      {"relL2 fl", "error_vs_float.relative_l2 [1]", 3, false},
+                      {"pJ/MAC", "energy.per_mac [pJ/MAC]", 4, false},
+                      {"area [um^2]", "area.array [um^2]", 0, true}};
+  constexpr std::size_t n = sizeof cols / sizeof cols[0];
+  std::vector<std::vector<std::string>> rows(1);
+  for (const auto& c : cols) rows[0].push_back(c.title);
+  for (const auto& r : t.rows) {
+    std::vector<std::string> cells;
+    for (const auto& c : cols) {
+      const auto it = std::find(t.header.begin(), t.header.end(), c.column);
+      const std::size_t i = static_cast<std::size_t>(it - t.header.begin());
+      const std::string v = it == t.header.end() || i >= r.size() ? "" : r[i];
+      cells.push_back(c.digits == 0 && !c.fixed ? (v.empty() ? "-" : v) : table_number(v, c.digits, c.fixed));
+    }
+    if (cells[0] == "-") cells[0] = r.empty() ? "-" : r[0];  // an unlabelled point: its id
+    rows.push_back(std::move(cells));
+  }
+  std::vector<std::size_t> width(n, 0);
+  for (const auto& r : rows)
+    for (std::size_t i = 0; i < n; ++i) width[i] = std::max(width[i], r[i].size());
+  out << "\n";
+  for (const auto& r : rows) {
+    std::string line;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::string pad(width[i] - r[i].size(), ' ');
+      line += i < 2 ? r[i] + pad : pad + r[i];  // names left, numbers right
+      line += i + 1 < n ? "  " : "";
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out << line << "\n";
+  }
+  out << "(" << summary_csv << " has every statistic)\n";
 }
 
 std::vector<std::string> merge_sweep(const std::vector<SweepPoint>& points, const std::vector<std::string>& dirs,

@@ -6,6 +6,7 @@
 // stopped. `shard i/N` runs one slice; `merge` combines slices.
 #pragma once
 
+#include <ostream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,12 +25,18 @@ struct SweepSpec {
   std::vector<std::string> base_configs;                   // run config files (resolved), merged in order
   std::string output_dir;                                  // `output:` of the sweep file ("" = results/<file stem>)
   std::vector<std::pair<std::string, std::string>> fixed;  // `set:` overrides for every point
+  // `sweep --set key.path=value` arguments, applied to every point after
+  // `fixed` and before the point's own overrides; paths in them resolve
+  // against the current directory (as `run --set`). Part of every point's id.
+  std::vector<std::string> cli_set;
   std::vector<SweepPoint> points;
 };
 
 // Parses and validates a sweep file; every point's config is validated too,
-// so a bad combination is reported before anything runs.
-SweepSpec load_sweep(const std::string& file);
+// so a bad combination is reported before anything runs. `cli_set` are
+// `--set key.path=value` arguments from the command line (SweepSpec::cli_set);
+// a key the sweep's points or axes vary is refused.
+SweepSpec load_sweep(const std::string& file, const std::vector<std::string>& cli_set = {});
 
 // The `--set` argument for one of the sweep's overrides: input paths
 // (trace.bundle, cost.library) resolve against the sweep file's directory.
@@ -44,6 +51,10 @@ std::vector<SweepPoint> read_points_csv(const std::string& path);
 // from the point results found under the given directories; returns the ids
 // of points with no result. With missing points and !allow_missing nothing
 // is written.
+// Prints a merged sweep_summary.csv as a table: one row per point and
+// design with cycles, MAC/cycle, error, energy and area (run's table names).
+void print_sweep_table(const std::string& summary_csv, std::ostream& out);
+
 std::vector<std::string> merge_sweep(const std::vector<SweepPoint>& points, const std::vector<std::string>& dirs,
                                      const std::string& out_dir, bool allow_missing);
 

@@ -98,7 +98,7 @@ std::string input_fingerprint(const RunConfig& cfg, std::map<std::string, std::s
 }  // namespace
 
 namespace {
-SweepSpec load_sweep_impl(const std::string& file) {
+SweepSpec load_sweep_impl(const std::string& file, const std::vector<std::string>& cli_set) {
   const YAML::Node root = load_yaml_file(file, "sweep file");
   if (!root.IsMap()) throw InputError(file + ": a sweep file must be a YAML mapping");
   for (const auto& kv : root) {
@@ -209,11 +209,27 @@ SweepSpec load_sweep_impl(const std::string& file) {
     if (!fs::exists(b, ec)) throw InputError(file + ": base: configuration file not found: " + b);
     base_text += read_file_bounded(b, kMaxYamlBytes, "base configuration") + "\n---\n";
   }
+  // Command-line overrides: well-formed, and not of a key the points or axes
+  // vary (the point's value would silently win over it).
+  for (const auto& s : cli_set) {
+    const auto eq = s.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw InputError("--set " + s + ": expected key.path=value, e.g. --set trace.max_pixels=64");
+    const std::string k = s.substr(0, eq);
+    for (const auto& p : spec.points)
+      for (const auto& kv : p.overrides)
+        if (kv.first == k)
+          throw InputError("--set " + k + ": " + file + " varies this key (point " + std::to_string(p.index) + ": " +
+                           p.label + "); change it in the sweep file's points or axes instead");
+  }
+  spec.cli_set = cli_set;
   std::map<std::string, std::string> sha_cache;
   for (auto& p : spec.points) {
     std::vector<std::string> ov;
     std::string key = base_text;
     for (const auto& [k, v] : spec.fixed) ov.push_back(sweep_set_arg(spec, k, v)), key += k + "=" + v + "\n";
+    if (!cli_set.empty()) key += "--- --set\n";
+    for (const auto& s : cli_set) ov.push_back(s), key += s + "\n";
     key += "---\n";
     for (const auto& [k, v] : p.overrides) ov.push_back(sweep_set_arg(spec, k, v)), key += k + "=" + v + "\n";
     try {
@@ -230,9 +246,9 @@ SweepSpec load_sweep_impl(const std::string& file) {
 }
 }  // namespace
 
-SweepSpec load_sweep(const std::string& file) {
+SweepSpec load_sweep(const std::string& file, const std::vector<std::string>& cli_set) {
   try {
-    return load_sweep_impl(file);
+    return load_sweep_impl(file, cli_set);
   } catch (const YAML::Exception& e) {
     throw InputError(file + ": unexpected YAML structure: " + e.what());
   }

@@ -8,9 +8,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -378,4 +380,118 @@ TEST(Cli, VcdWithSeveralDesignsSaysWhereTheFilesWent) {
     EXPECT_TRUE(fs::exists(t.s(f))) << f;
     EXPECT_NE(r.err.find(t.s(f)), std::string::npos) << r.err;
   }
+}
+
+// `sweep --set` applies to every point after the sweep file's own `set`, is
+// part of every point's id (a resume or a shard with the same --set sees the
+// same points, another --set other points), and is refused for a key the
+// points or axes vary, or when malformed, with one line naming the key.
+TEST(Cli, SweepSetOverridesEveryPointAndIsPartOfItsId) {
+  Tmp t;
+  const std::string sw = sweep_file(t);  // 8 points at trace.max_pixels: 16
+  const std::string set = " --set trace.max_pixels=4 --set simulation.max_memory=4GiB";
+  const Result dry = run("sweep " + sw + " --dry-run");
+  const Result dry_set = run("sweep " + sw + " --dry-run" + set);
+  ASSERT_EQ(dry.code, 0) << dry.err;
+  ASSERT_EQ(dry_set.code, 0) << dry_set.err;
+  EXPECT_NE(dry.out, dry_set.out);  // other ids
+  const Result whole = run("sweep " + sw + " --jobs 2 --no-progress --out " + t.s("o") + set);
+  ASSERT_EQ(whole.code, 0) << whole.err;
+  const CsvTable s = read_csv(t.s("o/sweep_summary.csv"));
+  ASSERT_EQ(s.rows.size(), 8u);
+  const int macs = s.column_prefix("throughput.macs [MAC]");
+  ASSERT_GE(macs, 0);
+  for (const auto& r : s.rows) EXPECT_EQ(r[static_cast<std::size_t>(macs)], std::to_string(4 * 384 * 3 * 384));
+  const std::string cfg =
+      slurp(t.s("o/points") + "/" + dry_set.out.substr(0, dry_set.out.find(' ')) + "/effective_config.yaml");
+  EXPECT_NE(cfg.find("max_pixels: 4"), std::string::npos) << cfg;
+  // Resumed with the same --set: nothing re-runs.
+  const Result again = run("sweep " + sw + " --no-progress --out " + t.s("o") + set);
+  ASSERT_EQ(again.code, 0) << again.err;
+  EXPECT_NE(again.out.find("8 already done, 0 to run"), std::string::npos) << again.out;
+  // Shards given the same --set merge into the same result; a shard without it is another sweep.
+  for (int i = 0; i < 2; ++i)
+    ASSERT_EQ(run("sweep " + sw + " --no-progress --shard " + std::to_string(i) + "/2 --out " +
+                  t.s("s" + std::to_string(i)) + set)
+                  .code,
+              0);
+  const Result m = run("merge " + t.s("s0") + " " + t.s("s1") + " --out " + t.s("m"));
+  ASSERT_EQ(m.code, 0) << m.err;
+  EXPECT_EQ(slurp(t.s("m/sweep_summary.csv")), slurp(t.s("o/sweep_summary.csv")));
+  ASSERT_EQ(run("sweep " + sw + " --no-progress --shard 1/2 --out " + t.s("x1")).code, 0);
+  const Result mixed = run("merge " + t.s("s0") + " " + t.s("x1") + " --out " + t.s("mx"));
+  EXPECT_EQ(mixed.code, 2);
+  EXPECT_NE(mixed.err.find("different sweeps"), std::string::npos) << mixed.err;
+  // Errors: exit 2, one line naming the key.
+  const struct {
+    std::string args, expect;
+  } bad[] = {{"--set array.rows=32", "--set array.rows: " + sw + " varies this key"},
+             {"--set pe.design=int4", "--set pe.design: " + sw + " varies this key"},
+             {"--set trace.max_pixels", "--set trace.max_pixels: expected key.path=value"},
+             {"--set array.cols=wide", "array.cols"},
+             {"--set array.colz=4", "array.colz: is not a known key"}};
+  for (const auto& b : bad) {
+    const Result r = run("sweep " + sw + " --no-progress --out " + t.s("bad") + " " + b.args);
+    EXPECT_EQ(r.code, 2) << b.args << ": " << r.err;
+    EXPECT_NE(r.err.find(b.expect), std::string::npos) << b.args << ": " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << b.args << ": " << r.err;
+    EXPECT_FALSE(fs::exists(t.s("bad"))) << b.args;
+  }
+}
+
+// A sweep (and a merge) ends with a table on stdout: one row per point and
+// design with its cycles, MAC/cycle, error, energy and area, the figures of
+// sweep_summary.csv.
+TEST(Cli, SweepEndsWithASummaryTable) {
+  Tmp t;
+  const std::string sw = sweep_file(t);
+  const Result r = run("sweep " + sw + " --jobs 2 --no-progress --out " + t.s("o"));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const CsvTable s = read_csv(t.s("o/sweep_summary.csv"));
+  ASSERT_EQ(s.rows.size(), 8u);
+  std::vector<std::string> lines;
+  {
+    std::stringstream ss(r.out);
+    std::string l;
+    while (std::getline(ss, l)) lines.push_back(l);
+  }
+  const auto head =
+      std::find_if(lines.begin(), lines.end(), [](const std::string& l) { return l.rfind("point", 0) == 0; });
+  ASSERT_NE(head, lines.end()) << r.out;
+  for (const char* c : {"design", "cycles", "MAC/cycle", "SQNR i8 [dB]", "relL2 fl", "pJ/MAC", "area [um^2]"})
+    EXPECT_NE(head->find(c), std::string::npos) << c << " in " << *head;
+  ASSERT_GE(lines.end() - head, 9) << r.out;
+  auto col = [&](const char* name) { return static_cast<std::size_t>(s.column_prefix(name)); };
+  for (std::size_t i = 0; i < s.rows.size(); ++i) {
+    const std::string& line = *(head + 1 + static_cast<std::ptrdiff_t>(i));
+    const auto& row = s.rows[i];
+    EXPECT_EQ(line.rfind(row[col("label")] + " ", 0), 0u) << line;  // the point's label first
+    EXPECT_NE(line.find(" " + row[col("design")] + " "), std::string::npos) << line;
+    EXPECT_NE(line.find(" " + row[col("cycles.total [cycle]")] + " "), std::string::npos) << line;
+    char mpc[32];
+    std::snprintf(mpc, sizeof mpc, " %.2f ", std::stod(row[col("throughput.macs_per_cycle [MAC/cycle]")]));
+    EXPECT_NE(line.find(mpc), std::string::npos) << mpc << " in " << line;
+    char area[32];
+    std::snprintf(area, sizeof area, " %.0f", std::stod(row[col("area.array [um^2]")]));
+    EXPECT_EQ(line.substr(line.size() - std::strlen(area)), area) << line;
+  }
+  // merge prints the same table.
+  const Result m = run("merge " + t.s("o") + " --out " + t.s("m"));
+  ASSERT_EQ(m.code, 0) << m.err;
+  EXPECT_NE(m.out.find(*(head + 1)), std::string::npos) << m.out;
+}
+
+// `run -q` prints no table, but still one line saying where the results went.
+TEST(Cli, QuietRunSaysWhereResultsWent) {
+  Tmp t;
+  const Result q =
+      run("run configs/base.yaml --set trace.max_pixels=8 --set trace.layers=[conv2d_79] -q --out " + t.s("o"));
+  ASSERT_EQ(q.code, 0) << q.err;
+  EXPECT_EQ(std::count(q.out.begin(), q.out.end(), '\n'), 1) << q.out;
+  EXPECT_EQ(q.out.rfind("results: " + t.s("o/results.json"), 0), 0u) << q.out;
+  EXPECT_TRUE(fs::exists(t.s("o/results.json")));
+  const Result loud =
+      run("run configs/base.yaml --set trace.max_pixels=8 --set trace.layers=[conv2d_79] --out " + t.s("o"));
+  ASSERT_EQ(loud.code, 0) << loud.err;
+  EXPECT_NE(loud.out.find("\nresults: " + t.s("o/results.json")), std::string::npos) << loud.out;
 }

@@ -8,7 +8,8 @@ preset=${1:-release}
 root=$(cd "$(dirname "$0")/.." && pwd)
 
 packages=(g++ cmake ninja-build pkg-config ccache parallel clang-format python3 libsystemc-dev libyaml-cpp-dev libboost-program-options-dev
-          libgtest-dev libgmock-dev)
+          libgtest-dev libgmock-dev
+          slurm-wlm munge)  # the last two: the Slurm job-array test (tests/cli_slurm.sh)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
