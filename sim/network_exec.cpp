@@ -15,8 +15,34 @@ using Tensor = std::vector<float>;
 
 // Float convolution of the folded float graph: out[m][oc] = bias[oc] +
 // sum_k patch_m[k] * W[k][oc] in float32, k = (kh*KW + kw)*Cg + c.
+Tensor float_depthwise(const NetNode& n, const Tensor& x) {
+  const ConvGeometry& g = n.geo;
+  const int Ho = g.H_out(), Wo = g.W_out(), C = g.C_in, m = g.cout_per_group();
+  Tensor out(static_cast<std::size_t>(Ho) * Wo * g.C_out);
+  for (int oh = 0; oh < Ho; ++oh)
+    for (int ow = 0; ow < Wo; ++ow) {
+      float* o = out.data() + (static_cast<std::size_t>(oh) * Wo + ow) * g.C_out;
+      std::fill(o, o + g.C_out, 0.0f);
+      for (int kh = 0; kh < g.KH; ++kh) {
+        const int ih = oh * g.SH - g.pad_top + kh * g.DH;
+        if (ih < 0 || ih >= g.H) continue;
+        for (int kw = 0; kw < g.KW; ++kw) {
+          const int iw = ow * g.SW - g.pad_left + kw * g.DW;
+          if (iw < 0 || iw >= g.W) continue;
+          const float* a = x.data() + (static_cast<std::size_t>(ih) * g.W + iw) * C;
+          const float* w = n.float_weights.data() + static_cast<std::size_t>(kh * g.KW + kw) * g.C_out;
+          for (int c = 0; c < C; ++c)
+            for (int j = 0; j < m; ++j) o[c * m + j] += a[c] * w[c * m + j];
+        }
+      }
+      for (int oc = 0; oc < g.C_out; ++oc) o[oc] += n.bias[static_cast<std::size_t>(oc)];
+    }
+  return out;
+}
+
 Tensor float_conv(const NetNode& n, const Tensor& x) {
   const ConvGeometry& g = n.geo;
+  if (g.groups > 1 && g.cin_per_group() == 1) return float_depthwise(n, x);
   const int Ho = g.H_out(), Wo = g.W_out(), Cg = g.cin_per_group(), Ng = g.cout_per_group(), K = g.K();
   Tensor out(static_cast<std::size_t>(Ho) * Wo * g.C_out);
   std::vector<float> patch(static_cast<std::size_t>(K));
@@ -64,10 +90,11 @@ void scatter(const std::vector<std::int64_t>& C, int M, int N, int grp, int C_ou
 Tensor dequantize_acc(const NetNode& n, const std::vector<std::int64_t>& acc) {
   Tensor out(acc.size());
   const std::size_t C = static_cast<std::size_t>(n.geo.C_out);
-  for (std::size_t i = 0; i < acc.size(); ++i) {
-    const std::size_t oc = i % C;
-    out[i] = static_cast<float>(static_cast<double>(acc[i]) * n.activation_scale * n.weight_scales[oc]) + n.bias[oc];
-  }
+  std::vector<double> scale(C);  // acc * (scale_a * scale_w[oc]) in double, + bias in float32
+  for (std::size_t oc = 0; oc < C; ++oc) scale[oc] = static_cast<double>(n.activation_scale) * n.weight_scales[oc];
+  for (std::size_t p = 0; p < acc.size(); p += C)
+    for (std::size_t oc = 0; oc < C; ++oc)
+      out[p + oc] = static_cast<float>(static_cast<double>(acc[p + oc]) * scale[oc]) + n.bias[oc];
   return out;
 }
 

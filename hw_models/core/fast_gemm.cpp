@@ -119,12 +119,64 @@ std::vector<std::int64_t> functional_gemm(const Gemm& g, const PeArith& pe, int 
   return C;
 }
 
+namespace {
+
+// Depthwise (one input channel per group, multiplier m): the reduction runs
+// over the taps, so pair p is taps (2p, 2p+1) of one channel. Vectorized
+// over channels: for every output pixel and tap pair, every channel's pair
+// is encoded and multiplied; same sums as the grouped path.
+std::vector<std::int64_t> depthwise_conv(const ConvGeometry& geo, const std::uint8_t* input, const std::int8_t* weights,
+                                         const EffectiveRow& rule, int acc_bits) {
+  const int Ho = geo.H_out(), Wo = geo.W_out(), C = geo.C_in, m = geo.cout_per_group();
+  const int K = geo.KH * geo.KW, Kp = K + (K & 1);
+  std::vector<std::int64_t> out(static_cast<std::size_t>(Ho) * Wo * geo.C_out);
+  std::vector<std::uint8_t> taps(static_cast<std::size_t>(Kp) * C);  // [tap][channel]
+  std::vector<std::uint8_t> pair(2);
+  std::vector<std::int16_t> e(2);
+  std::vector<std::int64_t> acc(static_cast<std::size_t>(geo.C_out));
+  for (int oh = 0; oh < Ho; ++oh)
+    for (int ow = 0; ow < Wo; ++ow) {
+      for (int t = 0; t < Kp; ++t) {
+        std::uint8_t* dst = taps.data() + static_cast<std::size_t>(t) * C;
+        const int kh = t / geo.KW, kw = t % geo.KW;
+        const int ih = oh * geo.SH - geo.pad_top + kh * geo.DH, iw = ow * geo.SW - geo.pad_left + kw * geo.DW;
+        if (t >= K || ih < 0 || ih >= geo.H || iw < 0 || iw >= geo.W)
+          std::fill(dst, dst + C, std::uint8_t{0});
+        else
+          std::copy_n(input + (static_cast<std::size_t>(ih) * geo.W + iw) * C, C, dst);
+      }
+      std::fill(acc.begin(), acc.end(), 0);
+      for (int t = 0; t < Kp; t += 2) {
+        const std::uint8_t* a0 = taps.data() + static_cast<std::size_t>(t) * C;
+        const std::uint8_t* a1 = a0 + C;
+        const std::int8_t* w0 = weights + static_cast<std::size_t>(t) * geo.C_out;
+        const std::int8_t* w1 = t + 1 < K ? w0 + geo.C_out : nullptr;
+        for (int c = 0; c < C; ++c) {
+          if ((a0[c] | a1[c]) == 0) continue;
+          pair[0] = a0[c];
+          pair[1] = a1[c];
+          rule.apply(pair.data(), 2, e.data());
+          for (int j = 0; j < m; ++j) {
+            const std::size_t oc = static_cast<std::size_t>(c) * m + j;
+            acc[oc] += static_cast<std::int64_t>(e[0]) * w0[oc] + (w1 ? static_cast<std::int64_t>(e[1]) * w1[oc] : 0);
+          }
+        }
+      }
+      std::int64_t* o = out.data() + (static_cast<std::size_t>(oh) * Wo + ow) * geo.C_out;
+      for (int oc = 0; oc < geo.C_out; ++oc) o[oc] = wrap_to_bits(acc[static_cast<std::size_t>(oc)], acc_bits);
+    }
+  return out;
+}
+
+}  // namespace
+
 std::vector<std::int64_t> functional_conv(const ConvGeometry& geo, const std::uint8_t* input,
                                           const std::int8_t* weights, const PeArith& pe, int acc_bits,
                                           bool signed_activations) {
   geo.validate();
   if (acc_bits < 2 || acc_bits > 64) throw std::invalid_argument("acc_bits must be in 2..64");
   const EffectiveRow rule(pe, signed_activations);
+  if (geo.groups > 1 && geo.cin_per_group() == 1) return depthwise_conv(geo, input, weights, rule, acc_bits);
   const int Ho = geo.H_out(), Wo = geo.W_out(), Cg = geo.cin_per_group(), Ng = geo.cout_per_group();
   const int K = geo.K(), Kp = K + (K & 1);
   const std::size_t M = static_cast<std::size_t>(Ho) * Wo;
