@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "atomic_file.h"
+#include "bundle.h"
 #include "cli.h"
 #include "config.h"
 #include "cost_library.h"
@@ -151,7 +152,7 @@ std::string error_growth_svg(const std::string& title, const std::vector<std::st
 int cmd_infer(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   po::options_description opts("sparq-sim infer CONFIG.yaml [MORE.yaml ...] [options]");
   std::vector<std::string> configs, sets;
-  std::string out_dir, engine, network;
+  std::string out_dir, engine, network, dump_dir, dump_layers;
   std::int64_t images = -1;
   int jobs = -1;
   opts.add_options()("help,h", "this help")("set,s", po::value(&sets)->composing(),
@@ -160,8 +161,11 @@ int cmd_infer(const std::vector<std::string>& args, std::ostream& out, std::ostr
                                                                      "network bundle directory (network.bundle)")(
       "images", po::value(&images), "only the first N images (network.images; 0 = all)")(
       "engine", po::value(&engine), "functional | array (network.engine)")(
-      "jobs,j", po::value(&jobs), "threads over images (network.jobs; functional engine)")("quiet,q",
-                                                                                           "no table on stdout");
+      "jobs,j", po::value(&jobs), "threads over images (network.jobs; functional engine)")(
+      "dump-inputs", po::value(&dump_dir),
+      "write each design's propagated layer inputs (image network.cycles_image) as trace bundles DIR/<design>")(
+      "dump-layers", po::value(&dump_layers), "with --dump-inputs: these conv/dense nodes (default: all)")(
+      "quiet,q", "no table on stdout");
   const po::variables_map vm = parse_command(args, opts, &configs, -1);
   if (vm.count("help")) {
     out << opts
@@ -200,6 +204,17 @@ int cmd_infer(const std::vector<std::string>& args, std::ostream& out, std::ostr
       throw InputError(cfg.config_file + ": network.overrides." + node + ": " + net.manifest_path +
                        " has no conv or dense node of that name");
     overrides[node] = v;
+  }
+  std::vector<char> capture(net.nodes.size(), 0);
+  if (!dump_dir.empty()) {
+    const auto names = split_list({dump_layers});
+    for (std::size_t i = 0; i < net.nodes.size(); ++i) capture[i] = names.empty() && is_weighted(net.nodes[i].op);
+    for (const auto& nm : names) {
+      const int idx = net.node_index(nm);
+      if (idx < 0 || !is_weighted(net.nodes[static_cast<std::size_t>(idx)].op))
+        throw InputError("--dump-layers: " + net.manifest_path + " has no conv or dense node '" + nm + "'");
+      capture[static_cast<std::size_t>(idx)] = 1;
+    }
   }
   std::vector<int> weighted;  // node indices of conv / dense nodes
   for (std::size_t i = 0; i < net.nodes.size(); ++i)
@@ -321,6 +336,41 @@ int cmd_infer(const std::vector<std::string>& args, std::ostream& out, std::ostr
       node_design.array.pe = p.pe[ui];
       const ArrayCost cost = p.pe[ui] == d.design.array.pe ? d.cost : design_cost(node_design, lib);
       d.energy_pj += estimate_energy(cost, lib, energy_activity(r.stats[ui], node_design)).total_pj;
+    }
+  }
+
+  // Propagated inputs as layer bundles (traces/README.md), one per design.
+  if (!dump_dir.empty()) {
+    for (const auto& d : runs) {
+      NetRunOptions o;
+      o.capture = capture;
+      const NetResult r = run_network(net, cimg, d.plan, o);
+      BundleManifest meta;
+      meta.name = net.name + "-" + d.design.name + "-image" + std::to_string(cimg);
+      meta.model_name = net.model_name;
+      meta.model_source = net.model_source + " (network bundle " + net.name + ", inputs propagated under " +
+                          d.design.name + ", image " + net.image_paths[static_cast<std::size_t>(cimg)] + ")";
+      std::vector<LayerTrace> layers;
+      for (std::size_t i = 0; i < net.nodes.size(); ++i) {
+        if (!capture[i]) continue;
+        const NetNode& n = net.nodes[i];
+        LayerTrace t;
+        t.info.name = n.name;
+        t.info.op = net_op_name(n.op);
+        t.info.geo = n.geo;
+        t.info.activation_signed = n.activation_signed;
+        t.info.activation_scale = n.activation_scale;
+        t.info.input_source = n.inputs[0] < 0 ? "image_pixels" : net.nodes[static_cast<std::size_t>(n.inputs[0])].name;
+        t.input = r.captured_input[i];
+        t.weights = n.weights;
+        t.weight_scales = n.weight_scales;
+        t.bias = n.bias;
+        t.float_output = r.captured_float_output[i];
+        layers.push_back(std::move(t));
+      }
+      const std::string dir = (fs::path(dump_dir) / file_component(d.design.name)).string();
+      write_bundle(dir, meta, layers);
+      progress << "wrote " << layers.size() << " propagated layer input(s) to " << dir << "\n";
     }
   }
 

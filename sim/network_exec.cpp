@@ -163,6 +163,10 @@ NetResult run_network(const Network& net, int image, const NetPlan& plan, const 
   if (opt.keep_layers) r.layer_outputs.resize(N);
   if (opt.keep_acc) r.layer_acc.resize(N);
   if (plan.engine == NetEngine::Array) r.stats.resize(N);
+  if (!opt.capture.empty()) {
+    r.captured_input.resize(N);
+    r.captured_float_output.resize(N);
+  }
   for (std::size_t i = 0; i < N; ++i) {
     const NetNode& n = net.nodes[i];
     auto in = [&](std::size_t j) -> const Tensor& {
@@ -184,6 +188,10 @@ NetResult run_network(const Network& net, int image, const NetPlan& plan, const 
         }
         const PeArith& pe = plan.pe[i];
         const std::vector<std::uint8_t> q = quantize_activations(in(0), n.activation_scale, n.activation_signed);
+        if (i < opt.capture.size() && opt.capture[i]) {
+          r.captured_input[i] = q;
+          r.captured_float_output[i] = float_conv(n, in(0));
+        }
         std::vector<std::int64_t> acc;
         if (plan.engine == NetEngine::Functional) {
           acc = functional_conv(n.geo, q.data(), n.weights.data(), pe, plan.acc_bits, n.activation_signed);

@@ -35,12 +35,18 @@ struct NetResult {
   std::vector<std::vector<std::int64_t>> layer_acc;
   // Per node: the array statistics of every weighted node (Array engine).
   std::vector<hw::ArrayStats> stats;
+  // Per node, for the nodes NetRunOptions::capture marks (quantized engines):
+  // the quantized input the node received, and the float layer (folded float
+  // weights + bias) applied to the float tensor it was quantized from.
+  std::vector<std::vector<std::uint8_t>> captured_input;
+  std::vector<std::vector<float>> captured_float_output;
 };
 
 struct NetRunOptions {
   bool keep_layers = false;
   bool keep_acc = false;
   hw::StructuralSession* session = nullptr;  // Array engine, structural fidelity
+  std::vector<char> capture;                 // per node: keep its propagated input (see NetResult)
 };
 
 // The network input of image i: pixels * input_scale, float32 [S, S, 3].

@@ -21,6 +21,7 @@
 #include <random>
 #include <sstream>
 
+#include "bundle.h"
 #include "errors.h"
 #include "network.h"
 #include "network_exec.h"
@@ -490,6 +491,28 @@ TEST(NetworkSynthetic, InferWritesOneCompleteResultSet) {
                                            "infer -q " + (d / "out/effective_config.yaml") + " --out " + (d / "out2"));
   ASSERT_EQ(again.code, 0) << again.err;
   EXPECT_EQ(testing_util::read_text(d / "out/summary.csv"), testing_util::read_text(d / "out2/summary.csv"));
+  // Propagated inputs as layer bundles: readable, and each layer's float output
+  // is what its dequantized int8 accumulators approximate.
+  const auto dump = testing_util::run_cli(
+      d.path.string(), exe(), "infer -q " + cfg + " --out " + (d / "out3") + " --dump-inputs " + (d / "dump"));
+  ASSERT_EQ(dump.code, 0) << dump.err;
+  const BundleManifest m = read_manifest(d / "dump/vsparq-5opt");
+  ASSERT_EQ(m.layers.size(), 6u);
+  for (const LayerInfo& L : m.layers) {
+    const LayerTrace t = load_layer(m, L);
+    const LayerResult lr =
+        reference_layer(L.geo, t.input.data(), t.weights.data(), PeArith::int8(), 32, L.activation_signed);
+    double err = 0, ref = 0;
+    for (std::size_t i = 0; i < lr.acc.size(); ++i) {
+      const std::size_t oc = i % static_cast<std::size_t>(L.geo.C_out);
+      const double v = static_cast<double>(lr.acc[i]) * L.activation_scale * t.weight_scales[oc] + t.bias[oc];
+      err += (v - t.float_output[i]) * (v - t.float_output[i]);
+      ref += static_cast<double>(t.float_output[i]) * t.float_output[i];
+    }
+    EXPECT_GT(10 * std::log10(ref / err), 25.0) << L.name;
+  }
+  const auto stats = testing_util::run_cli(d.path.string(), exe(), "stats " + (d / "dump/int8"));
+  EXPECT_EQ(stats.code, 0) << stats.err;
   // An override naming no conv node is refused.
   const auto bad = testing_util::run_cli(d.path.string(), exe(), "infer " + cfg + " --set network.overrides.r1=int8");
   EXPECT_EQ(bad.code, 2);

@@ -17,6 +17,14 @@ export SPARQ_EXPORT_CACHE="${SPARQ_EXPORT_CACHE:-$HOME/.cache/sparq-sim/export}"
 models=("$@")
 [ ${#models[@]} -gt 0 ] || models=(mobilenetv2 inceptionv3)
 pins="$root/traces/net/SHA256SUMS"
+need_node() {
+  command -v node >/dev/null && command -v npm >/dev/null && return
+  echo "network_bundles: installing nodejs and npm (Debian)" >&2
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends nodejs npm >&2
+}
 mkdir -p "$cache" "$root/traces/net"
 status=0
 for m in "${models[@]}"; do
@@ -27,6 +35,7 @@ for m in "${models[@]}"; do
   if [ -n "$pin" ] && [ "$have" = "$pin" ]; then
     echo "network_bundles: $m up to date ($cache/$m)"
   else
+    need_node
     if [ ! -d "$here/node_modules" ]; then (cd "$here" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error); fi
     start=$(date +%s)
     tmp="$cache/.$m.tmp.$$"
