@@ -491,6 +491,14 @@ TEST(NetworkSynthetic, InferWritesOneCompleteResultSet) {
                                            "infer -q " + (d / "out/effective_config.yaml") + " --out " + (d / "out2"));
   ASSERT_EQ(again.code, 0) << again.err;
   EXPECT_EQ(testing_util::read_text(d / "out/summary.csv"), testing_util::read_text(d / "out2/summary.csv"));
+  // Every image on the structural array model: the same bits, hence the same
+  // summary (accuracy, and the timed image's cycles and energy).
+  const auto arr = testing_util::run_cli(
+      d.path.string(), exe(),
+      "infer -q " + cfg + " --engine array --set simulation.fidelity=structural --out " + (d / "out_array"));
+  ASSERT_EQ(arr.code, 0) << arr.err;
+  EXPECT_EQ(testing_util::read_text(d / "out/summary.csv"), testing_util::read_text(d / "out_array/summary.csv"));
+  EXPECT_EQ(testing_util::read_text(d / "out/images.csv"), testing_util::read_text(d / "out_array/images.csv"));
   // Propagated inputs as layer bundles: readable, and each layer's float output
   // is what its dequantized int8 accumulators approximate.
   const auto dump = testing_util::run_cli(
