@@ -96,6 +96,24 @@ std::string fmt(double v, int prec) {
   return b;
 }
 
+// Text for SVG: valid UTF-8 without control characters, markup escaped.
+std::string xml_text(const std::string& s) {
+  std::string out;
+  for (char c : clean_text(s)) {
+    if (c == '&')
+      out += "&amp;";
+    else if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else if (c == '"')
+      out += "&quot;";
+    else
+      out += c;
+  }
+  return out;
+}
+
 // Error growth along the network: per-layer SQNR [dB] against the float
 // graph, one polyline per design. Plain SVG.
 std::string error_growth_svg(const std::string& title, const std::vector<std::string>& layer_names,
@@ -117,8 +135,8 @@ std::string error_growth_svg(const std::string& title, const std::vector<std::st
   std::ostringstream s;
   s << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << W << "\" height=\"" << H
     << "\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  s << "<text x=\"" << W / 2 << "\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">"
-    << json_escape(clean_text(title)).substr(0) << "</text>\n";
+  s << "<text x=\"" << W / 2 << "\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">" << xml_text(title)
+    << "</text>\n";
   for (double v = lo; v <= hi + 1e-9; v += 5) {
     s << "<line x1=\"" << L << "\" x2=\"" << W - R << "\" y1=\"" << Y(v) << "\" y2=\"" << Y(v)
       << "\" stroke=\"#ddd\"/><text x=\"" << L - 6 << "\" y=\"" << Y(v) + 4 << "\" text-anchor=\"end\">" << v
@@ -137,12 +155,9 @@ std::string error_growth_svg(const std::string& title, const std::vector<std::st
       if (std::isfinite(series[k].second[i])) s << X(i) << "," << Y(series[k].second[i]) << " ";
     s << "\"/>\n";
     const double ly = T + 14 + 16 * static_cast<double>(k);
-    std::string label = series[k].first;
-    for (auto& ch : label)
-      if (ch == '<' || ch == '>' || ch == '&' || ch == '"') ch = '_';
     s << "<line x1=\"" << W - R + 10 << "\" x2=\"" << W - R + 30 << "\" y1=\"" << ly - 4 << "\" y2=\"" << ly - 4
       << "\" stroke=\"" << col << "\" stroke-width=\"2\"/><text x=\"" << W - R + 35 << "\" y=\"" << ly << "\">"
-      << clean_text(label) << "</text>\n";
+      << xml_text(series[k].first) << "</text>\n";
   }
   s << "</svg>\n";
   return s.str();
