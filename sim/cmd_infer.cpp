@@ -280,7 +280,7 @@ int cmd_infer(const std::vector<std::string>& args, std::ostream& out, std::ostr
   // Per image: the float graph (sparq-sim's), the exact-int8 network, every design.
   std::vector<int> float_top1(static_cast<std::size_t>(net.images)), int8_top1(float_top1.size()),
       ref_top1(float_top1.size());
-  std::vector<double> float_check(float_top1.size());  // max |logit - tfjs| / max |tfjs logit|
+  std::vector<double> float_check(float_top1.size());  // max |logit - original| / max |original logit|
   std::vector<ImageOutcome> int8_images(float_top1.size());
   std::atomic<int> next{0}, done{0};
   std::mutex mu;
@@ -449,8 +449,9 @@ int cmd_infer(const std::vector<std::string>& args, std::ostream& out, std::ostr
   {
     StatGroup& f = root.child("float_check",
                               "sparq-sim's float32 execution of the folded graph against the original "
-                              "network's float outputs (tfjs) in the bundle");
-    f.add("max_relative_logit_difference", worst_check, "1", "max over images of max|logit - tfjs| / max|tfjs logit|");
+                              "network's float outputs in the bundle (tfjs or PyTorch)");
+    f.add("max_relative_logit_difference", worst_check, "1",
+          "max over images of max|logit - original| / max|original logit|");
     f.add("top1_agreement", pct(float_agree), "%", "images whose top-1 equals the original network's");
     StatGroup& i8 = root.child("int8_network", "every conv/dense node exact int8 (32-bit accumulators)");
     i8.add("top1_vs_float", pct(int8_float_agree), "%", "top-1 agreement with the original float network");
@@ -547,9 +548,9 @@ int cmd_infer(const std::vector<std::string>& args, std::ostream& out, std::ostr
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
     out << "\nnetwork " << net.name << " (" << net.model_name << ", " << weighted.size() << " conv/dense layers), "
         << net.images << " images, engine " << nopt.engine << ", " << fmt(secs, 1) << " s\n";
-    out << "float check: sparq-sim's float32 graph vs the original network (tfjs): top-1 " << fmt(pct(float_agree), 1)
-        << "% equal, max relative logit difference " << std::scientific << std::setprecision(2) << worst_check
-        << std::defaultfloat << "\n";
+    out << "float check: sparq-sim's float32 graph vs the original network's outputs in the bundle: top-1 "
+        << fmt(pct(float_agree), 1) << "% equal, max relative logit difference " << std::scientific
+        << std::setprecision(2) << worst_check << std::defaultfloat << "\n";
     out << "exact int8 network: top-1 = float on " << fmt(pct(int8_float_agree), 1) << "% of images, mean KL "
         << fmt(s8.kl, 5) << ", logit SQNR " << fmt(s8.logits.db(), 1) << " dB\n";
     out << "top1 fl / i8: top-1 agreement with the float / exact-int8 network; KL: mean KL(float || design) of the\n"
