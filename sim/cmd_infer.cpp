@@ -188,7 +188,7 @@ int cmd_infer(const std::vector<std::string>& args, std::ostream& out, std::ostr
         << "\nRuns a whole network bundle (traces/README.md, Network bundles) over its images under every\n"
            "configured PE design (compare: or pe:), the network: section saying which bundle and how:\n"
            "  network: {bundle: DIR, images: 0, engine: functional | array, first_layer: int8 | design,\n"
-           "            overrides: {NODE: int8 | design}, cycles_image: 0, float_check: true, jobs: 0}\n"
+           "            overrides: {NODE: int8 | design}, cycles_image: 0, jobs: 0}\n"
            "Signed-input nodes run int8 under every design (SPARQ takes unsigned activations). The array\n"
            "model times one image (cycles_image) per design; engine: array runs every image on it.\n"
            "Writes OUT/{effective_config.yaml, results.json, summary.csv, layers.csv, images.csv,\n"

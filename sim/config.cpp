@@ -83,7 +83,6 @@ const std::vector<SectionDef>& schema() {
         {"first_layer", "int8", "the design of the convolution on the image pixels: int8 (as the paper) | design"},
         {"overrides", "~", "per-node designs: {NODE: int8 | design}; signed-input nodes always run int8"},
         {"cycles_image", "0", "image whose whole inference is timed on the array model"},
-        {"float_check", "true", "also run the folded float graph and compare it with the bundle's float outputs"},
         {"jobs", "0", "threads over images (functional engine; 0 = one per core)"}}},
       {"compare", {}},
   };
@@ -386,7 +385,6 @@ void read_network(const Reader& r, const Source& src, NetworkOptions& n) {
   if (n.first_layer != "int8" && n.first_layer != "design") src.fail("network.first_layer", "must be int8 or design");
   n.cycles_image = r.get<std::int64_t>("network", "cycles_image", "an integer");
   if (n.cycles_image < 0) src.fail("network.cycles_image", "must be >= 0");
-  n.float_check = r.get<bool>("network", "float_check", "true or false");
   n.jobs = r.get<int>("network", "jobs", "an integer");
   if (n.jobs < 0 || n.jobs > 256) src.fail("network.jobs", "must be in 0..256");
   const YAML::Node ov = r.value("network", "overrides");
@@ -405,7 +403,7 @@ void emit_network(YAML::Emitter& e, const NetworkOptions& n, const std::string& 
   e << YAML::Key << "network" << YAML::Value << YAML::BeginMap << YAML::Key << "bundle" << YAML::Value << bundle
     << YAML::Key << "images" << YAML::Value << n.images << YAML::Key << "engine" << YAML::Value << n.engine << YAML::Key
     << "first_layer" << YAML::Value << n.first_layer << YAML::Key << "cycles_image" << YAML::Value << n.cycles_image
-    << YAML::Key << "float_check" << YAML::Value << n.float_check << YAML::Key << "jobs" << YAML::Value << n.jobs;
+    << YAML::Key << "jobs" << YAML::Value << n.jobs;
   if (!n.overrides.empty()) {
     e << YAML::Key << "overrides" << YAML::Value << YAML::BeginMap;
     for (const auto& [k, v] : n.overrides) e << YAML::Key << k << YAML::Value << v;
@@ -422,7 +420,8 @@ std::string emit_effective(const RunConfig& c) {
   YAML::Emitter e;
   e << YAML::Comment("effective configuration of a sparq-sim run (from " +
                      (c.config_file.empty() ? std::string("defaults") : c.config_file) +
-                     "); run it again with: sparq-sim run effective_config.yaml");
+                     "); run it again with: sparq-sim " + (c.network.bundle.empty() ? "run" : "infer") +
+                     " effective_config.yaml");
   e << YAML::BeginMap;
   e << YAML::Key << "array" << YAML::Value << YAML::BeginMap << YAML::Key << "rows" << YAML::Value << a0.array.rows
     << YAML::Key << "cols" << YAML::Value << a0.array.cols << YAML::Key << "dataflow" << YAML::Value

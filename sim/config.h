@@ -30,7 +30,6 @@ struct NetworkOptions {
   std::string first_layer = "int8";   // int8 | design
   std::vector<std::pair<std::string, std::string>> overrides;  // node -> int8 | design
   std::int64_t cycles_image = 0;
-  bool float_check = true;
   int jobs = 0;
 };
 
