@@ -12,7 +12,8 @@
 //
 // usage: sparq_array_bench [--bundle DIR] [--layers A,B] [--sizes 16,32] [--rows R --cols C]
 //                          [--designs int8,vsparq4] [--flows ws,os] [--fidelity fast,stepped,structural]
-//                          [--structural-rows M] [--min-seconds S] [--reps N]
+//                          [--structural-rows M] [--min-seconds S] [--reps N] [--buffering single,double]
+// (double weight buffering shows as flow "ws/d", "os/d")
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -112,7 +113,8 @@ double pe_cycles(const Timed& t, const ArrayConfig& cfg) {
 int main(int argc, char** argv) {
   std::string bundle = std::string(SPARQ_SOURCE_DIR) + "/traces/inceptionv3-dog",
               layers = "conv2d_6,conv2d_11,conv2d_37";
-  std::string sizes = "16,32", designs_arg = "int8,vsparq4", flows_arg = "ws,os", fidelity = "fast,stepped,structural";
+  std::string sizes = "16,32", designs_arg = "int8,vsparq4", flows_arg = "ws,os", fidelity = "fast,stepped,structural",
+              buffering_arg = "single";
   int rows = 0, cols = 0, structural_rows = 0, reps = 1;
   double min_seconds = 1.0;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -139,6 +141,8 @@ int main(int argc, char** argv) {
       min_seconds = std::stod(v);
     else if (k == "--reps")
       reps = std::stoi(v);
+    else if (k == "--buffering")
+      buffering_arg = v;
     else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       return 2;
@@ -174,61 +178,64 @@ int main(int argc, char** argv) {
                   "M", "MACs", "cycles", "seconds", "PE-cycles/s", "MACs/s", "x GEMM", "fast/str");
       for (const auto& [R, C] : shapes)
         for (const auto& dn : split(designs_arg))
-          for (const auto& fl : split(flows_arg)) {
-            ArrayConfig cfg;
-            cfg.rows = R;
-            cfg.cols = C;
-            cfg.dataflow = parse_enum<Dataflow>(fl);
-            cfg.lod = LodPlacement::PE;
-            if (dn == "int8")
-              cfg.pe = PeArith::int8();
-            else if (dn == "vsparq4")
-              cfg.pe = PeArith::vsparq(4);
-            else
-              throw std::invalid_argument("unknown design " + dn + " (int8, vsparq4)");
-            if (info.activation_signed && consumes_pairs(cfg.pe.design)) continue;
-            const std::string shape = std::to_string(R) + "x" + std::to_string(C);
-            auto print = [&](const char* fid, const Gemm& gg, const Timed& x, double ratio) {
-              const double macs = static_cast<double>(x.run.stats.macs);
-              std::printf("%-8s %-4s %-7s %-10s %6d %12llu %10llu %8.3f %13.3e %11.3e %7.2f", dn.c_str(), fl.c_str(),
-                          shape.c_str(), fid, gg.M, static_cast<unsigned long long>(x.run.stats.macs),
-                          static_cast<unsigned long long>(x.run.stats.cycles), x.seconds, pe_cycles(x, cfg) / x.seconds,
-                          macs / x.seconds, x.seconds / (gemm_s * macs / layer_macs));
-              if (ratio > 0)
-                std::printf(" %10.1f\n", ratio);
+          for (const auto& fl0 : split(flows_arg))
+            for (const auto& wb : split(buffering_arg)) {
+              ArrayConfig cfg;
+              cfg.rows = R;
+              cfg.cols = C;
+              cfg.dataflow = parse_enum<Dataflow>(fl0);
+              cfg.weight_buffering = parse_enum<WeightBuffering>(wb);
+              const std::string fl = fl0 + (cfg.weight_buffering == WeightBuffering::Double ? "/d" : "");
+              cfg.lod = LodPlacement::PE;
+              if (dn == "int8")
+                cfg.pe = PeArith::int8();
+              else if (dn == "vsparq4")
+                cfg.pe = PeArith::vsparq(4);
               else
-                std::printf("\n");
-            };
-            double fast_rate = 0;
-            if (want("fast")) {
-              cfg.fidelity = Fidelity::Fast;
-              const Timed x = time_gemm(g, cfg, reps);
-              fast_rate = pe_cycles(x, cfg) / x.seconds;
-              print("fast", g, x, 0);
-            }
-            if (want("stepped")) {
-              cfg.fidelity = Fidelity::Stepped;
-              print("stepped", g, time_gemm(g, cfg, reps), 0);
-            }
-            if (want("structural")) {
-              cfg.fidelity = Fidelity::Structural;
-              int rows_run = structural_rows > 0 ? structural_rows : std::min(g.M, 32);
-              Gemm slice = first_rows(g, rows_run);
-              Timed x = time_gemm(slice, cfg, 1);
-              // Grow the slice until one run lasts min_seconds (or the layer ends).
-              while (structural_rows == 0 && x.seconds < min_seconds && slice.M < g.M) {
-                const double scale = std::min(8.0, 1.2 * min_seconds / std::max(x.seconds, 1e-3));
-                rows_run = std::min(g.M, static_cast<int>(slice.M * scale) + 1);
-                slice = first_rows(g, rows_run);
-                x = time_gemm(slice, cfg, 1);
+                throw std::invalid_argument("unknown design " + dn + " (int8, vsparq4)");
+              if (info.activation_signed && consumes_pairs(cfg.pe.design)) continue;
+              const std::string shape = std::to_string(R) + "x" + std::to_string(C);
+              auto print = [&](const char* fid, const Gemm& gg, const Timed& x, double ratio) {
+                const double macs = static_cast<double>(x.run.stats.macs);
+                std::printf("%-8s %-4s %-7s %-10s %6d %12llu %10llu %8.3f %13.3e %11.3e %7.2f", dn.c_str(), fl.c_str(),
+                            shape.c_str(), fid, gg.M, static_cast<unsigned long long>(x.run.stats.macs),
+                            static_cast<unsigned long long>(x.run.stats.cycles), x.seconds,
+                            pe_cycles(x, cfg) / x.seconds, macs / x.seconds, x.seconds / (gemm_s * macs / layer_macs));
+                if (ratio > 0)
+                  std::printf(" %10.1f\n", ratio);
+                else
+                  std::printf("\n");
+              };
+              double fast_rate = 0;
+              if (want("fast")) {
+                cfg.fidelity = Fidelity::Fast;
+                const Timed x = time_gemm(g, cfg, reps);
+                fast_rate = pe_cycles(x, cfg) / x.seconds;
+                print("fast", g, x, 0);
               }
-              // The whole layer is too short: repeat it.
-              int runs = reps;
-              if (x.seconds < min_seconds) runs = std::max(runs, static_cast<int>(min_seconds / x.seconds) + 1);
-              if (runs > 1) x = time_gemm(slice, cfg, runs);
-              print("structural", slice, x, fast_rate > 0 ? fast_rate / (pe_cycles(x, cfg) / x.seconds) : 0);
+              if (want("stepped")) {
+                cfg.fidelity = Fidelity::Stepped;
+                print("stepped", g, time_gemm(g, cfg, reps), 0);
+              }
+              if (want("structural")) {
+                cfg.fidelity = Fidelity::Structural;
+                int rows_run = structural_rows > 0 ? structural_rows : std::min(g.M, 32);
+                Gemm slice = first_rows(g, rows_run);
+                Timed x = time_gemm(slice, cfg, 1);
+                // Grow the slice until one run lasts min_seconds (or the layer ends).
+                while (structural_rows == 0 && x.seconds < min_seconds && slice.M < g.M) {
+                  const double scale = std::min(8.0, 1.2 * min_seconds / std::max(x.seconds, 1e-3));
+                  rows_run = std::min(g.M, static_cast<int>(slice.M * scale) + 1);
+                  slice = first_rows(g, rows_run);
+                  x = time_gemm(slice, cfg, 1);
+                }
+                // The whole layer is too short: repeat it.
+                int runs = reps;
+                if (x.seconds < min_seconds) runs = std::max(runs, static_cast<int>(min_seconds / x.seconds) + 1);
+                if (runs > 1) x = time_gemm(slice, cfg, runs);
+                print("structural", slice, x, fast_rate > 0 ? fast_rate / (pe_cycles(x, cfg) / x.seconds) : 0);
+              }
             }
-          }
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());

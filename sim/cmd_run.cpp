@@ -61,6 +61,41 @@ void print_rows(std::ostream& out, const std::vector<std::pair<const DesignOutco
   }
 }
 
+// The memory system's view of the same rows (memory.enabled).
+void print_memory_rows(std::ostream& out,
+                       const std::vector<std::pair<const DesignOutcome*, const LayerOutcome*>>& rows) {
+  char line[400];
+  std::snprintf(line, sizeof line, "  %-20s %11s %11s %7s %7s %7s %9s %7s %8s %8s %7s\n", "memory", "compute", "stall",
+                "ifmap", "filter", "ofmap", "DRAM", "/uniq", "need BW", "SRAM rd", "row bus");
+  out << line;
+  std::snprintf(line, sizeof line, "  %-20s %11s %11s %7s %7s %7s %9s %7s %8s %8s %7s\n", "", "[cycle]", "[cycle]",
+                "[%]", "[%]", "[%]", "[MB]", "[x]", "[B/cyc]", "[B/cyc]", "[bit]");
+  out << line;
+  for (const auto& [d, lp] : rows) {
+    const LayerOutcome& l = *lp;
+    if (l.skipped) continue;
+    const auto& a = l.array;
+    const double all = a.cycles ? static_cast<double>(a.cycles) : 1.0;
+    const double dram = static_cast<double>(a.dram_ifmap_read + a.dram_filter_read + a.dram_ofmap_write);
+    const double uniq = static_cast<double>(a.unique_ifmap + a.unique_filter + a.unique_ofmap);
+    const std::uint64_t compute = a.cycles - a.stall;
+    std::snprintf(line, sizeof line, "  %-20s %11llu %11llu %7.1f %7.1f %7.1f %9.3f %7.2f %8.2f %8llu %7llu\n",
+                  d->design.name.c_str(), static_cast<unsigned long long>(compute),
+                  static_cast<unsigned long long>(a.stall), 100.0 * static_cast<double>(a.stall_ifmap) / all,
+                  100.0 * static_cast<double>(a.stall_filter) / all, 100.0 * static_cast<double>(a.stall_ofmap) / all,
+                  dram / 1e6, uniq > 0 ? dram / uniq : 0.0, compute ? dram / static_cast<double>(compute) : 0.0,
+                  static_cast<unsigned long long>(a.ifmap_bytes_per_cycle),
+                  static_cast<unsigned long long>(a.row_bus_bits));
+    out << line;
+  }
+}
+
+void print_design_rows(std::ostream& out, bool memory,
+                       const std::vector<std::pair<const DesignOutcome*, const LayerOutcome*>>& rows) {
+  print_rows(out, rows);
+  if (memory) print_memory_rows(out, rows);
+}
+
 }  // namespace
 
 void print_table(const RunOutcome& r, std::ostream& out) {
@@ -68,8 +103,20 @@ void print_table(const RunOutcome& r, std::ostream& out) {
   const auto& first = r.designs.front();
   const auto& a = first.design.array;
   out << "\nbundle " << r.bundle_name << ": " << first.layers.size() << " layer(s) x " << r.designs.size()
-      << " design(s); array " << a.rows << "x" << a.cols << " " << hw::to_string(a.dataflow) << " at "
-      << first.design.clock_mhz << " MHz, " << hw::to_string(a.fidelity) << " fidelity\n";
+      << " design(s); array " << a.rows << "x" << a.cols << " " << hw::to_string(a.dataflow)
+      << (a.weight_buffering == WeightBuffering::Double ? " double-buffered" : "") << " at " << first.design.clock_mhz
+      << " MHz, " << hw::to_string(a.fidelity) << " fidelity\n";
+  const bool memory = first.design.memory.enabled;
+  if (memory) {
+    const MemoryConfig& m = first.design.memory;
+    const auto kib = [](std::uint64_t b) { return b ? std::to_string(b / 1024) + " KiB" : std::string("unlimited"); };
+    out << "memory: scratchpads ifmap " << kib(m.ifmap.bytes) << ", filter " << kib(m.filter.bytes) << ", ofmap "
+        << kib(m.ofmap.bytes) << "; DRAM "
+        << (m.dram.bytes_per_cycle > 0 ? cell(m.dram.bytes_per_cycle, 2) + " B/cycle" : std::string("unlimited"))
+        << ", latency " << m.dram.latency << " cycles (stall shares of all cycles; /uniq: DRAM traffic over the\n"
+        << "unique bytes; need BW: DRAM bytes per compute cycle; SRAM rd: ifmap bytes per cycle the array reads;\n"
+        << "row bus: bits per cycle on the row buses)\n";
+  }
   out << "SQNR i8: accumulators vs exact int8 (dB); relL2 fl: dequantized output vs the float model; i8 fl: the\n"
          "exact int8 baseline vs the float model; area: array area proxy relative to int8 (Nangate 45 nm cells);\n"
          "energy: activity-based proxy per useful MAC; GMAC/s per mm^2 of array. Every statistic, with units:\n  "
@@ -79,7 +126,7 @@ void print_table(const RunOutcome& r, std::ostream& out) {
     out << "\nlayer " << L.layer << "  " << L.op << " " << L.geometry << "  (" << L.pixels << " output pixels)\n";
     std::vector<std::pair<const DesignOutcome*, const LayerOutcome*>> rows;
     for (const auto& d : r.designs) rows.emplace_back(&d, &d.layers[li]);
-    print_rows(out, rows);
+    print_design_rows(out, memory, rows);
   }
   if (first.layers.size() < 2) return;
   std::vector<LayerOutcome> totals;
@@ -90,7 +137,7 @@ void print_table(const RunOutcome& r, std::ostream& out) {
   out << "\n";
   std::vector<std::pair<const DesignOutcome*, const LayerOutcome*>> rows;
   for (std::size_t i = 0; i < r.designs.size(); ++i) rows.emplace_back(&r.designs[i], &totals[i]);
-  print_rows(out, rows);
+  print_design_rows(out, memory, rows);
 }
 
 int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -205,7 +252,8 @@ int cmd_area(const std::vector<std::string>& args, std::ostream& out, std::ostre
   out << "\nEnergy per event [pJ] (" << lib.energy_source << "):\n"
       << "  partial-product cell toggle " << e.mult_pp_cell_toggle_pj << ", adder bit " << e.add_bit_pj
       << ", logic NAND2-eq op " << e.logic_nand2eq_op_pj << ", register bit clocked " << e.reg_bit_clock_pj
-      << ", register bit toggle " << e.reg_bit_toggle_pj << "\n";
+      << ", register bit toggle " << e.reg_bit_toggle_pj << ", scratchpad byte " << e.sram_byte_pj << ", DRAM byte "
+      << e.dram_byte_pj << "\n";
   return 0;
 }
 

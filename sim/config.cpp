@@ -54,6 +54,10 @@ const std::vector<SectionDef>& schema() {
        {{"rows", "16", "PE rows R (1..4096)"},
         {"cols", "16", "PE columns C (1..4096)"},
         {"dataflow", "ws", "ws (weight stationary) | os (output stationary)"},
+        {"weight_buffering", "single",
+         "single (each fold loads its weights (ws) / drains its outputs (os) before the next streams) | double "
+         "(a shadow weight register (ws) / an output register (os) per PE: the next fold streams while they "
+         "load / drain)"},
         {"clock_mhz", "1000", "clock frequency in MHz (> 0), for time and throughput"}}},
       {"pe", pe_keys()},
       {"simulation",
@@ -84,6 +88,25 @@ const std::vector<SectionDef>& schema() {
         {"overrides", "~", "per-node designs: {NODE: int8 | design}; signed-input nodes always run int8"},
         {"cycles_image", "0", "image whose whole inference is timed on the array model"},
         {"jobs", "0", "threads over images (functional engine; 0 = one per core)"}}},
+      {"memory",
+       {{"enabled", "false", "model the scratchpads and DRAM (false: ideal memory, no stalls; docs/memory.md)"},
+        {"ifmap_kib", "0", "ifmap scratchpad capacity in KiB (0 = unlimited)"},
+        {"filter_kib", "0", "filter scratchpad capacity in KiB (0 = unlimited)"},
+        {"ofmap_kib", "0", "ofmap scratchpad capacity in KiB (0 = unlimited)"},
+        {"ifmap_word_bytes", "0", "ifmap read port width in bytes (0 = as wide as the array needs)"},
+        {"filter_word_bytes", "0", "filter read port width in bytes (0 = as wide as the array needs)"},
+        {"ofmap_word_bytes", "0", "ofmap write port width in bytes (0 = as wide as the array needs)"},
+        {"ifmap_ports", "1", "ifmap read ports toward the array (1..64)"},
+        {"filter_ports", "1", "filter read ports toward the array (1..64)"},
+        {"ofmap_ports", "1", "ofmap write ports from the array (1..64)"},
+        {"dram_bandwidth", "0", "DRAM bytes per array clock cycle, shared by the three scratchpads (0 = unlimited)"},
+        {"dram_latency", "0", "DRAM cycles from a request's transfer to its completion"},
+        {"dram_max_outstanding", "0", "DRAM requests in flight at once (0 = unlimited)"},
+        {"dram_burst_bytes", "64", "DRAM request size in bytes"},
+        {"chunk_steps", "16", "stream steps per transfer unit (the prefetch granularity)"},
+        {"prefetch_folds", "1",
+         "folds ahead the prefetcher may fetch: 1 = double buffering; 0 = as far as the scratchpads have room"},
+        {"output_bytes", "1", "bytes per output written to the ofmap scratchpad (1 = requantized int8, 4 = int32)"}}},
       {"compare", {}},
   };
   return s;
@@ -275,6 +298,43 @@ class YamlDesignParams : public DesignParams {
   std::string prefix_;
 };
 
+// The `memory` section.
+MemoryConfig read_memory(const Reader& r) {
+  MemoryConfig m;
+  const Source& src = r.src();
+  m.enabled = r.get<bool>("memory", "enabled", "true or false");
+  const auto kib = [&](const char* key) {
+    const auto v = r.get<std::uint64_t>("memory", key, "a whole number of KiB");
+    if (v > (std::uint64_t{1} << 30)) src.fail(std::string("memory.") + key, "must be at most 1073741824 KiB");
+    return v * 1024;
+  };
+  const auto integer = [&](const char* key) { return r.get<int>("memory", key, "an integer"); };
+  m.ifmap.bytes = kib("ifmap_kib");
+  m.filter.bytes = kib("filter_kib");
+  m.ofmap.bytes = kib("ofmap_kib");
+  m.ifmap.word_bytes = integer("ifmap_word_bytes");
+  m.filter.word_bytes = integer("filter_word_bytes");
+  m.ofmap.word_bytes = integer("ofmap_word_bytes");
+  m.ifmap.read_ports = integer("ifmap_ports");
+  m.filter.read_ports = integer("filter_ports");
+  m.ofmap.write_ports = integer("ofmap_ports");
+  m.dram.bytes_per_cycle = r.get<double>("memory", "dram_bandwidth", "a number");
+  const auto lat = r.get<std::int64_t>("memory", "dram_latency", "an integer");
+  if (lat < 0 || lat > 1000000) src.fail("memory.dram_latency", "must be in 0..1000000 cycles");
+  m.dram.latency = static_cast<std::uint64_t>(lat);
+  m.dram.max_outstanding = integer("dram_max_outstanding");
+  m.dram.burst_bytes = integer("dram_burst_bytes");
+  m.chunk_steps = integer("chunk_steps");
+  m.prefetch_folds = integer("prefetch_folds");
+  m.output_bytes = integer("output_bytes");
+  try {
+    m.validate();
+  } catch (const SettingError& e) {
+    src.fail("memory." + e.key(), e.what());
+  }
+  return m;
+}
+
 // Reads the PE keys from map `entry` (a `compare` entry), on top of the base
 // `pe` section, through the chosen design (PeDesign::configure). prefix names
 // the keys in errors.
@@ -286,11 +346,14 @@ DesignPoint build_design(const Reader& r, const YAML::Node& entry, const std::st
   a.rows = r.get<int>("array", "rows", "an integer");
   a.cols = r.get<int>("array", "cols", "an integer");
   a.dataflow = choose<hw::Dataflow>(r.get<std::string>("array", "dataflow", "a string"), "array.dataflow", src);
+  a.weight_buffering = choose<WeightBuffering>(r.get<std::string>("array", "weight_buffering", "a string"),
+                                               "array.weight_buffering", src);
   d.clock_mhz = r.get<double>("array", "clock_mhz", "a number");
   if (!(d.clock_mhz > 0) || !std::isfinite(d.clock_mhz)) src.fail("array.clock_mhz", "must be a positive number");
   a.fidelity =
       choose<hw::Fidelity>(r.get<std::string>("simulation", "fidelity", "a string"), "simulation.fidelity", src);
   a.lod = choose<LodPlacement>(params.text("lod"), params.path("lod"), src);
+  d.memory = read_memory(r);
   a.acc_bits = static_cast<int>(params.integer("accumulator_bits"));
 
   const PeDesign* design = nullptr;
@@ -425,7 +488,8 @@ std::string emit_effective(const RunConfig& c) {
   e << YAML::BeginMap;
   e << YAML::Key << "array" << YAML::Value << YAML::BeginMap << YAML::Key << "rows" << YAML::Value << a0.array.rows
     << YAML::Key << "cols" << YAML::Value << a0.array.cols << YAML::Key << "dataflow" << YAML::Value
-    << hw::to_string(a0.array.dataflow) << YAML::Key << "clock_mhz" << YAML::Value << a0.clock_mhz << YAML::EndMap;
+    << hw::to_string(a0.array.dataflow) << YAML::Key << "weight_buffering" << YAML::Value
+    << to_string(a0.array.weight_buffering) << YAML::Key << "clock_mhz" << YAML::Value << a0.clock_mhz << YAML::EndMap;
   e << YAML::Key << "simulation" << YAML::Value << YAML::BeginMap << YAML::Key << "fidelity" << YAML::Value
     << hw::to_string(a0.array.fidelity) << YAML::Key << "scalesim_compatible" << YAML::Value << c.scalesim_compatible
     << YAML::Key << "max_memory" << YAML::Value << c.max_memory << YAML::EndMap;
@@ -454,6 +518,20 @@ std::string emit_effective(const RunConfig& c) {
   e << YAML::Key << "cost" << YAML::Value << YAML::BeginMap << YAML::Key << "library" << YAML::Value
     << absolute(c.cost_library) << YAML::EndMap;
   if (!c.network.bundle.empty()) emit_network(e, c.network, absolute(c.network.bundle));
+  const MemoryConfig& m = a0.memory;
+  e << YAML::Key << "memory" << YAML::Value << YAML::BeginMap;
+  e << YAML::Key << "enabled" << YAML::Value << m.enabled;
+  e << YAML::Key << "ifmap_kib" << YAML::Value << m.ifmap.bytes / 1024 << YAML::Key << "filter_kib" << YAML::Value
+    << m.filter.bytes / 1024 << YAML::Key << "ofmap_kib" << YAML::Value << m.ofmap.bytes / 1024;
+  e << YAML::Key << "ifmap_word_bytes" << YAML::Value << m.ifmap.word_bytes << YAML::Key << "filter_word_bytes"
+    << YAML::Value << m.filter.word_bytes << YAML::Key << "ofmap_word_bytes" << YAML::Value << m.ofmap.word_bytes;
+  e << YAML::Key << "ifmap_ports" << YAML::Value << m.ifmap.read_ports << YAML::Key << "filter_ports" << YAML::Value
+    << m.filter.read_ports << YAML::Key << "ofmap_ports" << YAML::Value << m.ofmap.write_ports;
+  e << YAML::Key << "dram_bandwidth" << YAML::Value << m.dram.bytes_per_cycle << YAML::Key << "dram_latency"
+    << YAML::Value << m.dram.latency << YAML::Key << "dram_max_outstanding" << YAML::Value << m.dram.max_outstanding
+    << YAML::Key << "dram_burst_bytes" << YAML::Value << m.dram.burst_bytes;
+  e << YAML::Key << "chunk_steps" << YAML::Value << m.chunk_steps << YAML::Key << "prefetch_folds" << YAML::Value
+    << m.prefetch_folds << YAML::Key << "output_bytes" << YAML::Value << m.output_bytes << YAML::EndMap;
   e << YAML::Key << "compare" << YAML::Value << YAML::BeginSeq;
   for (const auto& d : c.designs) {
     const auto& p = d.array.pe;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "array_sim.h"
+#include "memory_model.h"
 
 namespace sparq {
 
@@ -20,6 +21,7 @@ struct DesignPoint {
   hw::ArrayConfig array;  // rows, cols, dataflow, LOD placement, fidelity, PE arithmetic, accumulator
   double clock_mhz = 1000.0;
   std::string shift_set_label;  // preset name or explicit list, for reports
+  MemoryConfig memory;          // the `memory` section (the same for every design of a run)
 };
 
 // The `network` section: what `sparq-sim infer` runs (docs: README, Whole networks).

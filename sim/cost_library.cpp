@@ -92,6 +92,8 @@ CellLibrary load_cell_library_impl(const std::string& path) {
       {"logic_nand2eq_op", &EnergyPerEvent::logic_nand2eq_op_pj},
       {"reg_bit_clock", &EnergyPerEvent::reg_bit_clock_pj},
       {"reg_bit_toggle", &EnergyPerEvent::reg_bit_toggle_pj},
+      {"sram_byte", &EnergyPerEvent::sram_byte_pj},
+      {"dram_byte", &EnergyPerEvent::dram_byte_pj},
   };
   std::set<std::string> energy_keys;
   for (const auto& f : fields) energy_keys.insert(f.key);

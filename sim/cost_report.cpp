@@ -14,6 +14,7 @@ CostConfig cost_config(const DesignPoint& d) {
   c.acc_bits = d.array.acc_bits;
   c.rows = d.array.rows;
   c.cols = d.array.cols;
+  c.weight_buffering = d.array.weight_buffering;
   return c;
 }
 
@@ -41,6 +42,10 @@ EnergyActivity energy_activity(const hw::ArrayStats& s, const DesignPoint& d) {
   a.acc_adds = s.pe_active_cycles;
   a.encodings_pe = s.lod_pe_encodings;
   a.encodings_edge = s.lod_edge_encodings;
+  a.memory = d.memory.enabled;
+  a.sram_bytes = s.sram_ifmap_read + s.sram_ifmap_write + s.sram_filter_read + s.sram_filter_write + s.sram_ofmap_read +
+                 s.sram_ofmap_write;
+  a.dram_bytes = s.dram_ifmap_read + s.dram_filter_read + s.dram_ofmap_write;
   return a;
 }
 

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "atomic_file.h"
@@ -94,6 +95,7 @@ struct Frame {
   double x0 = 80, y0 = 50, w = 620, h = 380;  // plot area in px
   double xmin = 0, xmax = 1, ymin = 0, ymax = 1;
   bool xlog = false;
+  std::vector<double> xticks;  // explicit x tick values (else 6 evenly spaced)
   double X(double v) const {
     const double a = xlog ? std::log10(v) : v, lo = xlog ? std::log10(xmin) : xmin, hi = xlog ? std::log10(xmax) : xmax;
     return x0 + (a - lo) / (hi - lo) * w;
@@ -107,13 +109,17 @@ void axes(std::ostringstream& s, const Frame& f, const std::string& title, const
     << "</text>\n";
   s << "<rect x='" << f.x0 << "' y='" << f.y0 << "' width='" << f.w << "' height='" << f.h
     << "' fill='none' stroke='#333'/>\n";
-  for (int i = 0; i <= 5; ++i) {
-    const double xv = f.xlog ? std::pow(10, std::log10(f.xmin) + (std::log10(f.xmax) - std::log10(f.xmin)) * i / 5)
-                             : f.xmin + (f.xmax - f.xmin) * i / 5;
-    const double yv = f.ymin + (f.ymax - f.ymin) * i / 5;
+  std::vector<double> xt = f.xticks;
+  if (xt.empty())
+    for (int i = 0; i <= 5; ++i)
+      xt.push_back(f.xlog ? std::pow(10, std::log10(f.xmin) + (std::log10(f.xmax) - std::log10(f.xmin)) * i / 5)
+                          : f.xmin + (f.xmax - f.xmin) * i / 5);
+  for (const double xv : xt)
     s << "<line x1='" << f.X(xv) << "' y1='" << f.y0 + f.h << "' x2='" << f.X(xv) << "' y2='" << f.y0 + f.h + 5
       << "' stroke='#333'/><text x='" << f.X(xv) << "' y='" << f.y0 + f.h + 18
       << "' text-anchor='middle' font-size='11'>" << num(xv) << "</text>\n";
+  for (int i = 0; i <= 5; ++i) {
+    const double yv = f.ymin + (f.ymax - f.ymin) * i / 5;
     s << "<line x1='" << f.x0 - 5 << "' y1='" << f.Y(yv) << "' x2='" << f.x0 + f.w << "' y2='" << f.Y(yv)
       << "' stroke='#ddd'/><text x='" << f.x0 - 8 << "' y='" << f.Y(yv) + 4 << "' text-anchor='end' font-size='11'>"
       << num(yv) << "</text>\n";
@@ -283,6 +289,95 @@ std::string bars_svg(const CsvTable& t, const std::string& col, const std::strin
   return s.str();
 }
 
+// Throughput against DRAM bandwidth, one series per design (a sweep over
+// memory.dram_bandwidth): the measured points joined, and each design's
+// roofline min(peak, bandwidth x intensity) dashed, with peak = MACs per
+// compute cycle (no stalls) and intensity = MACs per DRAM byte. The knee,
+// peak / intensity, is the bandwidth below which the design is memory bound.
+std::string roofline_svg(const CsvTable& t) {
+  struct Pt {
+    double bw, mpc;
+  };
+  std::vector<std::string> names;
+  std::map<std::string, std::vector<Pt>> pts;
+  std::map<std::string, std::pair<double, double>> roof;  // peak, intensity
+  double bmin = 1e300, bmax = 0, ymax = 0;
+  for (const auto& r : t.rows) {
+    // One series per design point: the sweep label without its bandwidth.
+    std::string d;
+    std::istringstream words(text(t, r, "label"));
+    for (std::string w; words >> w;)
+      if (w.rfind("memory.dram_bandwidth=", 0) != 0) d += (d.empty() ? "" : " ") + w;
+    const std::string design = text(t, r, "design");
+    if (d.empty() || d == design)
+      d = design;
+    else if (d.find(design) == std::string::npos)
+      d += " / " + design;
+    const double bw = cell(t, r, "dram_bandwidth"), macs = cell(t, r, "throughput.macs");
+    const double cycles = cell(t, r, "cycles.total"), stall = cell(t, r, "cycles.stall");
+    const double dram = cell(t, r, "memory.dram_ifmap_read") + cell(t, r, "memory.dram_filter_read") +
+                        cell(t, r, "memory.dram_ofmap_write");
+    if (!(bw > 0) || !(cycles > stall) || !(dram > 0) || !std::isfinite(macs)) continue;
+    if (!pts.count(d)) names.push_back(d);
+    pts[d].push_back({bw, macs / cycles});
+    roof[d] = {macs / (cycles - stall), macs / dram};
+    bmin = std::min(bmin, bw), bmax = std::max(bmax, bw), ymax = std::max(ymax, macs / (cycles - stall));
+  }
+  Frame f;
+  f.xlog = true;
+  f.xmin = bmin / 1.5, f.xmax = bmax * 1.5, f.ymin = 0;
+  // Round y ticks: five steps of 1, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 x 10^k.
+  const double raw = std::max(ymax * 1.05, 1e-9) / 5, mag = std::pow(10.0, std::floor(std::log10(raw)));
+  double step = 10 * mag;
+  for (const double m : {1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0})
+    if (m * mag >= raw) {
+      step = m * mag;
+      break;
+    }
+  f.ymax = 5 * step;
+  for (double x = std::pow(2.0, std::floor(std::log2(bmin))); x <= bmax * 1.01; x *= 2)
+    if (x >= f.xmin) f.xticks.push_back(x);
+  std::ostringstream s;
+  s << svg_open(1000, 500);
+  axes(s, f, "Throughput against DRAM bandwidth (roofline per design)", "DRAM bandwidth [byte/cycle] (log scale)",
+       "MACs per cycle (stalls included)");
+  double ly = f.y0;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    auto& v = pts[names[i]];
+    std::sort(v.begin(), v.end(), [](const Pt& a, const Pt& b) { return a.bw < b.bw; });
+    const char* col = kPalette[i % kColors];
+    const auto [peak, inten] = roof[names[i]];
+    // The roofline, sampled on the log axis.
+    s << "<polyline fill='none' stroke='" << col << "' stroke-width='1.5' stroke-dasharray='6,4' points='";
+    for (int k = 0; k <= 60; ++k) {
+      const double b = f.xmin * std::pow(f.xmax / f.xmin, k / 60.0);
+      s << f.X(b) << "," << f.Y(std::min(peak, b * inten)) << " ";
+    }
+    s << "'/>\n<polyline fill='none' stroke='" << col << "' stroke-width='2' points='";
+    for (const Pt& p : v) s << f.X(p.bw) << "," << f.Y(p.mpc) << " ";
+    s << "'/>\n";
+    for (const Pt& p : v)
+      s << "<circle cx='" << f.X(p.bw) << "' cy='" << f.Y(p.mpc) << "' r='4' fill='" << col << "'><title>"
+        << esc(names[i]) << ": " << num(p.bw) << " B/cycle -> " << num(p.mpc) << " MAC/cycle</title></circle>\n";
+    ly += 16;
+    s << "<line x1='" << f.x0 + f.w + 15 << "' y1='" << ly - 4 << "' x2='" << f.x0 + f.w + 35 << "' y2='" << ly - 4
+      << "' stroke='" << col << "' stroke-width='2'/><text x='" << f.x0 + f.w + 40 << "' y='" << ly
+      << "' font-size='10'>" << esc(truncate_utf8(names[i], 28)) << ": knee " << num(peak / inten) << " B/cyc</text>\n";
+  }
+  s << "<text x='" << f.x0 + f.w + 15 << "' y='" << ly + 22
+    << "' font-size='10' fill='#555'>solid: measured; dashed: min(peak, BW x MAC/byte)</text>\n</svg>\n";
+  return s.str();
+}
+
+// Whether a summary varies the DRAM bandwidth (a roofline sweep).
+bool varies_bandwidth(const CsvTable& t) {
+  std::set<std::string> seen;
+  const int c = t.column_prefix("dram_bandwidth");
+  if (c < 0) return false;
+  for (const auto& r : t.rows) seen.insert(r[static_cast<std::size_t>(c)]);
+  return seen.size() > 1;
+}
+
 }  // namespace
 
 std::vector<std::string> write_plots(const CsvTable& summary, const CsvTable& layers, const std::string& dir) {
@@ -296,6 +391,7 @@ std::vector<std::string> write_plots(const CsvTable& summary, const CsvTable& la
   if (!summary.rows.empty()) {
     put("pareto.svg", pareto_svg(summary));
     put("pareto_efficiency.svg", efficiency_svg(summary));
+    if (varies_bandwidth(summary)) put("roofline.svg", roofline_svg(summary));
   }
   if (!layers.rows.empty()) {
     put("layers_cycles.svg", bars_svg(layers, "cycles.total", "Cycles per layer by design", "cycles [cycle]"));

@@ -12,7 +12,8 @@ namespace sparq {
 // (11.7 KiB per PE); vSPARQ 32x32 -> 64x64 adds 41 MiB over 3072 PEs
 // (13.7 KiB per PE). Fast (fold model): vSPARQ 512x512 -> 1024x1024 adds
 // 8.9 MiB over 786,432 PEs (12 B per PE); stepped: 256x256 -> 512x512 adds
-// 7.4 MiB over 196,608 PEs (40 B per PE). Rounded up here.
+// 9.0 MiB over 196,608 PEs (48 B per PE, sizeof(PeRegs) since it holds the
+// double-buffering registers; 7.4 MiB, 40 B, before). Rounded up here.
 std::uint64_t model_bytes_per_pe(const hw::ArrayConfig& a) {
   switch (a.fidelity) {
     case hw::Fidelity::Structural: return 16 * 1024;

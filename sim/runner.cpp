@@ -19,6 +19,7 @@
 #include "errors.h"
 #include "gemm.h"
 #include "npy.h"
+#include "pe_datapath.h"
 #include "run_budget.h"
 #include "safe_io.h"
 
@@ -78,9 +79,9 @@ void add_error(StatGroup& g, const ErrorMetrics& e, const std::string& unit, con
 }
 
 // Every statistic of array_stat_defs(), in its order and groups.
-void add_array_stats(StatGroup& g, const hw::ArrayStats& s, double clock_mhz, bool scalesim) {
+void add_array_stats(StatGroup& g, const hw::ArrayStats& s, double clock_mhz, bool scalesim, bool memory) {
   for (const hw::ArrayStatDef& d : hw::array_stat_defs()) {
-    if (d.group.empty() || (d.scalesim_only && !scalesim)) continue;
+    if (d.group.empty() || (d.scalesim_only && !scalesim) || (d.memory_only && !memory)) continue;
     StatGroup& c = g.child(d.group, hw::array_stat_group_description(d.group));
     if (d.counter)
       c.add_count(d.name, s.*d.counter, d.unit, d.desc);
@@ -89,6 +90,61 @@ void add_array_stats(StatGroup& g, const hw::ArrayStats& s, double clock_mhz, bo
     else
       c.add(d.name, d.derived(s, clock_mhz), d.unit, d.desc);
   }
+}
+
+// Runs the layer through the memory system (docs/memory.md) and adds its
+// stalls and traffic to the array's statistics. The whole array stalls (its
+// clock gated), so the stalls add cycles, PE-cycles and multiplier slots
+// available, and change no output or activity counter.
+MemoryStats run_memory(const DesignPoint& d, const LayerInfo& info, std::int64_t pixels) {
+  MemoryArray a;
+  a.rows = d.array.rows;
+  a.cols = d.array.cols;
+  a.dataflow = d.array.dataflow;
+  a.buffering = d.array.weight_buffering;
+  a.pairs = consumes_pairs(d.array.pe.design);
+  try {
+    return simulate_memory(d.memory, a, MemoryLayer{info.geo, pixels});
+  } catch (const std::invalid_argument& e) {
+    throw InputError("layer " + info.name + ", design " + d.name + ": " + e.what());
+  }
+}
+
+void apply_memory(const DesignPoint& d, const LayerInfo& info, const MemoryStats& m, hw::ArrayStats& st) {
+  if (m.compute_cycles != st.cycles)
+    throw std::logic_error("memory model: layer " + info.name + " design " + d.name + " has " +
+                           std::to_string(m.compute_cycles) + " array cycles in the fold schedule but the array ran " +
+                           std::to_string(st.cycles));
+  const std::uint64_t s = m.stalls();
+  const auto pes = static_cast<std::uint64_t>(d.array.rows) * static_cast<std::uint64_t>(d.array.cols);
+  st.cycles += s;
+  st.stall += s;
+  st.pe_cycles_available += pes * s;
+  st.mult_slots_available += static_cast<std::uint64_t>(hw::multipliers_per_pe(d.array.pe)) * pes * s;
+  st.stall_ifmap += m.stall[kIfmap];
+  st.stall_filter += m.stall[kFilter];
+  st.stall_ofmap += m.stall[kOfmap];
+  st.stall_port += m.port_stall[kIfmap] + m.port_stall[kFilter] + m.port_stall[kOfmap];
+  st.sram_ifmap_read += m.sram_read[kIfmap];
+  st.sram_ifmap_write += m.sram_write[kIfmap];
+  st.sram_filter_read += m.sram_read[kFilter];
+  st.sram_filter_write += m.sram_write[kFilter];
+  st.sram_ofmap_read += m.sram_read[kOfmap];
+  st.sram_ofmap_write += m.sram_write[kOfmap];
+  st.dram_ifmap_read += m.dram_read[kIfmap];
+  st.dram_filter_read += m.dram_read[kFilter];
+  st.dram_ofmap_write += m.dram_write[kOfmap];
+  st.unique_ifmap += m.unique[kIfmap];
+  st.unique_filter += m.unique[kFilter];
+  st.unique_ofmap += m.unique[kOfmap];
+  st.dram_requests += m.dram_requests;
+  st.dram_bus_cycles += m.dram_bus_cycles;
+  st.peak_ifmap = std::max(st.peak_ifmap, m.peak[kIfmap]);
+  st.peak_filter = std::max(st.peak_filter, m.peak[kFilter]);
+  st.peak_ofmap = std::max(st.peak_ofmap, m.peak[kOfmap]);
+  st.ifmap_bytes_per_cycle = std::max(st.ifmap_bytes_per_cycle, m.peak_ifmap_demand);
+  st.row_bus_bits = std::max(st.row_bus_bits, static_cast<std::uint64_t>(d.array.rows) *
+                                                  static_cast<std::uint64_t>(hw::register_widths(d.array).act_bits));
 }
 
 }  // namespace
@@ -165,6 +221,16 @@ RunOutcome run_simulation(const RunConfig& cfg, const RunOptions& opt, std::ostr
   std::vector<ArrayCost> costs;
   for (const DesignPoint& d : cfg.designs) costs.push_back(design_cost(d, r.library));
   if (!cfg.dump_outputs_dir.empty()) ensure_directory(cfg.dump_outputs_dir);
+  // The memory system does not depend on the data: run it first, so that a
+  // scratchpad too small for a layer fails before anything is simulated.
+  std::vector<std::vector<MemoryStats>> memory(cfg.designs.size());
+  for (std::size_t di = 0; di < cfg.designs.size(); ++di)
+    if (cfg.designs[di].memory.enabled)
+      for (const LoadedLayer& L : layers) {
+        const LayerInfo& info = L.trace.info;
+        const bool skip = info.activation_signed && consumes_pairs(cfg.designs[di].array.pe.design);
+        memory[di].push_back(skip ? MemoryStats{} : run_memory(cfg.designs[di], info, L.pixels));
+      }
 
   for (std::size_t di = 0; di < cfg.designs.size(); ++di) {
     const DesignPoint& d = cfg.designs[di];
@@ -172,7 +238,8 @@ RunOutcome run_simulation(const RunConfig& cfg, const RunOptions& opt, std::ostr
     out.design = d;
     out.cost = costs[di];
     hw::StructuralSession structural;  // structural fidelity: one elaboration for the design's layers and groups
-    for (const LoadedLayer& L : layers) {
+    for (std::size_t li = 0; li < layers.size(); ++li) {
+      const LoadedLayer& L = layers[li];
       const LayerInfo& info = L.trace.info;
       LayerOutcome lo;
       lo.layer = info.name;
@@ -211,6 +278,7 @@ RunOutcome run_simulation(const RunConfig& cfg, const RunOptions& opt, std::ostr
           lo.reference_checked = true;
         }
       }
+      if (d.memory.enabled) apply_memory(d, info, memory[di][li], lo.array);
       lo.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       lo.energy = estimate_energy(out.cost, r.library, energy_activity(lo.array, d));
       lo.vs_int8 = compare(acc, L.exact);
@@ -250,7 +318,7 @@ StatGroup layer_stats(const DesignOutcome& d, const LayerOutcome& l, bool scales
     g.add_text("skipped", l.skip_reason, "why this design did not run the layer");
     return g;
   }
-  add_array_stats(g, l.array, d.design.clock_mhz, scalesim_compatible);
+  add_array_stats(g, l.array, d.design.clock_mhz, scalesim_compatible, d.design.memory.enabled);
   add_error(g.child("error_vs_int8", "accumulators against the exact int8 accumulators (integer units)"), l.vs_int8,
             "LSB", "exact int8");
   if (l.has_float) {
@@ -294,6 +362,14 @@ void add_design_keys(StatGroup& g, const DesignPoint& d) {
   g.add_count("cols", static_cast<std::uint64_t>(a.cols), "PE", "array columns");
   g.add_count("accumulator_bits", static_cast<std::uint64_t>(a.acc_bits), "bit", "accumulator width");
   g.add("clock", d.clock_mhz, "MHz", "clock frequency");
+  if (d.memory.enabled) {
+    const MemoryConfig& m = d.memory;
+    g.add("dram_bandwidth", m.dram.bytes_per_cycle, "byte/cycle", "DRAM bandwidth (0 = unlimited)");
+    g.add_count("dram_latency", m.dram.latency, "cycle", "DRAM latency");
+    g.add_count("ifmap_scratchpad", m.ifmap.bytes, "byte", "ifmap scratchpad capacity (0 = unlimited)");
+    g.add_count("filter_scratchpad", m.filter.bytes, "byte", "filter scratchpad capacity (0 = unlimited)");
+    g.add_count("ofmap_scratchpad", m.ofmap.bytes, "byte", "ofmap scratchpad capacity (0 = unlimited)");
+  }
 }
 
 }  // namespace
@@ -335,7 +411,7 @@ StatGroup design_totals(const RunConfig& cfg, const DesignOutcome& d) {
   g.add_count("layers_in_total", static_cast<std::uint64_t>(layers_run), "layer", "layers pooled into these totals");
   g.add_count("layers_excluded", static_cast<std::uint64_t>(layers_skipped), "layer",
               "signed-activation layers, left out of every design's totals (pair designs cannot run them)");
-  add_array_stats(g, t.array, d.design.clock_mhz, cfg.scalesim_compatible);
+  add_array_stats(g, t.array, d.design.clock_mhz, cfg.scalesim_compatible, d.design.memory.enabled);
   add_error(g.child("error_vs_int8", "all layers' accumulators against exact int8 (pooled sums of squares)"), t.vs_int8,
             "LSB", "exact int8");
   if (t.has_float) {
@@ -386,7 +462,11 @@ void write_results(const RunOutcome& r) {
   CsvTable layers_csv, summary_csv;
   for (const auto& d : r.designs) {
     StatGroup& dg = root.child("designs", "one group per PE design").child(d.design.name, "PE design " + d.design.name);
-    add_design_keys(dg.child("config", "the design's configuration"), d.design);
+    StatGroup& conf = dg.child("config", "the design's configuration");
+    add_design_keys(conf, d.design);
+    // Not a CSV column (the tables keep their columns); in results.json only.
+    conf.add_text("weight_buffering", to_string(d.design.array.weight_buffering),
+                  "single | double (shadow weight / output registers, docs/hardware.md \"Weight buffering\")");
     StatGroup& lg = dg.child("layers", "per-layer results");
     for (const auto& l : d.layers) {
       StatGroup ls = layer_stats(d, l, cfg.scalesim_compatible);

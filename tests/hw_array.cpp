@@ -8,6 +8,7 @@
 #include <set>
 
 #include "array_sim.h"
+#include "fold_schedule.h"
 #include "gemm.h"
 #include "hw_test_util.h"
 
@@ -33,7 +34,17 @@ ArrayConfig make_cfg(int R, int C, Dataflow df, LodPlacement lod, const PeArith&
 
 std::string label(const ArrayConfig& c, const std::string& design) {
   return design + " " + to_string(c.dataflow) + " lod=" + to_string(c.lod) + " " + std::to_string(c.rows) + "x" +
-         std::to_string(c.cols) + " " + to_string(c.fidelity);
+         std::to_string(c.cols) + " " + to_string(c.fidelity) + " " + to_string(c.weight_buffering);
+}
+
+// Prints the ArrayStats counters that differ (for equality failures).
+std::string stat_diff(const ArrayStats& a, const ArrayStats& b) {
+  std::string d;
+  for (const ArrayStatDef& s : array_stat_defs())
+    if (s.counter && a.*s.counter != b.*s.counter)
+      d += " " + s.name + " " + std::to_string(a.*s.counter) + " vs " + std::to_string(b.*s.counter) + ";";
+  if (!(a.front_end == b.front_end)) d += " front_end;";
+  return d;
 }
 
 void expect_consistent(const Gemm& g, const ArrayConfig& cfg, const GemmRun& run, const std::string& what) {
@@ -48,8 +59,18 @@ void expect_consistent(const Gemm& g, const ArrayConfig& cfg, const GemmRun& run
   const std::uint64_t st = static_cast<std::uint64_t>(hwtest::steps(g, cfg.pe));
   EXPECT_EQ(s.pe_active_cycles, static_cast<std::uint64_t>(g.M) * g.N * st) << what;
   EXPECT_EQ(s.pe_cycles_available, static_cast<std::uint64_t>(cfg.rows) * cfg.cols * s.cycles) << what;
-  EXPECT_EQ(s.cycles, s.scalesim_compute_cycles + scalesim_offset(g.M, g.N, st, cfg.rows, cfg.cols, cfg.dataflow))
-      << what;
+  const std::uint64_t single =
+      s.scalesim_compute_cycles + scalesim_offset(g.M, g.N, st, cfg.rows, cfg.cols, cfg.dataflow);
+  if (cfg.weight_buffering == WeightBuffering::Single) {
+    EXPECT_EQ(s.cycles, single) << what;
+  } else {
+    // Double buffering: FoldSchedule's cycles, never more than single buffering's.
+    EXPECT_EQ(
+        s.cycles,
+        FoldSchedule(cfg.dataflow, cfg.weight_buffering, cfg.rows, cfg.cols, g.M, g.N, static_cast<int>(st)).cycles())
+        << what;
+    EXPECT_LE(s.cycles, single) << what;
+  }
   // Energy-proxy detail: register loads by class add up, the weight side is
   // part of the multiplier-input toggles, and every one-zero vsparq pair is a
   // combined multiply in each of the N output columns.
@@ -140,7 +161,8 @@ TEST(ArrayFast, AccumulatorOverflowWrapsAndCounts) {
   EXPECT_EQ(simulate_gemm(g, cfg).C, reference_gemm(g, cfg.pe, 14, nullptr));
 }
 
-// The structural model equals the fast model in every output and statistic.
+// The structural model equals the fast model in every output and statistic,
+// with either weight buffering.
 TEST(ArrayStructural, EqualsFastEverywhere) {
   std::mt19937 rng(hwtest::seed() + 4);
   const Gemm g = hwtest::random_gemm(6, 5, 9, rng);
@@ -148,18 +170,20 @@ TEST(ArrayStructural, EqualsFastEverywhere) {
   for (const auto& d : hwtest::designs())
     for (Dataflow df : {Dataflow::WS, Dataflow::OS})
       for (LodPlacement lod : {LodPlacement::PE, LodPlacement::Edge})
-        for (const auto& [R, C] : shapes) {
-          ArrayConfig cfg = make_cfg(R, C, df, lod, d.pe);
-          const GemmRun fast = simulate_gemm(g, cfg);
-          cfg.fidelity = Fidelity::Structural;
-          const GemmRun st = simulate_gemm(g, cfg);
-          const std::string what = label(cfg, d.name);
-          EXPECT_EQ(st.C, fast.C) << what;
-          EXPECT_TRUE(st.stats == fast.stats)
-              << what << ": cycles " << st.stats.cycles << " vs " << fast.stats.cycles << ", mult toggles "
-              << st.stats.mult_input_toggles << " vs " << fast.stats.mult_input_toggles;
-          expect_consistent(g, cfg, st, what);
-        }
+        for (const auto& [R, C] : shapes)
+          for (WeightBuffering wb : {WeightBuffering::Single, WeightBuffering::Double}) {
+            ArrayConfig cfg = make_cfg(R, C, df, lod, d.pe);
+            cfg.weight_buffering = wb;
+            const GemmRun fast = simulate_gemm(g, cfg);
+            cfg.fidelity = Fidelity::Structural;
+            const GemmRun st = simulate_gemm(g, cfg);
+            const std::string what = label(cfg, d.name);
+            EXPECT_EQ(st.C, fast.C) << what;
+            EXPECT_TRUE(st.stats == fast.stats)
+                << what << ": cycles " << st.stats.cycles << " vs " << fast.stats.cycles << ", mult toggles "
+                << st.stats.mult_input_toggles << " vs " << fast.stats.mult_input_toggles;
+            expect_consistent(g, cfg, st, what);
+          }
 }
 
 // Overflow counting and multi-fold accumulation agree between fidelities too.
@@ -167,15 +191,18 @@ TEST(ArrayStructural, EqualsFastWithOverflowAndFolds) {
   std::mt19937 rng(hwtest::seed() + 5);
   const Gemm g = hwtest::random_gemm(9, 7, 17, rng, 0.1);
   for (Dataflow df : {Dataflow::WS, Dataflow::OS})
-    for (const PeArith& pe : {PeArith::int8(), PeArith::vsparq(4)}) {
-      ArrayConfig cfg = make_cfg(3, 2, df, LodPlacement::Edge, pe, Fidelity::Fast, 13);
-      const GemmRun fast = simulate_gemm(g, cfg);
-      cfg.fidelity = Fidelity::Structural;
-      const GemmRun st = simulate_gemm(g, cfg);
-      EXPECT_EQ(st.C, fast.C);
-      EXPECT_GT(st.stats.acc_overflows, 0u);
-      EXPECT_TRUE(st.stats == fast.stats) << to_string(df) << " " << to_string(pe.design);
-    }
+    for (const PeArith& pe : {PeArith::int8(), PeArith::vsparq(4)})
+      for (WeightBuffering wb : {WeightBuffering::Single, WeightBuffering::Double}) {
+        ArrayConfig cfg = make_cfg(3, 2, df, LodPlacement::Edge, pe, Fidelity::Fast, 13);
+        cfg.weight_buffering = wb;
+        const GemmRun fast = simulate_gemm(g, cfg);
+        cfg.fidelity = Fidelity::Structural;
+        const GemmRun st = simulate_gemm(g, cfg);
+        EXPECT_EQ(st.C, fast.C);
+        EXPECT_GT(st.stats.acc_overflows, 0u);
+        EXPECT_TRUE(st.stats == fast.stats)
+            << label(cfg, to_string(pe.design)) << ":" << stat_diff(st.stats, fast.stats);
+      }
 }
 
 // Many structural runs in one process, each in a fresh simulation context.
@@ -270,7 +297,7 @@ TEST(ArrayStats, EveryCounterIsDeclaredAndMergedAndCompared) {
   b.merge(a);
   for (const ArrayStatDef& d : array_stat_defs())
     if (d.counter) {
-      EXPECT_EQ(b.*d.counter, 2 * (a.*d.counter)) << d.name;
+      EXPECT_EQ(b.*d.counter, d.peak ? a.*d.counter : 2 * (a.*d.counter)) << d.name;  // peaks merge by max
       ArrayStats c = a;
       ++(c.*d.counter);
       EXPECT_FALSE(c == a) << d.name;
@@ -284,20 +311,11 @@ TEST(ArrayStats, EveryCounterIsDeclaredAndMergedAndCompared) {
   }
 }
 
-// Prints the ArrayStats counters that differ (for equality failures).
-static std::string stat_diff(const ArrayStats& a, const ArrayStats& b) {
-  std::string d;
-  for (const ArrayStatDef& s : array_stat_defs())
-    if (s.counter && a.*s.counter != b.*s.counter)
-      d += " " + s.name + " " + std::to_string(a.*s.counter) + " vs " + std::to_string(b.*s.counter) + ";";
-  if (!(a.front_end == b.front_end)) d += " front_end;";
-  return d;
-}
-
 // The fold model (fast) equals the cycle-stepped model in every output and
 // statistic: random shapes (arrays larger and smaller than the GEMM, one row
 // or column), every design, both dataflows and LOD placements, narrow
-// accumulators that overflow, signed int8 activations.
+// accumulators that overflow, signed int8 activations, both weight
+// bufferings.
 TEST(ArrayFast, FoldModelEqualsSteppedModel) {
   std::mt19937 rng(hwtest::seed() + 11);
   std::uniform_int_distribution<int> dim(1, 9), arr(1, 6), acc(0, 7);
@@ -312,20 +330,22 @@ TEST(ArrayFast, FoldModelEqualsSteppedModel) {
     for (const auto& d : hwtest::designs()) {
       if (signed_act && consumes_pairs(d.pe.design)) continue;
       for (Dataflow df : {Dataflow::WS, Dataflow::OS})
-        for (LodPlacement lod : {LodPlacement::PE, LodPlacement::Edge}) {
-          ArrayConfig cfg = make_cfg(R, C, df, lod, d.pe, Fidelity::Stepped, bits);
-          const GemmRun stepped = simulate_gemm(g, cfg);
-          cfg.fidelity = Fidelity::Fast;
-          const GemmRun fold = simulate_gemm(g, cfg);
-          const std::string what = label(cfg, d.name) + " M=" + std::to_string(M) + " N=" + std::to_string(N) +
-                                   " K=" + std::to_string(K) + " acc=" + std::to_string(bits);
-          ASSERT_EQ(fold.C, stepped.C) << what;
-          ASSERT_TRUE(fold.stats == stepped.stats) << what << ":" << stat_diff(fold.stats, stepped.stats);
-          ++cases;
-        }
+        for (LodPlacement lod : {LodPlacement::PE, LodPlacement::Edge})
+          for (WeightBuffering wb : {WeightBuffering::Single, WeightBuffering::Double}) {
+            ArrayConfig cfg = make_cfg(R, C, df, lod, d.pe, Fidelity::Stepped, bits);
+            cfg.weight_buffering = wb;
+            const GemmRun stepped = simulate_gemm(g, cfg);
+            cfg.fidelity = Fidelity::Fast;
+            const GemmRun fold = simulate_gemm(g, cfg);
+            const std::string what = label(cfg, d.name) + " M=" + std::to_string(M) + " N=" + std::to_string(N) +
+                                     " K=" + std::to_string(K) + " acc=" + std::to_string(bits);
+            ASSERT_EQ(fold.C, stepped.C) << what;
+            ASSERT_TRUE(fold.stats == stepped.stats) << what << ":" << stat_diff(fold.stats, stepped.stats);
+            ++cases;
+          }
     }
   }
-  EXPECT_GT(cases, 1000);
+  EXPECT_GT(cases, 2000);
 }
 
 // A structural session elaborates the array once and reuses it for the next
@@ -337,7 +357,9 @@ TEST(ArrayStructural, SessionReusesTheElaboratedArray) {
   std::mt19937 rng(hwtest::seed() + 12);
   for (Dataflow df : {Dataflow::WS, Dataflow::OS})
     for (const PeArith& pe : {PeArith::int8(), PeArith::vsparq(4)}) {
-      const ArrayConfig cfg = make_cfg(3, 2, df, LodPlacement::Edge, pe, Fidelity::Structural, 13);
+      ArrayConfig cfg = make_cfg(3, 2, df, LodPlacement::Edge, pe, Fidelity::Structural, 13);
+      // Double-buffered arrays for vsparq (its shadow / output registers reset too).
+      if (pe.design->consumes_pairs()) cfg.weight_buffering = WeightBuffering::Double;
       StructuralSession session;
       for (int i = 0; i < 4; ++i) {
         const Gemm g = hwtest::random_gemm(2 + i, 3 + (i % 2), 5 + 3 * i, rng, 0.3);
@@ -357,5 +379,61 @@ TEST(ArrayStructural, SessionReusesTheElaboratedArray) {
       const Gemm g = hwtest::random_gemm(4, 4, 6, rng);
       EXPECT_EQ(simulate_gemm(g, other, nullptr, nullptr, &session).C, simulate_gemm(g, other).C);
       EXPECT_EQ(session.elaborations(), 2u);
+      // The other weight buffering is another array.
+      other.weight_buffering =
+          other.weight_buffering == WeightBuffering::Double ? WeightBuffering::Single : WeightBuffering::Double;
+      const GemmRun kept = simulate_gemm(g, other, nullptr, nullptr, &session);
+      EXPECT_TRUE(kept.stats == simulate_gemm(g, other).stats);
+      EXPECT_EQ(session.elaborations(), 3u);
     }
+}
+
+// Double buffering across the three fidelities: fold model, stepped and
+// structural equal in every output and statistic for int8 and vsparq, both
+// LOD placements, narrow (overflowing) and 64-bit accumulators, both
+// dataflows, on a GEMM of several folds each way; outputs equal the
+// reference; never slower than single buffering; the extra register's
+// writes: ws one swap per PE per fold on top of single buffering's weight
+// loads (the shadow loads replace them one for one), os the same operand and
+// weight register loads as single buffering.
+TEST(ArrayDouble, EqualAcrossFidelitiesAndCounted) {
+  std::mt19937 rng(hwtest::seed() + 13);
+  const Gemm g = hwtest::random_gemm(7, 5, 11, rng, 0.2);
+  for (const PeArith& pe : {PeArith::int8(), PeArith::vsparq(4)})
+    for (Dataflow df : {Dataflow::WS, Dataflow::OS})
+      for (LodPlacement lod : {LodPlacement::PE, LodPlacement::Edge})
+        for (int bits : {13, 64}) {
+          ArrayConfig cfg = make_cfg(3, 2, df, lod, pe, Fidelity::Fast, bits);
+          const GemmRun single = simulate_gemm(g, cfg);
+          cfg.weight_buffering = WeightBuffering::Double;
+          const GemmRun fast = simulate_gemm(g, cfg);
+          cfg.fidelity = Fidelity::Stepped;
+          const GemmRun stepped = simulate_gemm(g, cfg);
+          cfg.fidelity = Fidelity::Structural;
+          const GemmRun st = simulate_gemm(g, cfg);
+          const std::string what = label(cfg, to_string(pe.design)) + " acc=" + std::to_string(bits);
+          EXPECT_EQ(fast.C, reference_gemm(g, pe, bits, nullptr)) << what;
+          EXPECT_EQ(stepped.C, fast.C) << what;
+          EXPECT_EQ(st.C, fast.C) << what;
+          EXPECT_TRUE(stepped.stats == fast.stats) << what << ":" << stat_diff(stepped.stats, fast.stats);
+          EXPECT_TRUE(st.stats == fast.stats) << what << ":" << stat_diff(st.stats, fast.stats);
+          expect_consistent(g, cfg, st, what);
+          EXPECT_LT(fast.stats.cycles, single.stats.cycles) << what;
+          if (bits == 13) {
+            EXPECT_GT(fast.stats.acc_overflows, 0u) << what;
+          }
+          const ArrayStats &d = fast.stats, &s = single.stats;
+          EXPECT_EQ(d.act_reg_writes, s.act_reg_writes) << what;
+          EXPECT_EQ(d.pe_active_cycles, s.pe_active_cycles) << what;
+          EXPECT_EQ(d.mult_slot_busy, s.mult_slot_busy) << what;
+          if (df == Dataflow::WS) {
+            EXPECT_EQ(d.weight_reg_writes, s.weight_reg_writes + 3u * 2u * d.folds) << what;
+            EXPECT_EQ(d.psum_reg_writes, s.psum_reg_writes) << what;
+            EXPECT_EQ(d.psum_reg_toggles, s.psum_reg_toggles) << what;
+            EXPECT_EQ(d.acc_toggles, s.acc_toggles) << what;
+          } else {
+            EXPECT_EQ(d.weight_reg_writes, s.weight_reg_writes) << what;
+            EXPECT_EQ(d.acc_toggles, s.acc_toggles) << what;  // the collectors see the same values
+          }
+        }
 }

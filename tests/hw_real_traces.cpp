@@ -76,6 +76,11 @@ void check_layer(const RealLayer& L, const std::vector<hwtest::NamedDesign>& des
           }
           EXPECT_EQ(run.stats.cycles, run.stats.scalesim_compute_cycles + offset) << L.info.name;
         }
+        // Double buffering: the same accumulators, never more cycles.
+        cfg.weight_buffering = WeightBuffering::Double;
+        const LayerRun dbl = simulate_layer(L.info.geo, t.input.data(), t.weights.data(), cfg);
+        EXPECT_EQ(dbl.acc, ref.acc) << L.info.name << " " << d.name << " " << to_string(df) << " double";
+        EXPECT_LE(dbl.stats.cycles, run.stats.cycles) << L.info.name << " " << d.name << " " << to_string(df);
       }
   }
 }
@@ -111,8 +116,9 @@ TEST(RealTraces, FastArrayMatchesReferenceOnRealPointwiseAndDense) {
   EXPECT_EQ(checked, 2);
 }
 
-// Structural == fast on real data: the first rows of each small real layer's
-// first GEMM (group 0), on an array that does not divide it.
+// Structural == stepped == fast on real data: the first rows of each small
+// real layer's first GEMM (group 0), on an array that does not divide it,
+// with either weight buffering.
 TEST(RealTraces, StructuralEqualsFastOnRealSlices) {
   const auto layers = smallest_layers(3);
   if (layers.empty()) GTEST_SKIP() << "no trace bundles shipped under traces/";
@@ -121,25 +127,31 @@ TEST(RealTraces, StructuralEqualsFastOnRealSlices) {
     const Gemm full = lower_conv(L.info.geo, t.input.data(), t.weights.data(), 0);
     Gemm g = slice_rows(full, 5);
     for (const PeArith& pe : {PeArith::int8(), PeArith::vsparq(4), PeArith::bsparq(preset("3opt"))})
-      for (Dataflow df : {Dataflow::WS, Dataflow::OS}) {
-        ArrayConfig cfg;
-        cfg.rows = 3;
-        cfg.cols = 5;
-        cfg.dataflow = df;
-        cfg.pe = pe;
-        cfg.lod = df == Dataflow::WS ? LodPlacement::PE : LodPlacement::Edge;
-        // Keep N small too: the first 7 output channels.
-        Gemm s = g;
-        s.N = std::min(7, g.N);
-        s.B.resize(static_cast<std::size_t>(s.Kp) * s.N);
-        for (int k = 0; k < s.Kp; ++k)
-          for (int n = 0; n < s.N; ++n) s.B[static_cast<std::size_t>(k) * s.N + n] = g.b(k, n);
-        const GemmRun fast = simulate_gemm(s, cfg);
-        cfg.fidelity = Fidelity::Structural;
-        const GemmRun st = simulate_gemm(s, cfg);
-        EXPECT_EQ(fast.C, reference_gemm(s, pe, 32, nullptr)) << L.info.name;
-        EXPECT_EQ(st.C, fast.C) << L.info.name;
-        EXPECT_TRUE(st.stats == fast.stats) << L.info.name << " " << to_string(pe.design) << " " << to_string(df);
-      }
+      for (Dataflow df : {Dataflow::WS, Dataflow::OS})
+        for (WeightBuffering wb : {WeightBuffering::Single, WeightBuffering::Double}) {
+          ArrayConfig cfg;
+          cfg.weight_buffering = wb;
+          cfg.rows = 3;
+          cfg.cols = 5;
+          cfg.dataflow = df;
+          cfg.pe = pe;
+          cfg.lod = df == Dataflow::WS ? LodPlacement::PE : LodPlacement::Edge;
+          // Keep N small too: the first 7 output channels.
+          Gemm s = g;
+          s.N = std::min(7, g.N);
+          s.B.resize(static_cast<std::size_t>(s.Kp) * s.N);
+          for (int k = 0; k < s.Kp; ++k)
+            for (int n = 0; n < s.N; ++n) s.B[static_cast<std::size_t>(k) * s.N + n] = g.b(k, n);
+          const GemmRun fast = simulate_gemm(s, cfg);
+          cfg.fidelity = Fidelity::Stepped;
+          const GemmRun stepped = simulate_gemm(s, cfg);
+          cfg.fidelity = Fidelity::Structural;
+          const GemmRun st = simulate_gemm(s, cfg);
+          const std::string what = L.info.name + " " + to_string(pe.design) + " " + to_string(df) + " " + to_string(wb);
+          EXPECT_EQ(fast.C, reference_gemm(s, pe, 32, nullptr)) << what;
+          EXPECT_EQ(st.C, fast.C) << what;
+          EXPECT_TRUE(st.stats == fast.stats) << what;
+          EXPECT_TRUE(stepped.stats == fast.stats) << what;
+        }
   }
 }

@@ -181,3 +181,65 @@ TEST(Vcd, RejectsPesOutsideTheArray) {
   vcd.pes = {{2, 0}};
   EXPECT_THROW(simulate_gemm(g, cfg, &vcd), std::invalid_argument);
 }
+
+namespace {
+
+// The value of a traced PE variable at cycle t (its last change at or before t).
+std::uint64_t value_at(const Vcd& v, const std::string& name, double t) {
+  std::string last = "0";
+  for (const auto& c : v.changes)
+    if (c.name == name && c.t <= t) last = c.value;
+  return std::stoull(last, nullptr, 2);
+}
+
+}  // namespace
+
+// Double buffering in the waveform, pinned on both edges. ws (2x2 array,
+// M = 3, two K folds: P = max(3, 2R + C - 2) = 4, folds stream from 2 and
+// 6): PE(0, 0)'s multiplier takes the new weight in the swap cycle
+// (stream_f), its active register shows it one cycle later, the shadow
+// register is a separate signal. os (2x2, S = 3): PE(1, 0)'s output register
+// shows its result from the cycle after its last MAC (S + 1 - 1 + 1 = S + 1),
+// when its accumulator shows 0.
+TEST(Vcd, DoubleBufferingRegisters) {
+  std::mt19937 rng(hwtest::seed() + 43);
+  const Gemm g = hwtest::random_gemm(3, 2, 4, rng);
+  ArrayConfig cfg;
+  cfg.rows = cfg.cols = 2;
+  cfg.pe = PeArith::int8();
+  cfg.fidelity = Fidelity::Structural;
+  cfg.weight_buffering = WeightBuffering::Double;
+  const fs::path path = fs::temp_directory_path() / ("sparq_hw_vcd_dbl_" + std::to_string(::getpid()) + ".vcd");
+  VcdOptions vcd;
+  vcd.path = path.string();
+  vcd.pes = {{0, 0}, {1, 0}};
+  const GemmRun ws = simulate_gemm(g, cfg, &vcd);
+  EXPECT_EQ(ws.C, reference_gemm(g, cfg.pe, 32, nullptr));
+  EXPECT_EQ(ws.stats.cycles, 4u + 2 * 2 + 2 + 3 - 1);
+  Vcd v = parse_vcd(read_text(path));
+  for (const char* n : {"pe_0_0.w_reg", "pe_0_0.w_shadow", "pe_0_0.mult_w", "pe_1_0.w_shadow"})
+    EXPECT_TRUE(v.names.count(n)) << n;
+  const std::uint64_t w0 = static_cast<std::uint8_t>(g.b(0, 0)), w1 = static_cast<std::uint8_t>(g.b(2, 0));
+  EXPECT_EQ(value_at(v, "pe_0_0.mult_w", 1), 0u);
+  EXPECT_EQ(value_at(v, "pe_0_0.mult_w", 2), w0);
+  EXPECT_EQ(value_at(v, "pe_0_0.w_reg", 2), 0u);
+  EXPECT_EQ(value_at(v, "pe_0_0.w_reg", 3), w0);
+  EXPECT_EQ(value_at(v, "pe_0_0.mult_w", 5), w0);
+  EXPECT_EQ(value_at(v, "pe_0_0.mult_w", 6), w1);
+  EXPECT_EQ(value_at(v, "pe_0_0.w_reg", 6), w0);
+  EXPECT_EQ(value_at(v, "pe_0_0.w_reg", 7), w1);
+  EXPECT_EQ(value_at(v, "pe_0_0.w_shadow", 6), w1);  // loaded in cycles 4, 5 (after the corner's swap in 4)
+
+  cfg.dataflow = Dataflow::OS;
+  const Gemm go = hwtest::random_gemm(2, 2, 3, rng);
+  const GemmRun os = simulate_gemm(go, cfg, &vcd);
+  EXPECT_EQ(os.C, reference_gemm(go, cfg.pe, 32, nullptr));
+  v = parse_vcd(read_text(path));
+  const std::uint64_t mask = (std::uint64_t{1} << 32) - 1;
+  const auto x = static_cast<std::uint64_t>(os.C[static_cast<std::size_t>(1) * 2]) & mask;  // output (1, 0)
+  EXPECT_TRUE(v.names.count("pe_1_0.out_reg"));
+  EXPECT_EQ(value_at(v, "pe_1_0.out_reg", 3), 0u);
+  EXPECT_EQ(value_at(v, "pe_1_0.out_reg", 4), x);
+  EXPECT_EQ(value_at(v, "pe_1_0.acc_reg", 4), 0u);
+  if (!HasFailure()) fs::remove(path);
+}

@@ -160,6 +160,8 @@ TEST(Cli, BadInputMatrix) {
        "array.rowz: is not a known key", nullptr},
       {"wrong type", "run configs/base.yaml --set array.cols=wide", "--set array.cols: must be an integer", nullptr},
       {"out of range", "run configs/base.yaml --set array.rows=0", "array.rows: must be in 1..4096", nullptr},
+      {"bad weight buffering", "run configs/base.yaml " + t.write("wb.yaml", "array: {weight_buffering: quad}\n"),
+       "wb.yaml: array.weight_buffering: unknown weight buffering 'quad' (expected single or double)", nullptr},
       {"missing config", "run " + t.s("nope.yaml"), "configuration file not found", nullptr},
       {"missing bundle", "run configs/base.yaml --set trace.bundle=" + t.s("nobundle"),
        "trace bundle manifest not found", nullptr},
@@ -195,6 +197,17 @@ TEST(Cli, BadInputMatrix) {
       {"vcd is a directory", "run configs/base.yaml --vcd " + t.s(""), "is a directory", nullptr},
       {"over memory", "run configs/base.yaml --set array.rows=4096 --set array.cols=4096 --fidelity structural",
        "simulation.max_memory", nullptr},
+      // The memory system's keys (docs/memory.md).
+      {"memory unknown key", "run configs/base.yaml --set memory.ifmap_size=3", "memory.ifmap_size: is not a known key",
+       nullptr},
+      {"memory wrong type", "run configs/base.yaml --set memory.ifmap_kib=big", "memory.ifmap_kib: must be", nullptr},
+      {"memory out of range", "run configs/base.yaml --set memory.dram_bandwidth=-1", "memory.dram_bandwidth", nullptr},
+      {"memory zero ports", "run configs/base.yaml --set memory.ifmap_ports=0", "memory.ifmap_ports: must be in 1..64",
+       nullptr},
+      {"memory buffer too small",
+       "run configs/base.yaml --set memory.enabled=true --set array.rows=32 --set array.cols=32 --set "
+       "memory.filter_kib=1",
+       "layer conv2d_11, design vsparq-5opt: memory.filter_kib", nullptr},
   };
   for (auto& c : cases) {
     if (c.setup) c.setup();

@@ -140,6 +140,10 @@ TEST(Config, BadInputNamesFileAndKey) {
       {"trace: {bundle: b}\narray: {rows: sixteen}\n", {}, "array.rows: must be an integer, got 'sixteen'"},
       {"trace: {bundle: b}\narray: {rows: 0}\n", {}, "array.rows: must be in 1..4096"},
       {"trace: {bundle: b}\narray: {dataflow: rs}\n", {}, "array.dataflow: unknown dataflow 'rs' (expected ws or os)"},
+      {"trace: {bundle: b}\narray: {weight_buffering: triple}\n",
+       {},
+       "array.weight_buffering: unknown weight buffering 'triple' (expected single or double)"},
+      {"trace: {bundle: b}\narray: {weight_buffering: [double]}\n", {}, "array.weight_buffering: must be a string"},
       {"trace: {bundle: b}\npe: {design: fp8}\n",
        {},
        "pe.design: unknown PE design 'fp8' (known: int8, int4, bsparq, vsparq)"},
@@ -185,10 +189,10 @@ TEST(Config, BadInputNamesFileAndKey) {
 TEST(Config, EffectiveConfigReloadsToTheSameRun) {
   Dir d;
   const auto f = d.write(
-      "c.yaml",
-      std::string("array: {rows: 8, cols: 12, dataflow: os}\ntrace: {bundle: b, layers: [x, y], max_pixels: 7}\n") +
-          "compare:\n  - {design: int8}\n  - {design: bsparq, shift_set: [4, 2, 0], rounding: trunc}\n"
-          "  - {design: vsparq, budget: 2, lod: edge, accumulator_bits: 24}\n  - {design: int4}\n");
+      "c.yaml", std::string("array: {rows: 8, cols: 12, dataflow: os, weight_buffering: double}\n"
+                            "trace: {bundle: b, layers: [x, y], max_pixels: 7}\n") +
+                    "compare:\n  - {design: int8}\n  - {design: bsparq, shift_set: [4, 2, 0], rounding: trunc}\n"
+                    "  - {design: vsparq, budget: 2, lod: edge, accumulator_bits: 24}\n  - {design: int4}\n");
   const RunConfig a = load_run_config({f}, {"output.dir=out"});
   const auto eff = d.write("effective.yaml", a.effective_yaml);
   const RunConfig b = load_run_config({eff}, {});
@@ -199,6 +203,8 @@ TEST(Config, EffectiveConfigReloadsToTheSameRun) {
     EXPECT_EQ(x.rows, y.rows);
     EXPECT_EQ(x.cols, y.cols);
     EXPECT_EQ(x.dataflow, y.dataflow);
+    EXPECT_EQ(x.weight_buffering, y.weight_buffering);
+    EXPECT_EQ(x.weight_buffering, WeightBuffering::Double);
     EXPECT_EQ(x.lod, y.lod);
     EXPECT_EQ(x.acc_bits, y.acc_bits);
     EXPECT_EQ(x.pe.design, y.pe.design);

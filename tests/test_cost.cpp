@@ -612,3 +612,39 @@ TEST(CostEnergy, EnergyPerEvent) {
   EXPECT_GT(component(estimate_energy(cost(PeArith::bsparq(preset("5opt"))), lib, mults), "barrel_shifters"), 0.0);
   EXPECT_NE(estimate_energy(v, lib, enc_edge).describe().find("pJ"), std::string::npos);
 }
+
+// Double buffering adds its register to the PE: ws a shadow weight register
+// (weight_bits DFF with a shift/hold MUX2 per bit) and the multiplier's
+// select between it and the active register (weight_bits MUX2); os an output
+// register (psum_bits DFF) whose capture/shift MUX2 replaces the
+// accumulator's drain MUX2. Nothing else changes; the int8 baseline of the
+// ratios is double-buffered too.
+TEST(CostModel, DoubleBufferingAddsItsRegister) {
+  for (const PeArith& a : {PeArith::int8(), PeArith::int4(), PeArith::vsparq(4, preset("5opt"))})
+    for (LodPlacement lod : kLods)
+      for (Dataflow df : kFlows) {
+        CostConfig c;
+        c.arith = a;
+        c.lod = lod;
+        c.dataflow = df;
+        const ArrayCost single = estimate_cost(c, nangate45());
+        c.weight_buffering = WeightBuffering::Double;
+        const ArrayCost dbl = estimate_cost(c, nangate45());
+        const PeWidths w = a.design->widths(a, lod, c.acc_bits);
+        const std::string what = a.label() + " lod=" + to_string(lod) + " df=" + to_string(df);
+        CellCounts extra;
+        if (df == Dataflow::WS) {
+          extra = cells({{CellKind::Dff, w.weight_bits}, {CellKind::Mux2, 2 * w.weight_bits}});
+          EXPECT_EQ(dbl.pe[CostComponent::WeightRegister].cells, single.pe[CostComponent::WeightRegister].cells + extra)
+              << what;
+        } else {
+          extra = cells({{CellKind::Dff, w.psum_bits}});
+          EXPECT_EQ(dbl.pe[CostComponent::PsumRegister].cells, single.pe[CostComponent::PsumRegister].cells + extra)
+              << what;
+        }
+        EXPECT_EQ(dbl.pe.cells, single.pe.cells + extra) << what;
+        EXPECT_EQ(dbl.edge.cells, single.edge.cells) << what;
+        EXPECT_GT(dbl.array_area_um2, single.array_area_um2) << what;
+        EXPECT_NE(dbl.describe().find("double-buffered"), std::string::npos) << what;
+      }
+}

@@ -88,9 +88,13 @@ void CellLibrary::validate() const {
       throw std::invalid_argument(std::string("cell library '") + name + "': area of " + kCellNames[i] +
                                   " must be a positive number of um^2");
   const std::pair<const char*, double> energies[] = {
-      {"mult_pp_cell_toggle_pj", energy.mult_pp_cell_toggle_pj}, {"add_bit_pj", energy.add_bit_pj},
-      {"logic_nand2eq_op_pj", energy.logic_nand2eq_op_pj},       {"reg_bit_clock_pj", energy.reg_bit_clock_pj},
+      {"mult_pp_cell_toggle_pj", energy.mult_pp_cell_toggle_pj},
+      {"add_bit_pj", energy.add_bit_pj},
+      {"logic_nand2eq_op_pj", energy.logic_nand2eq_op_pj},
+      {"reg_bit_clock_pj", energy.reg_bit_clock_pj},
       {"reg_bit_toggle_pj", energy.reg_bit_toggle_pj},
+      {"sram_byte_pj", energy.sram_byte_pj},
+      {"dram_byte_pj", energy.dram_byte_pj},
   };
   for (const auto& [key, v] : energies)
     if (!std::isfinite(v) || v < 0)
@@ -418,7 +422,7 @@ struct Units {
 Units units(const CostConfig& cfg, const CellLibrary& lib) {
   CostParts fe, dp;
   cfg.arith.design->frontend_parts(cfg.arith, fe);
-  cfg.arith.design->datapath_parts(cfg.arith, PeContext{cfg.lod, cfg.dataflow, cfg.acc_bits}, dp);
+  cfg.arith.design->datapath_parts(cfg.arith, PeContext{cfg.lod, cfg.dataflow, cfg.acc_bits, cfg.weight_buffering}, dp);
   Units u;
   u.frontend = finish(fe, lib);
   if (cfg.lod == LodPlacement::PE) {
@@ -454,17 +458,34 @@ void common_pe_parts(const PeWidths& w, const PeContext& ctx, const std::string&
             " FA) + XOR2 overflow detect");
   p.add(CostComponent::ActRegister, one(CellKind::Dff, w.act_bits),
         act_basis + " (" + std::to_string(w.act_bits) + " DFF)");
+  const bool dbl = ctx.buffering == WeightBuffering::Double;
   if (ctx.dataflow == Dataflow::WS) {
     p.add(CostComponent::WeightRegister, one(CellKind::Dff, w.weight_bits) + one(CellKind::Mux2, w.weight_bits),
           std::to_string(w.weight_bits) + "-bit stationary weight register with load/hold MUX2 per bit");
+    // Double buffering (docs/hardware.md "Weight buffering"): the shadow
+    // register shifting down the column, and the multiplier's select between
+    // it and the active register (the fold's first slot takes the shadow).
+    if (dbl)
+      p.add(CostComponent::WeightRegister, one(CellKind::Dff, w.weight_bits) + one(CellKind::Mux2, 2 * w.weight_bits),
+            std::to_string(w.weight_bits) + "-bit shadow weight register with shift/hold MUX2 per bit, " +
+                std::to_string(w.weight_bits) + " MUX2 selecting the shadow weight for the fold's first slot");
     p.add(CostComponent::PsumRegister, one(CellKind::Dff, w.psum_bits),
           std::to_string(w.psum_bits) + "-bit partial-sum pipeline register");
-  } else {
+  } else if (!dbl) {
     p.add(CostComponent::WeightRegister, one(CellKind::Dff, w.weight_bits),
           std::to_string(w.weight_bits) + "-bit weight pipeline register");
     p.add(CostComponent::PsumRegister,
           one(CellKind::Dff, w.psum_bits) + one(CellKind::Mux2, w.psum_bits) + one(CellKind::And2, w.psum_bits),
           std::to_string(w.psum_bits) + "-bit accumulator register with drain MUX2 and clear AND2 per bit");
+  } else {
+    // Double buffering: the accumulator clears when its result moves to the
+    // output register, which captures it or shifts the one above down.
+    p.add(CostComponent::WeightRegister, one(CellKind::Dff, w.weight_bits),
+          std::to_string(w.weight_bits) + "-bit weight pipeline register");
+    p.add(CostComponent::PsumRegister,
+          one(CellKind::Dff, 2 * w.psum_bits) + one(CellKind::Mux2, w.psum_bits) + one(CellKind::And2, w.psum_bits),
+          std::to_string(w.psum_bits) + "-bit accumulator register with clear AND2 per bit, " +
+              std::to_string(w.psum_bits) + "-bit output register with capture/shift MUX2 per bit");
   }
 }
 
@@ -529,7 +550,8 @@ std::string ArrayCost::describe() const {
   o << "Area proxy: design " << to_string(a.design);
   if (consumes_pairs(a.design)) o << ", window " << window_spec_name(a.window);
   if (a.design->detects_zeros()) o << ", partner " << window_spec_name(a.partner);
-  o << ", LOD " << to_string(config.lod) << ", dataflow " << to_string(config.dataflow) << ", acc " << config.acc_bits
+  o << ", LOD " << to_string(config.lod) << ", dataflow " << to_string(config.dataflow)
+    << (config.weight_buffering == WeightBuffering::Double ? " (double-buffered)" : "") << ", acc " << config.acc_bits
     << " bits, array " << config.rows << " x " << config.cols << "\n";
   o << "Basis: cell counts of ripple-carry / MUX2-tree structures (docs/cost_model.md) x X1 cell areas; no wiring, "
        "clock tree or synthesis optimization; NAND2-eq = area / area(NAND2_X1)\n";
@@ -586,6 +608,12 @@ EnergyBreakdown estimate_energy(const ArrayCost& cost, const CellLibrary& lib, c
       {"register_toggle", d(act.reg_bit_toggles) * e.reg_bit_toggle_pj,
        "flip-flop output toggles x " + fmt(e.reg_bit_toggle_pj, 6) + " pJ per toggle"},
   };
+  if (act.memory) {
+    b.components.push_back({"sram", d(act.sram_bytes) * e.sram_byte_pj,
+                            "scratchpad bytes read and written x " + fmt(e.sram_byte_pj, 6) + " pJ per byte"});
+    b.components.push_back(
+        {"dram", d(act.dram_bytes) * e.dram_byte_pj, "DRAM bytes x " + fmt(e.dram_byte_pj, 6) + " pJ per byte"});
+  }
   for (const auto& c : b.components) b.total_pj += c.pj;
   return b;
 }

@@ -64,6 +64,8 @@ struct EnergyPerEvent {
   double logic_nand2eq_op_pj = 0;     // per NAND2-equivalent of control/datapath logic per operation
   double reg_bit_clock_pj = 0;        // per flip-flop clocked (write event, whatever the data)
   double reg_bit_toggle_pj = 0;       // extra per flip-flop whose output changes (incl. its output net)
+  double sram_byte_pj = 0;            // per byte read from or written to an on-chip scratchpad
+  double dram_byte_pj = 0;            // per byte read from or written to DRAM
 };
 
 // A standard-cell area table and the energy-per-event constants.
@@ -91,6 +93,7 @@ struct CostConfig {
   int acc_bits = 32;
   int rows = 16;
   int cols = 16;
+  WeightBuffering weight_buffering = WeightBuffering::Single;
   // Throws std::invalid_argument: invalid arith, rows/cols < 1, acc_bits
   // outside [16 (int8: one product) or 17 (pair designs: one pair sum), 64].
   void validate() const;
@@ -251,6 +254,10 @@ struct EnergyActivity {
   // front ends inside PEs (lod = pe) and at the row edges (lod = edge).
   std::uint64_t encodings_pe = 0;
   std::uint64_t encodings_edge = 0;
+  // The memory system (memory.enabled): scratchpad bytes read and written,
+  // DRAM bytes moved. Without it the proxy has no memory components.
+  bool memory = false;
+  std::uint64_t sram_bytes = 0, dram_bytes = 0;
 };
 
 struct EnergyComponent {

@@ -1,6 +1,7 @@
 // When each fold of a GEMM on an R x C systolic array uses which operands,
 // cycle by cycle (no stalls): the one timing description the fold model, the
-// memory model and the tests share (docs/hardware.md "Fold timing"). The
+// memory model and the tests share (docs/hardware.md §4 for single and §8
+// "Weight buffering" for double buffering). The
 // stepped and structural models derive the same cycles from their controller;
 // tests check every field here against their per-cycle probe.
 //
@@ -40,6 +41,13 @@ class FoldSchedule {
   FoldTimes fold(int f) const;
   // The GEMM's cycles (its last output written).
   std::uint64_t cycles() const;
+  // Cycles from one fold's stream start to the next's (single buffering:
+  // the whole fold, ws 2R + C + M - 2, os S + 2R + C - 2; double buffering:
+  // ws max(M, 2R + C - 2), os max(S, R + C - 1, 2R + C - 3);
+  // docs/hardware.md "Weight buffering").
+  std::uint64_t period() const;
+  // Slots a row's bus carries per fold: ws M, os S.
+  std::uint64_t slots() const;
 
  private:
   Dataflow df_;

@@ -119,6 +119,7 @@ struct PeContext {
   LodPlacement lod = LodPlacement::PE;
   Dataflow dataflow = Dataflow::WS;
   int acc_bits = 32;
+  WeightBuffering buffering = WeightBuffering::Single;  // double: a shadow weight (ws) / output (os) register
 };
 
 class PeDesign {

@@ -20,11 +20,13 @@ class ArrayController : public sc_core::sc_module {
   sc_core::sc_in<bool> clk;
   sc_core::sc_in<OpLink> corner;       // slot entering PE(R-1, C-1)
   sc_core::sc_in<PsumLink> collector;  // ws: slot the last column's accumulator takes
-  sc_core::sc_out<int> phase, outer, inner, step;
+  sc_core::sc_out<int> phase, outer, inner, step, prev_outer, prev_inner, drain_outer, drain_inner, drain_step;
   sc_core::sc_out<bool> load, drain;
   sc_core::sc_out<std::uint64_t> cycle;
 
-  ArrayController(sc_core::sc_module_name name, const ControllerFsm& fsm, ArrayStats* stats, std::vector<char>* phases);
+  // phases, loads (probes): each cycle's class and whether the load broadcast is on.
+  ArrayController(sc_core::sc_module_name name, const ControllerFsm& fsm, ArrayStats* stats, std::vector<char>* phases,
+                  std::vector<char>* loads);
   bool done() const { return fsm_.state().phase == Phase::Done; }
   // The next GEMM on the same elaborated array (StructuralSession).
   void rebind(const ControllerFsm& fsm, ArrayStats* stats) {
@@ -36,7 +38,7 @@ class ArrayController : public sc_core::sc_module {
   void tick();
   ControllerFsm fsm_;
   ArrayStats* stats_;
-  std::vector<char>* phases_;
+  std::vector<char>*phases_, *loads_;
 };
 
 }  // namespace sparq::hw

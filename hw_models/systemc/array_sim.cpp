@@ -1,5 +1,6 @@
 #include "array_sim.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "fast_array.h"
@@ -39,7 +40,8 @@ double ArrayStats::macs_per_cycle() const {
 
 void ArrayStats::merge(const ArrayStats& o) {
   for (const ArrayStatDef& d : array_stat_defs())
-    if (d.counter) this->*d.counter += o.*d.counter;
+    if (d.counter)
+      this->*d.counter = d.peak ? std::max(this->*d.counter, o.*d.counter) : this->*d.counter + o.*d.counter;
   front_end.merge(o.front_end);
 }
 
@@ -75,6 +77,12 @@ std::vector<ArrayStatDef> build_stat_defs() {
   counter("cycles", "fill", "cycle", "pipeline fill: operands skewing in before the first result", &S::fill);
   counter("cycles", "stream", "cycle", "steady streaming of operand pairs", &S::stream);
   counter("cycles", "drain", "cycle", "pipeline drain after the last operand enters", &S::drain);
+  {
+    ArrayStatDef d{"cycles",  "stall", "cycle", "array stalled by the memory system (see memory)",
+                   &S::stall, nullptr, true,    false};
+    d.memory_only = true;
+    v.push_back(std::move(d));
+  }
   counter("cycles", "scalesim_compute", "cycle", "SCALE-Sim v2 compute cycles for the same array, dataflow and GEMM",
           &S::scalesim_compute_cycles, true);
   counter("throughput", "macs", "MAC", "useful multiply-accumulates (M*N*K, unpadded)", &S::macs);
@@ -153,6 +161,66 @@ std::vector<ArrayStatDef> build_stat_defs() {
   counter("activity", "lod_pe_encodings", "encoding", "operand pairs encoded inside PEs", &S::lod_pe_encodings);
   counter("accumulator", "overflows", "event", "accumulator additions whose exact result left the signed range",
           &S::acc_overflows);
+  // The memory system (memory.enabled).
+  const auto mem = [&](const char* name, const char* unit, const char* desc, std::uint64_t S::*m, bool peak = false) {
+    ArrayStatDef d{"memory", name, unit, desc, m, nullptr, true, false};
+    d.memory_only = true;
+    d.peak = peak;
+    v.push_back(std::move(d));
+  };
+  const auto mem_derived = [&](const char* name, const char* unit, const char* desc,
+                               std::function<double(const S&, double)> f) {
+    ArrayStatDef d{"memory", name, unit, desc, nullptr, std::move(f), false, false};
+    d.memory_only = true;
+    v.push_back(std::move(d));
+  };
+  mem("stall_ifmap", "cycle", "stalls waiting for activations (DRAM or the ifmap port)", &S::stall_ifmap);
+  mem("stall_filter", "cycle", "stalls waiting for weights (DRAM or the filter port)", &S::stall_filter);
+  mem("stall_ofmap", "cycle", "stalls on a full ofmap scratchpad, its port, or the last outputs reaching DRAM",
+      &S::stall_ofmap);
+  mem("stall_port", "cycle", "the part of the stalls caused by a scratchpad port's width", &S::stall_port);
+  mem("sram_ifmap_read", "byte", "activation bytes the array read from the ifmap scratchpad", &S::sram_ifmap_read);
+  mem("sram_ifmap_write", "byte", "bytes written into the ifmap scratchpad from DRAM", &S::sram_ifmap_write);
+  mem("sram_filter_read", "byte", "weight bytes the array read from the filter scratchpad", &S::sram_filter_read);
+  mem("sram_filter_write", "byte", "bytes written into the filter scratchpad from DRAM", &S::sram_filter_write);
+  mem("sram_ofmap_write", "byte", "output bytes the array wrote into the ofmap scratchpad", &S::sram_ofmap_write);
+  mem("sram_ofmap_read", "byte", "output bytes read from the ofmap scratchpad into DRAM", &S::sram_ofmap_read);
+  mem("dram_ifmap_read", "byte", "DRAM bytes read into the ifmap scratchpad", &S::dram_ifmap_read);
+  mem("dram_filter_read", "byte", "DRAM bytes read into the filter scratchpad", &S::dram_filter_read);
+  mem("dram_ofmap_write", "byte", "DRAM bytes written from the ofmap scratchpad", &S::dram_ofmap_write);
+  mem("unique_ifmap", "byte", "distinct activation bytes the layers read (the DRAM read floor)", &S::unique_ifmap);
+  mem("unique_filter", "byte", "distinct weight bytes the layers read", &S::unique_filter);
+  mem("unique_ofmap", "byte", "output bytes the layers write", &S::unique_ofmap);
+  mem_derived("dram_traffic_over_unique", "1", "DRAM bytes / the unique bytes read and written (1 = no refetch)",
+              [](const S& s, double) {
+                const double u = static_cast<double>(s.unique_ifmap + s.unique_filter + s.unique_ofmap);
+                return u > 0 ? static_cast<double>(s.dram_ifmap_read + s.dram_filter_read + s.dram_ofmap_write) / u
+                             : 0.0;
+              });
+  mem_derived("dram_bandwidth_achieved", "byte/cycle", "DRAM bytes / all cycles", [](const S& s, double) {
+    return s.cycles ? static_cast<double>(s.dram_ifmap_read + s.dram_filter_read + s.dram_ofmap_write) /
+                          static_cast<double>(s.cycles)
+                    : 0.0;
+  });
+  mem_derived("dram_bandwidth_required", "byte/cycle",
+              "DRAM bytes / the cycles without stalls (the average bandwidth that would hide the memory)",
+              [](const S& s, double) {
+                const std::uint64_t c = s.cycles - s.stall;
+                return c ? static_cast<double>(s.dram_ifmap_read + s.dram_filter_read + s.dram_ofmap_write) /
+                               static_cast<double>(c)
+                         : 0.0;
+              });
+  mem("dram_requests", "request", "DRAM requests (bursts)", &S::dram_requests);
+  mem("dram_bus_cycles", "cycle", "cycles the DRAM bus moved data", &S::dram_bus_cycles);
+  mem("peak_ifmap", "byte", "largest ifmap scratchpad occupancy", &S::peak_ifmap, true);
+  mem("peak_filter", "byte", "largest filter scratchpad occupancy", &S::peak_filter, true);
+  mem("peak_ofmap", "byte", "largest ofmap scratchpad occupancy", &S::peak_ofmap, true);
+  mem("ifmap_bytes_per_cycle", "byte/cycle",
+      "activation bytes the array reads from the ifmap scratchpad per cycle at full rate (rows x 1, pair designs "
+      "rows x 2)",
+      &S::ifmap_bytes_per_cycle, true);
+  mem("row_bus_bits", "bit/cycle", "bits per cycle on the row buses into the array (rows x operand register width)",
+      &S::row_bus_bits, true);
   // Counters behind the derived figures, not reported themselves.
   counter("", "gemms", "GEMM", "GEMMs simulated (groups of a layer)", &S::gemms);
   counter("", "pe_active_cycles", "PE-cycle", "(PE, cycle) pairs doing useful work", &S::pe_active_cycles);
@@ -183,7 +251,8 @@ std::string array_stat_group_description(const std::string& group) {
       {"pairs", "activation pairs of the lowered GEMM, each (output pixel, k-pair) once"},
       {"windows", "n-bit windows selected for nonzero activations, each A-matrix pair once"},
       {"activity", "switching activity, the basis of the energy proxy"},
-      {"accumulator", ""}};
+      {"accumulator", ""},
+      {"memory", "scratchpads and DRAM: stalls by cause, traffic in bytes, occupancy, operand bandwidth"}};
   for (const auto& [name, desc] : groups)
     if (group == name) return desc;
   return "";

@@ -26,6 +26,7 @@ namespace sparq::hw {
 using sparq::Dataflow;
 using sparq::LodPlacement;
 using sparq::to_string;
+using sparq::WeightBuffering;
 
 // fast: the fold model (fold_model.h), or the stepped model when a CycleProbe
 // is attached; stepped: the plain C++ model stepping every register every
@@ -58,6 +59,11 @@ struct ArrayConfig {
   Fidelity fidelity = Fidelity::Fast;
   PeArith pe = PeArith::int8();
   int acc_bits = 32;  // partial-sum / accumulator width, 2..64
+  // single: each fold loads (ws) or drains (os) before the next streams;
+  // double: a shadow weight register (ws) / an output register (os) per PE
+  // lets the next fold's weights load / the last fold's outputs drain while
+  // a fold streams (docs/hardware.md "Weight buffering").
+  WeightBuffering weight_buffering = WeightBuffering::Single;
 
   // Throws std::invalid_argument naming the field: rows/cols in 1..4096,
   // acc_bits in 2..64, and the PE arithmetic (PeArith::validate()).
@@ -123,6 +129,20 @@ struct ArrayStats {
   std::uint64_t lod_pe_encodings = 0;     // encodings by in-PE front ends
   std::uint64_t folds = 0;                // tiles run (ws: K x N folds; os: M x N folds)
   std::uint64_t acc_overflows = 0;        // hardware adder results outside acc_bits
+  // The memory system (hw_models/core/memory_model.h), when modelled: the
+  // whole array stalls (clock gated) while an operand it needs is missing, a
+  // scratchpad port is too narrow, or the ofmap scratchpad is full. stall is
+  // a part of cycles (the array models count none; the runner adds them).
+  std::uint64_t stall = 0, stall_ifmap = 0, stall_filter = 0, stall_ofmap = 0, stall_port = 0;
+  std::uint64_t sram_ifmap_read = 0, sram_ifmap_write = 0, sram_filter_read = 0, sram_filter_write = 0;
+  std::uint64_t sram_ofmap_read = 0, sram_ofmap_write = 0;                        // bytes
+  std::uint64_t dram_ifmap_read = 0, dram_filter_read = 0, dram_ofmap_write = 0;  // bytes
+  std::uint64_t unique_ifmap = 0, unique_filter = 0, unique_ofmap = 0;            // bytes the layers read / write
+  std::uint64_t dram_requests = 0, dram_bus_cycles = 0;
+  // Largest values (merged by max, not summed): scratchpad occupancy in
+  // bytes; ifmap bytes the array reads per cycle; bits per cycle on the row
+  // buses (rows x operand register width).
+  std::uint64_t peak_ifmap = 0, peak_filter = 0, peak_ofmap = 0, ifmap_bytes_per_cycle = 0, row_bus_bits = 0;
   // Functional front-end statistics: count_pair once per (m, k-pair) of each
   // GEMM's A matrix, exactly as reference_gemm counts them; overflows =
   // acc_overflows (the hardware's adders, see README: equals the reference's
@@ -148,6 +168,8 @@ struct ArrayStatDef {
   std::function<double(const ArrayStats&, double clock_mhz)> derived;  // when counter is null
   bool integer = false;                                                // derived: an integer count
   bool scalesim_only = false;  // reported only with simulation.scalesim_compatible
+  bool memory_only = false;    // reported only when the memory system is modelled (memory.enabled)
+  bool peak = false;           // a largest value: merged by max
 };
 const std::vector<ArrayStatDef>& array_stat_defs();
 // Number of ArrayStats counters the table declares (a test checks that every
@@ -174,6 +196,7 @@ struct CycleProbe {
     std::int64_t value = 0;
     int active_pes = 0;  // PEs doing useful work during this cycle
     char phase = '-';    // 'L' load, 'F' fill, 'S' stream, 'D' drain
+    bool load = false;   // ws: the column buses carry weights (the load broadcast is on)
   };
   std::vector<Sample> samples;
 };

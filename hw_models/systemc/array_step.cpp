@@ -20,11 +20,11 @@ OutputColumn::OutputColumn(const OperandMemory& mem, const ArrayConfig& cfg, int
   if (cfg.dataflow == Dataflow::WS) buf_.assign(static_cast<std::size_t>(mem.M), 0);
 }
 
-OutputColumn::Write OutputColumn::os_take(const CtlState& s, std::int64_t acc, HwCounters& k,
+OutputColumn::Write OutputColumn::os_take(int outer, int inner, int j, std::int64_t acc, HwCounters& k,
                                           std::vector<std::int64_t>& out) {
   Write w;
-  const int m = s.inner * R_ + (R_ - 1 - s.step);
-  const int n = s.outer * C_ + col_;
+  const int m = inner * R_ + (R_ - 1 - j);
+  const int n = outer * C_ + col_;
   if (m >= mem_->M || n >= mem_->N) return w;
   w.m = m;
   w.n = n;

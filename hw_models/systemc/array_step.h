@@ -18,7 +18,8 @@ namespace sparq::hw {
 //   its buffer entry for that output row; it counts slots to know the row and
 //   fold. The entry written by the last K fold is the output.
 // os: the collector register: during the drain it takes the bottom PE's
-//   accumulator each cycle (rows bottom-up) and writes the output.
+//   accumulator (double buffering: output register) each cycle (rows
+//   bottom-up) and writes the output.
 class OutputColumn {
  public:
   OutputColumn(const OperandMemory& mem, const ArrayConfig& cfg, int col);
@@ -30,8 +31,9 @@ class OutputColumn {
   };
   // ws: the bottom PE's partial-sum register holds a slot (psum_ctl & kValid).
   Write ws_take(std::int64_t psum, HwCounters& k, std::vector<std::int64_t>& out);
-  // os: one drain cycle (s.phase == Drain) with the bottom accumulator acc.
-  Write os_take(const CtlState& s, std::int64_t acc, HwCounters& k, std::vector<std::int64_t>& out);
+  // os: drain cycle j of fold (outer, inner) (drain_cycle) with the bottom
+  // accumulator (double buffering: output register) acc.
+  Write os_take(int outer, int inner, int j, std::int64_t acc, HwCounters& k, std::vector<std::int64_t>& out);
 
  private:
   void write(std::int64_t& reg, Write& w, HwCounters& k, std::vector<std::int64_t>& out) const;

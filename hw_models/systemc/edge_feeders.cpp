@@ -9,17 +9,18 @@ RowFeeder::RowFeeder(sc_core::sc_module_name name, const OperandMemory* mem, con
       out("out"),
       mem_(mem),
       cfg_(cfg),
+      geom_(*mem, cfg),
       row_(row),
       encoder_(mem->edge ? std::make_unique<PairEncoderLogic>("edge_encoder", cfg.pe) : nullptr) {
   SC_METHOD(eval);
-  sensitive << ctl_in.phase << ctl_in.outer << ctl_in.inner << ctl_in.step;
+  sensitive << ctl_in.phase << ctl_in.outer << ctl_in.inner << ctl_in.step << ctl_in.prev_outer << ctl_in.prev_inner;
   SC_METHOD(sample);
   sensitive << clk.pos();
   dont_initialize();
 }
 
 void RowFeeder::eval() {
-  const Slot s = row_feed(*mem_, ctl_in.read(), cfg_.rows, cfg_.cols, cfg_.dataflow, row_);
+  const Slot s = row_feed(*mem_, ctl_in.read(), geom_, row_);
   bus_ = s.payload;
   bus_ctl_ = s.ctl;
   out.write(OpLink{encoder_ ? pack_encoded(encoder_->eval(s.payload, cfg_.pe), cfg_.pe) : s.payload, s.ctl});
@@ -41,9 +42,10 @@ ColFeeder::ColFeeder(sc_core::sc_module_name name, const OperandMemory* mem, con
       col_mapped("col_mapped"),
       mem_(mem),
       cfg_(cfg),
+      geom_(*mem, cfg),
       col_(col) {
   SC_METHOD(eval);
-  sensitive << ctl_in.phase << ctl_in.outer << ctl_in.inner << ctl_in.step;
+  sensitive << ctl_in.phase << ctl_in.outer << ctl_in.inner << ctl_in.step << ctl_in.prev_outer << ctl_in.prev_inner;
   SC_METHOD(sample);
   sensitive << clk.pos();
   dont_initialize();
@@ -51,7 +53,7 @@ ColFeeder::ColFeeder(sc_core::sc_module_name name, const OperandMemory* mem, con
 
 void ColFeeder::eval() {
   const CtlState st = ctl_in.read();
-  const Slot s = col_feed(*mem_, st, cfg_.rows, cfg_.cols, cfg_.dataflow, col_);
+  const Slot s = col_feed(*mem_, st, geom_, col_);
   out.write(OpLink{s.payload, s.ctl});
   col_mapped.write(st.outer * cfg_.cols + col_ < mem_->N);
 }

@@ -19,18 +19,28 @@ namespace sparq::hw {
 
 // Controller state as signals (see ArrayController).
 struct CtlPorts {
-  sc_core::sc_in<int> phase, outer, inner, step;
+  sc_core::sc_in<int> phase, outer, inner, step, prev_outer, prev_inner, drain_outer, drain_inner, drain_step;
   explicit CtlPorts(const std::string& prefix)
       : phase((prefix + "_phase").c_str()),
         outer((prefix + "_outer").c_str()),
         inner((prefix + "_inner").c_str()),
-        step((prefix + "_step").c_str()) {}
+        step((prefix + "_step").c_str()),
+        prev_outer((prefix + "_prev_outer").c_str()),
+        prev_inner((prefix + "_prev_inner").c_str()),
+        drain_outer((prefix + "_drain_outer").c_str()),
+        drain_inner((prefix + "_drain_inner").c_str()),
+        drain_step((prefix + "_drain_step").c_str()) {}
   CtlState read() const {
     CtlState s;
     s.phase = static_cast<Phase>(phase.read());
     s.outer = outer.read();
     s.inner = inner.read();
     s.step = step.read();
+    s.prev_outer = prev_outer.read();
+    s.prev_inner = prev_inner.read();
+    s.drain_outer = drain_outer.read();
+    s.drain_inner = drain_inner.read();
+    s.drain_step = drain_step.read();
     return s;
   }
 };
@@ -47,6 +57,7 @@ class RowFeeder : public sc_core::sc_module {
   // The next GEMM on the same elaborated array: its operands, counters from 0.
   void rebind(const OperandMemory* mem) {
     mem_ = mem;
+    geom_ = FoldGeom(*mem, cfg_);
     bus_ = prev_ = 0;
     bus_ctl_ = 0;
     cnt_ = HwCounters{};
@@ -57,6 +68,7 @@ class RowFeeder : public sc_core::sc_module {
   void sample();
   const OperandMemory* mem_;
   const ArrayConfig cfg_;
+  FoldGeom geom_;
   const int row_;
   std::unique_ptr<PairEncoderLogic> encoder_;  // edge LOD
   std::uint32_t bus_ = 0, prev_ = 0;
@@ -76,6 +88,7 @@ class ColFeeder : public sc_core::sc_module {
   const HwCounters& counters() const { return cnt_; }
   void rebind(const OperandMemory* mem) {
     mem_ = mem;
+    geom_ = FoldGeom(*mem, cfg_);
     prev_ = 0;
     cnt_ = HwCounters{};
   }
@@ -85,6 +98,7 @@ class ColFeeder : public sc_core::sc_module {
   void sample();
   const OperandMemory* mem_;
   const ArrayConfig cfg_;
+  FoldGeom geom_;
   const int col_;
   std::uint32_t prev_ = 0;
   HwCounters cnt_;

@@ -33,6 +33,7 @@ struct RowSink {
   std::uint64_t ev = 0;  // ws: act_w | psum_w | active; os: act_w | active (= psum_w) | weight_w
   std::uint64_t tg = 0;  // act | psum | mult toggles
   std::uint64_t wt = 0, mult_w = 0, busy_n = 0, lod_n = 0, ovf_n = 0, load_w = 0, drain_w = 0;
+  std::uint64_t swap_t = 0;  // double-buffered ws: toggles of the weight swaps (part of wt)
   SPARQ_ALWAYS_INLINE void ws_slot(std::uint32_t en, std::uint32_t valid, std::uint32_t active) {
     ev += pack3(en, valid, active);
   }
@@ -41,6 +42,11 @@ struct RowSink {
   }
   SPARQ_ALWAYS_INLINE void weight_load() { ++load_w; }
   SPARQ_ALWAYS_INLINE void drain_write() { ++drain_w; }
+  SPARQ_ALWAYS_INLINE void psum_writes(std::uint32_t n) { drain_w += n; }
+  SPARQ_ALWAYS_INLINE void swap(std::uint64_t t) {
+    wt += t;
+    swap_t += t;
+  }
   SPARQ_ALWAYS_INLINE void toggles(std::uint64_t act, std::uint64_t psum) { tg += pack3(act, psum, 0); }
   SPARQ_ALWAYS_INLINE void weight(std::uint64_t t) { wt += t; }
   SPARQ_ALWAYS_INLINE void mult(std::uint64_t all, std::uint64_t weight_side) {
@@ -94,6 +100,7 @@ struct CycleCount {
   std::uint64_t active = 0, busy = 0, lod_pe = 0, ovf = 0;
   std::uint64_t act_last_col = 0;     // part of `act` in the last column
   std::uint64_t weight_last_row = 0;  // os: part of `weight` in the last row
+  std::uint64_t weight_swap = 0;      // double-buffered ws: part of `weight` from the swaps
 };
 
 // The array's registers advanced one clock cycle at a time, every PE by the
@@ -112,8 +119,8 @@ class FastArray {
         R_(cfg.rows),
         C_(cfg.cols),
         acc_(cfg.acc_bits),
-        folds_(fold_counts(mem, cfg.rows, cfg.cols, cfg.dataflow)),
-        fsm_(cfg.dataflow, cfg.rows, cfg.cols, folds_.first, folds_.second),
+        geom_(mem, cfg),
+        fsm_(geom_),
         pes_(static_cast<std::size_t>(R_) * C_),
         in0_(R_),
         bus_prev_(R_, 0),
@@ -183,6 +190,7 @@ class FastArray {
     t.act_last_col += last_col_act;
     t.mult_w += k.mult_w;
     t.weight += k.wt;
+    t.weight_swap += k.swap_t;
     t.busy += k.busy_n;
     t.lod_pe += k.lod_n;
     t.ovf += k.ovf_n;
@@ -194,14 +202,14 @@ class FastArray {
     const CtlState& s = fsm_.state();
     std::uint64_t row_t = 0, col_t = 0;
     for (int r = 0; r < R_; ++r) {
-      const Slot bus = row_feed(mem_, s, R_, C_, cfg_.dataflow, r);
+      const Slot bus = row_feed(mem_, s, geom_, r);
       row_t += static_cast<std::uint64_t>(hamming(bus_prev_[r], bus.payload));
       bus_prev_[r] = bus.payload;
       if (mem_.edge && (bus.ctl & kEn)) ++cnt_.lod_edge;
       in0_[r] = Operand{edge_payload(mem_, bus), bus.idx, bus.ctl};
     }
     for (int c = 0; c < C_; ++c) {
-      const Slot bus = col_feed(mem_, s, R_, C_, cfg_.dataflow, c);
+      const Slot bus = col_feed(mem_, s, geom_, c);
       col_t += static_cast<std::uint64_t>(hamming(wbus_prev_[c], bus.payload));
       wbus_prev_[c] = bus.payload;
       // Weights carry no activation entry (and copying Slot's payload and
@@ -223,11 +231,15 @@ class FastArray {
   // reset 0, as the multiplier inputs). Every counted register change reaches
   // a multiplier one cycle later, so the changes of the last simulated cycle
   // (after which no multiplier samples) are carried but never added.
+  // Double-buffered ws: the multiplier's weight input is the shadow register
+  // in a swap cycle and the active register otherwise, so it changes exactly
+  // when a swap does, in the same cycle (weight_swap); the shadow registers
+  // reach no multiplier.
   void int8_mult_toggles(CycleCount& cc, std::uint64_t a_bus, std::uint64_t w_bus, bool ws) {
-    cc.mult = a_bus + w_bus + pend_a_ + pend_w_;
-    cc.mult_w = w_bus + pend_w_;
+    cc.mult = a_bus + w_bus + pend_a_ + pend_w_ + cc.weight_swap;
+    cc.mult_w = w_bus + pend_w_ + cc.weight_swap;
     pend_a_ = cc.act - cc.act_last_col;
-    pend_w_ = ws ? cc.weight : cc.weight - cc.weight_last_row;
+    pend_w_ = ws ? (geom_.dbl() ? 0 : cc.weight) : cc.weight - cc.weight_last_row;
   }
 
   void end_cycle(std::uint8_t corner_ctl, std::uint8_t coll_ctl, int active, ArrayStats& st) {
@@ -236,6 +248,8 @@ class FastArray {
       auto& cur = probe_->samples.back();
       cur.active_pes = active;
       cur.phase = cls;
+      int o, i, j;
+      cur.load = load_cycle(fsm_.state(), geom_, &o, &i, &j);
       probe_->samples.push_back(next_sample_);
       next_sample_.out_valid = false;
     }
@@ -254,8 +268,9 @@ class FastArray {
   // One row of ws PEs for one cycle. The registers of the row above are read
   // before they are updated (rows run bottom-up) and PE(r, c - 1)'s operand
   // register before it is updated (columns right to left): every PE sees the
-  // values of the previous clock edge.
-  template <bool Pairs, bool Wide, bool Top, bool Load, class Dp>
+  // values of the previous clock edge. Double: the shadow chain shifts while
+  // loading and the column-mapped bit travels with the weights.
+  template <bool Pairs, bool Wide, bool Top, bool Load, bool Double, class Dp>
   void ws_row(const Dp& dp0, int r, int mapped_cols, CycleCount& t) {
     Dp dp = dp0;
     const AccRange x = acc_;
@@ -266,8 +281,14 @@ class FastArray {
     auto pe = [&](auto mapped, int c, const Operand& ain) __attribute__((always_inline)) {
       const std::int64_t pin = Top ? 0 : u[c].psum;
       const std::uint8_t pin_ctl = Top ? 0 : u[c].ctl2;
-      const std::uint32_t win = Load ? (Top ? wbus[c].pay : u[c].w) : 0u;
-      return ws_step<Wide, Top, Load, decltype(mapped)::value>(dp, x, p[c], ain, pin, pin_ctl, win, k);
+      if constexpr (Double) {
+        const std::uint32_t win = Load ? (Top ? wbus[c].pay : u[c].shadow) : 0u;
+        const auto map = static_cast<std::uint8_t>(Top ? (wbus[c].ctl & kEn) >> 1 : u[c].wmap >> 1);
+        return ws_step<Wide, Top, Load, true, true>(dp, x, p[c], ain, pin, pin_ctl, win, k, map);
+      } else {
+        const std::uint32_t win = Load ? (Top ? wbus[c].pay : u[c].w) : 0u;
+        return ws_step<Wide, Top, Load, decltype(mapped)::value>(dp, x, p[c], ain, pin, pin_ctl, win, k);
+      }
     };
     auto left = [&](int c) __attribute__((always_inline)) {
       return Operand{p[c - 1].a, p[c - 1].a_idx, p[c - 1].a_ctl};
@@ -289,10 +310,10 @@ class FastArray {
     add_row(k, true, last, t);
   }
 
-  template <bool Pairs, bool Wide, bool Load, class Dp>
+  template <bool Pairs, bool Wide, bool Load, bool Double, class Dp>
   void ws_rows(const Dp& dp, int mapped_cols, CycleCount& k) {
-    for (int r = R_ - 1; r >= 1; --r) ws_row<Pairs, Wide, false, Load>(dp, r, mapped_cols, k);
-    ws_row<Pairs, Wide, true, Load>(dp, 0, mapped_cols, k);
+    for (int r = R_ - 1; r >= 1; --r) ws_row<Pairs, Wide, false, Load, Double>(dp, r, mapped_cols, k);
+    ws_row<Pairs, Wide, true, Load, Double>(dp, 0, mapped_cols, k);
   }
 
   template <bool Pairs, bool Wide, class Dp>
@@ -308,11 +329,15 @@ class FastArray {
       if (p.ctl2 & kValid) probe_write(c, cols_[static_cast<std::size_t>(c)].ws_take(p.psum, k, out_));
     }
     const int mapped_cols = std::min(C_, mem_.N - s.outer * C_);
+    int lo, li, lj;
+    const bool load = load_cycle(s, geom_, &lo, &li, &lj);
     CycleCount cc;
-    if (s.phase == Phase::Load)
-      ws_rows<Pairs, Wide, true>(dp, mapped_cols, cc);
+    if (geom_.dbl())
+      load ? ws_rows<Pairs, Wide, true, true>(dp, mapped_cols, cc)
+           : ws_rows<Pairs, Wide, false, true>(dp, mapped_cols, cc);
     else
-      ws_rows<Pairs, Wide, false>(dp, mapped_cols, cc);
+      load ? ws_rows<Pairs, Wide, true, false>(dp, mapped_cols, cc)
+           : ws_rows<Pairs, Wide, false, false>(dp, mapped_cols, cc);
     if (!Pairs) {
       cc.busy = cc.active;  // one multiplier, busy when active
       int8_mult_toggles(cc, a_bus, 0, true);
@@ -325,7 +350,7 @@ class FastArray {
   // One row of os PEs for one cycle (same read-before-update order as
   // ws_row). Top: row 0 (weights from the column bus; drains take 0). Drain:
   // the accumulators shift down one row.
-  template <bool Pairs, bool Wide, bool Top, bool Drain, class Dp>
+  template <bool Pairs, bool Wide, bool Top, bool Drain, bool Double, class Dp>
   void os_row(const Dp& dp0, int r, CycleCount& t) {
     Dp dp = dp0;
     const AccRange x = acc_;
@@ -336,8 +361,8 @@ class FastArray {
     auto pe = [&](int c, const Operand& ain) __attribute__((always_inline)) {
       const std::uint32_t b_in = Top ? wbus[c].pay : u[c].w;
       const std::uint8_t b_ctl = Top ? wbus[c].ctl : u[c].ctl2;
-      const std::int64_t acc_in = (Drain && !Top) ? u[c].psum : 0;
-      return os_step<Wide, Drain>(dp, x, p[c], ain, b_in, b_ctl, acc_in, k);
+      const std::int64_t acc_in = (Drain && !Top) ? (Double ? u[c].out : u[c].psum) : 0;
+      return os_step<Wide, Drain, Double, Top>(dp, x, p[c], ain, b_in, b_ctl, acc_in, k);
     };
     auto left = [&](int c) __attribute__((always_inline)) {
       return Operand{p[c - 1].a, p[c - 1].a_idx, p[c - 1].a_ctl};
@@ -355,10 +380,10 @@ class FastArray {
     if (r == R_ - 1) t.weight_last_row += k.wt;
   }
 
-  template <bool Pairs, bool Wide, bool Drain, class Dp>
+  template <bool Pairs, bool Wide, bool Drain, bool Double, class Dp>
   void os_rows(const Dp& dp, CycleCount& k) {
-    for (int r = R_ - 1; r >= 1; --r) os_row<Pairs, Wide, false, Drain>(dp, r, k);
-    os_row<Pairs, Wide, true, Drain>(dp, 0, k);
+    for (int r = R_ - 1; r >= 1; --r) os_row<Pairs, Wide, false, Drain, Double>(dp, r, k);
+    os_row<Pairs, Wide, true, Drain, Double>(dp, 0, k);
   }
 
   template <bool Pairs, bool Wide, class Dp>
@@ -367,16 +392,21 @@ class FastArray {
     HwCounters k;
     const auto [a_bus, w_bus] = feed();
     const std::uint8_t corner = C_ == 1 ? in0_[R_ - 1].ctl : pes_[at(R_ - 1, C_ - 2)].a_ctl;
-    const bool drain = s.phase == Phase::Drain;
+    int dout, din, dj;
+    const bool drain = drain_cycle(s, geom_, &dout, &din, &dj);
+    const bool dbl = geom_.dbl();
     if (drain)
-      // Output collectors capture the bottom accumulators as the columns shift down.
-      for (int c = 0; c < C_; ++c)
-        probe_write(c, cols_[static_cast<std::size_t>(c)].os_take(s, pes_[at(R_ - 1, c)].psum, k, out_));
+      // Output collectors capture the bottom accumulators (double: output
+      // registers) as the columns shift down.
+      for (int c = 0; c < C_; ++c) {
+        const PeRegs& b = pes_[at(R_ - 1, c)];
+        probe_write(c, cols_[static_cast<std::size_t>(c)].os_take(dout, din, dj, dbl ? b.out : b.psum, k, out_));
+      }
     CycleCount cc;
-    if (drain)
-      os_rows<Pairs, Wide, true>(dp, cc);
+    if (dbl)
+      drain ? os_rows<Pairs, Wide, true, true>(dp, cc) : os_rows<Pairs, Wide, false, true>(dp, cc);
     else
-      os_rows<Pairs, Wide, false>(dp, cc);
+      drain ? os_rows<Pairs, Wide, true, false>(dp, cc) : os_rows<Pairs, Wide, false, false>(dp, cc);
     if (!Pairs) {
       cc.busy = cc.active;
       int8_mult_toggles(cc, a_bus, w_bus, false);
@@ -390,7 +420,7 @@ class FastArray {
   const ArrayConfig& cfg_;
   const int R_, C_;
   const AccRange acc_;
-  const std::pair<int, int> folds_;
+  const FoldGeom geom_;
   ControllerFsm fsm_;
   std::vector<PeRegs> pes_;  // row-major, PE(r, c) at r * C + c
   std::vector<Operand> in0_;

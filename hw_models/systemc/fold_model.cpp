@@ -164,6 +164,8 @@ class FoldModel {
         S_(mem.steps),
         ws_(cfg.dataflow == Dataflow::WS),
         pairs_(mem.pairs),
+        dbl_(cfg.weight_buffering == WeightBuffering::Double),
+        sched_(cfg.dataflow, cfg.weight_buffering, cfg.rows, cfg.cols, mem.M, mem.N, mem.steps),
         acc_bits_(cfg.acc_bits),
         mask_(width_mask(cfg.acc_bits)),
         lo_(cfg.acc_bits >= 64 ? INT64_MIN : -(std::int64_t{1} << (cfg.acc_bits - 1))),
@@ -326,14 +328,39 @@ class FoldModel {
   // at stream steps r + m (enabled if k_r is mapped; idle entries, raw 0,
   // otherwise); PE(r, c) sees slot m at step r + c + m, so every PE of a row
   // loads the same sequence, and the fold ends with every slot loaded.
+  //
+  // Double buffering (docs/hardware.md "Weight buffering"): fold f streams
+  // from FoldSchedule's stream_f and loads its weights into the shadow
+  // registers from wload_f; PE(r, c) swaps them in when the fold's first slot
+  // reaches it. What the registers hold, fold by fold, is what single
+  // buffering gives (the shadow registers walk the load tape below with the
+  // previous fold's weights as P_q; the operand, psum and output-accumulator
+  // registers load the same sequences); what changes is (1) the active
+  // weight register, written once per fold (W_{f-1} -> W_f), (2) the
+  // multipliers, whose weight input changes only at the swap, together with
+  // the operand input's first slot, (3) the buses where two folds' slots (or
+  // loads) are adjacent, with no idle cycle between.
   void run_ws(ArrayStats& st) {
     const int NF = (N_ + C_ - 1) / C_, KF = (S_ + R_ - 1) / R_;
     const std::uint64_t folds = static_cast<std::uint64_t>(NF) * KF;
-    cycles_ = FoldSchedule(Dataflow::WS, WeightBuffering::Single, R_, C_, M_, N_, S_).cycles();
-    st.weight_load += folds * static_cast<std::uint64_t>(R_);
-    st.fill += folds * static_cast<std::uint64_t>(R_ + C_ - 2);
+    cycles_ = sched_.cycles();
+    // Cycle parts (the controller's cycle classes). Single: per fold R load,
+    // R + C - 2 fill, M stream; 1 flush. Double: fold 0 loads R cycles; a
+    // later fold's load overlaps the previous fold's stream and only its
+    // last max(0, R - M) cycles find the corner without slots (load cycles,
+    // from the corner's last slot of the previous fold to the load's end);
+    // stream F * M, flush 1, the rest is fill.
+    const auto uR = static_cast<std::uint64_t>(R_);
     st.stream += folds * static_cast<std::uint64_t>(M_);
     st.drain += 1;
+    if (!dbl_) {
+      st.weight_load += folds * uR;
+      st.fill += folds * static_cast<std::uint64_t>(R_ + C_ - 2);
+    } else {
+      const std::uint64_t wl = uR + (folds - 1) * (M_ < R_ ? uR - static_cast<std::uint64_t>(M_) : 0u);
+      st.weight_load += wl;
+      st.fill += cycles_ - wl - folds * static_cast<std::uint64_t>(M_) - 1;
+    }
 
     // Per reduction step k: the run down column k of A.
     std::vector<RunStats> ks(static_cast<std::size_t>(S_));
@@ -350,13 +377,31 @@ class FoldModel {
     const kern::Table& kt = kern::table();
     std::vector<std::uint32_t> tape(2 * static_cast<std::size_t>(R_));
     std::vector<std::uint64_t> dlo(2 * static_cast<std::size_t>(R_) + 1), dhi(dlo.size());
-    std::uint64_t act_bus = 0, act_reg = 0, act_last_col = 0, w_reg = 0;
+    std::uint64_t act_bus = 0, act_reg = 0, act_last_col = 0, w_reg = 0, w_swap = 0;
     // Every multiplier's first sample (tap 0 before it): the idle entry, weight 0.
     if (pairs_) k_.mult_toggles += static_cast<std::uint64_t>(R_) * C_ * pc(mult_bits(zero_, 0));
+    // Double buffering: the new active weights (r, c); per row the raw
+    // payload and the entry of the previous fold's last slot (0 / the idle
+    // entry when the row was unmapped); per column the previous load's last
+    // bus value.
+    std::vector<std::uint32_t> wnew(dbl_ ? static_cast<std::size_t>(R_) * C_ : 0);
+    std::vector<std::uint32_t> last_raw(R_, 0), last_idx(R_, zero_), last_b(C_, 0);
+    FoldTimes prev_t;
 
     for (int nf = 0; nf < NF; ++nf)
       for (int kf = 0; kf < KF; ++kf) {
         const int n0 = nf * C_, k0 = kf * R_;
+        const int f = nf * KF + kf;
+        // Double buffering: this fold's slots follow the previous fold's on
+        // the row buses with no idle cycle (period M), its load follows the
+        // previous load on the column buses (R = C = 1), the next fold's
+        // slots follow this fold's.
+        const FoldTimes ft = sched_.fold(f);
+        const bool adj_rows = dbl_ && f > 0 && ft.stream == prev_t.stream + static_cast<std::uint64_t>(M_);
+        const bool adj_load = dbl_ && f > 0 && ft.wload == prev_t.wload + uR;
+        const bool adj_next =
+            dbl_ && f + 1 < static_cast<int>(folds) && sched_.period() == static_cast<std::uint64_t>(M_);
+        prev_t = ft;
         const int mc = std::min(C_, N_ - n0), mr = std::min(R_, S_ - k0);
         const auto uM = static_cast<std::uint64_t>(M_), uC = static_cast<std::uint64_t>(C_);
         // Counts: every PE of a mapped row loads M operands (act writes, LOD
@@ -385,6 +430,9 @@ class FoldModel {
           for (int q = 0; q < R_; ++q) tape[static_cast<std::size_t>(R_ - 1 - q)] = wreg_[at(q, c)];
           std::uint64_t bus = pc(tape[R_]) + pc(tape[2 * static_cast<std::size_t>(R_) - 1]);
           for (int j = 1; j < R_; ++j) bus += pc(tape[R_ + j - 1] ^ tape[R_ + j]);
+          // Adjacent loads: the bus goes from the last weight straight to the first.
+          if (adj_load) bus = bus + pc(last_b[c] ^ tape[R_]) - pc(last_b[c]) - pc(tape[R_]);
+          last_b[c] = tape[2 * static_cast<std::size_t>(R_) - 1];
           k_.weight_toggles += bus;
           std::uint64_t regs = 0;
           for (int i = -R_; i <= R_ - 2; ++i) {
@@ -393,16 +441,41 @@ class FoldModel {
           }
           k_.weight_toggles += regs;
           w_reg += regs;
+          if (dbl_) {
+            // Shadow registers above; the active register swaps W_{f-1} -> W_f.
+            for (int r = 0; r < R_; ++r) {
+              const std::uint32_t w = tape[static_cast<std::size_t>(2 * R_ - 1 - r)];
+              w_swap += pc(wreg_[at(r, c)] ^ w);
+              wnew[at(r, c)] = w;
+            }
+            continue;
+          }
           if (pairs_) ws_load_mult(c, held_idx, tape, dlo, dhi);
           for (int r = 0; r < R_; ++r) wreg_[at(r, c)] = tape[static_cast<std::size_t>(2 * R_ - 1 - r)];
         }
+        if (dbl_) k_.weight_writes += static_cast<std::uint64_t>(R_) * uC;  // the swaps
 
         // --- Operands. Row r (mapped) carries run k_r: bus toggles; every
         // PE of the row loads it (first load toggles from the held value);
         // pair designs: the multipliers' operand-side toggles in the stream,
         // where each PE's weight is fixed (its final weight W).
-        for (int r = 0; r < mr; ++r) {
+        for (int r = 0; r < (dbl_ ? R_ : mr); ++r) {
           const int s = k0 + r;
+          const bool mapped = r < mr;
+          if (dbl_) {
+            // Adjacent folds: the row bus goes from the previous fold's last
+            // slot straight to this fold's first (both 0 when unmapped).
+            const std::uint32_t first = mapped ? mem_.act_raw[static_cast<std::size_t>(s)] : 0u;
+            if (adj_rows) act_bus = act_bus + pc(last_raw[r] ^ first) - pc(last_raw[r]) - pc(first);
+            if (pairs_) {
+              const Run run{static_cast<std::uint32_t>(mapped ? s : 0), static_cast<std::uint32_t>(S_), M_};
+              ws_double_mult(mapped, run, mapped ? &ks[s] : nullptr, held_idx[r], adj_rows ? last_idx[r] : zero_,
+                             !adj_next, &wreg_[at(r, 0)], &wnew[at(r, 0)]);
+            }
+            last_raw[r] = mapped ? mem_.act_raw[mem_.act_index(M_ - 1, s)] : 0u;
+            last_idx[r] = mapped ? mem_.act_index(M_ - 1, s) : zero_;
+            if (!mapped) continue;
+          }
           const RunStats& rs = ks[s];
           const Run run{static_cast<std::uint32_t>(s), static_cast<std::uint32_t>(S_), M_};
           act_bus += rs.bus;
@@ -411,11 +484,12 @@ class FoldModel {
           act_last_col += t;
           if (pairs_) {
             k_.mult_busy += rs.busy * static_cast<std::uint64_t>(mc);
-            ws_stream_mult(r, run, rs, held_idx[r]);
+            if (!dbl_) ws_stream_mult(r, run, rs, held_idx[r]);
           }
           held_pay[r] = pay_[run.last()];
           held_idx[r] = run.last();
         }
+        if (dbl_) wreg_.swap(wnew);
 
         // --- Psums. Column c's psum chain: slot m's partial sum after row r
         // is cur[m] (+ the product of every mapped row above, wrapped at each
@@ -481,10 +555,13 @@ class FoldModel {
       // are the bus toggles plus the register toggles of every operand
       // register but the last column's plus the weight registers' (no
       // register changes in the final cycle, after which nothing samples).
+      // Double buffering: the weight input changes only at the swaps.
+      const std::uint64_t w_in = dbl_ ? w_swap : w_reg;
       k_.mult_busy += k_.pe_active;
-      k_.mult_toggles += act_bus + (act_reg - act_last_col) + w_reg;
-      k_.mult_w_toggles += w_reg;
+      k_.mult_toggles += act_bus + (act_reg - act_last_col) + w_in;
+      k_.mult_w_toggles += w_in;
     }
+    k_.weight_toggles += w_swap;
   }
 
   // One mapped row of a ws psum chain: cur[m] += A'(m, s) . W(s, n) for
@@ -530,7 +607,10 @@ class FoldModel {
           v = acc[c] + p;
         else
           v = add(acc[c], p);
-        ptg += pc(static_cast<U>(static_cast<U>(acc[c]) ^ static_cast<U>(v)) & mask);
+        // Double buffering: the last add goes to the output register and
+        // the accumulator clears (see run_os).
+        const U to = dbl_ && s == S_ - 1 ? U{0} : static_cast<U>(v);
+        ptg += pc(static_cast<U>(static_cast<U>(acc[c]) ^ to) & mask);
         acc[c] = v;
       }
     }
@@ -641,6 +721,31 @@ class FoldModel {
     }
   }
 
+  // ws double buffering, pair designs: the multipliers of one row in one
+  // fold. PE(r, c)'s weight input is its active weight W_{f-1} (wprev) until
+  // the fold's first slot reaches it, and W_f (wnew) from that cycle on (the
+  // mux takes the shadow register, then the active register holds it), so
+  // the weight changes in the same cycle as the operand input's first slot:
+  // c >= 1: the left register, held -> the run (mapped row) or held (an
+  // unmapped row's slots carry no data); c = 0: the row bus, from
+  // bus_before (idle, or the previous fold's last slot when adjacent) to the
+  // run (the idle entry when unmapped), back to idle after the run unless
+  // the next fold's slots follow (idle_after false).
+  void ws_double_mult(bool mapped, const Run& run, const RunStats* rs, std::uint32_t held, std::uint32_t bus_before,
+                      bool idle_after, const std::uint32_t* wprev, const std::uint32_t* wnew) {
+    const std::uint32_t first = mapped ? run.first : zero_;
+    for (int c = 0; c < C_; ++c) {
+      const std::uint32_t a0 = c == 0 ? bus_before : held;
+      const std::uint32_t a1 = mapped ? first : (c == 0 ? zero_ : held);
+      mult_step(a0, wprev[c], a1, wnew[c]);
+      if (!mapped) continue;
+      const std::uint64_t t = rs->wsel_inner * pair_flip(wnew[c]);
+      k_.mult_toggles += rs->lane_inner + t;
+      k_.mult_w_toggles += t;
+    }
+    if (mapped && idle_after) mult_step(run.last(), wnew[0], zero_, wnew[0]);
+  }
+
   // ===================================================================
   // Output stationary: per fold STREAM (S + R + C - 2 cycles) and DRAIN (R
   // cycles). In fold (nf, mf), row r accumulates m_r = mf*R + r (mapped if
@@ -648,13 +753,42 @@ class FoldModel {
   // stream step r + k, column c's bus w(k, n_c) at step c + k; PE(r, c) sees
   // both at step r + c + k. Its accumulator starts the fold at 0 (the drain
   // shifts zeros in from the top).
+  //
+  // Double buffering (docs/hardware.md "Weight buffering"): fold f streams
+  // from stream_f (FoldSchedule); PE(r, c)'s last MAC writes the output
+  // register (the accumulator clears), and the output registers of rows
+  // 1..R-1 shift down in the fold's R drain cycles (row 0 holds) while the
+  // next fold streams. The operand and weight registers load what single
+  // buffering gives; what changes is (1) the accumulators (their last add
+  // goes to the output register: the accumulator toggles from its last
+  // partial value to 0), (2) the output registers, (3) the buses and the
+  // edge multipliers where two folds' slots are adjacent (period S).
   void run_os(ArrayStats& st) {
     const int NF = (N_ + C_ - 1) / C_, MF = (M_ + R_ - 1) / R_;
     const std::uint64_t folds = static_cast<std::uint64_t>(NF) * MF;
-    cycles_ = FoldSchedule(Dataflow::OS, WeightBuffering::Single, R_, C_, M_, N_, S_).cycles();
-    st.fill += folds * static_cast<std::uint64_t>(R_ + C_ - 2);
-    st.stream += folds * static_cast<std::uint64_t>(S_);
-    st.drain += folds * static_cast<std::uint64_t>(R_);
+    cycles_ = sched_.cycles();
+    // Cycle parts (the controller's cycle classes). Single: per fold R + C - 2
+    // fill, S stream, R drain. Double: the corner idles period - S cycles
+    // between two folds, from the cycle the earlier fold's drain starts:
+    // min(R, period - S) of them drain cycles; the last fold drains R; the
+    // rest is fill.
+    const auto uR = static_cast<std::uint64_t>(R_), uS0 = static_cast<std::uint64_t>(S_);
+    const std::uint64_t P = sched_.period();
+    st.stream += folds * uS0;
+    if (!dbl_) {
+      st.fill += folds * static_cast<std::uint64_t>(R_ + C_ - 2);
+      st.drain += folds * uR;
+    } else {
+      const std::uint64_t dr = uR + (folds - 1) * std::min(uR, P - uS0);
+      st.drain += dr;
+      st.fill += cycles_ - folds * uS0 - dr;
+    }
+    // Double buffering: output registers of column c after the last drain
+    // (every row holds row 0's result); the previous fold's origin and size.
+    std::vector<std::int64_t> out_hold(C_, 0);
+    int pm0 = 0, pn0 = 0, pmr = 0, pmc = 0;
+    // Period S: the next fold's slots follow the last ones on every bus.
+    const bool adj = dbl_ && P == uS0;
 
     // Per output row m: the run along row m of A; per column n: the weights.
     std::vector<RunStats> ms(static_cast<std::size_t>(M_));
@@ -696,9 +830,25 @@ class FoldModel {
         k_.weight_writes += static_cast<std::uint64_t>(R_) * uS * static_cast<std::uint64_t>(mc);
         // Active PEs write their accumulator; the drain writes all R x C, R times;
         // the collectors take the mapped outputs.
-        k_.psum_writes += uS * static_cast<std::uint64_t>(mr) * static_cast<std::uint64_t>(mc) +
-                          static_cast<std::uint64_t>(R_) * R_ * C_ +
-                          static_cast<std::uint64_t>(mr) * static_cast<std::uint64_t>(mc);
+        const std::uint64_t mapped_pes = static_cast<std::uint64_t>(mr) * static_cast<std::uint64_t>(mc);
+        if (!dbl_) {
+          k_.psum_writes += uS * mapped_pes + static_cast<std::uint64_t>(R_) * R_ * C_ + mapped_pes;
+        } else {
+          // Double: a mapped PE's last add writes the output register, and
+          // every PE's capture writes both registers (2 R C - mapped more);
+          // the drain writes rows 1..R-1, except where the next fold's
+          // capture takes the same edge: PE(1, 0) when the period is
+          // 2R + C - 3 (FoldSchedule::period).
+          const bool shared =
+              nf * MF + mf + 1 < static_cast<int>(folds) && R_ >= 2 && P == static_cast<std::uint64_t>(2 * R_ + C_ - 3);
+          k_.psum_writes += uS * mapped_pes + 2 * static_cast<std::uint64_t>(R_) * C_ - mapped_pes +
+                            static_cast<std::uint64_t>(R_) * (R_ - 1) * C_ - (shared ? 1u : 0u) + mapped_pes;
+          if (nf * MF + mf > 0 && adj) os_adjacent(m0, n0, mr, mc, pm0, pn0, pmr, pmc, act_bus, w_bus);
+          pm0 = m0;
+          pn0 = n0;
+          pmr = mr;
+          pmc = mc;
+        }
 
         // held_idx / held_w stay the fold-start register values (the
         // multipliers' inputs before a PE's first slot) until the end of the fold.
@@ -750,8 +900,12 @@ class FoldModel {
           const auto step = pairs_ ? kt.acc_pairs : kt.acc_int8;
           for (int s = 0; s < S_; ++s) {
             const std::size_t ai = static_cast<std::size_t>(s) * M_ + m0, wi = static_cast<std::size_t>(s) * N_ + n0;
-            tg += step(acc32.data(), &e1_[ai], pairs_ ? &e2_[ai] : nullptr, &w1_[wi], pairs_ ? &w2_[wi] : nullptr, mr,
-                       mc, static_cast<std::uint32_t>(mask_));
+            std::uint64_t clear = 0;  // double: the last add goes to the output register, the accumulator to 0
+            if (dbl_ && s == S_ - 1)
+              for (const std::int32_t v : acc32) clear += pc(static_cast<std::uint32_t>(v) & mask_);
+            const std::uint64_t t = step(acc32.data(), &e1_[ai], pairs_ ? &e2_[ai] : nullptr, &w1_[wi],
+                                         pairs_ ? &w2_[wi] : nullptr, mr, mc, static_cast<std::uint32_t>(mask_));
+            tg += dbl_ && s == S_ - 1 ? clear : t;
           }
           k_.psum_toggles += tg;
           for (int r = 0; r < mr; ++r)
@@ -763,7 +917,16 @@ class FoldModel {
         for (int c = 0; c < C_; ++c) {
           const int n = n0 + c;
           for (int r = 0; r < R_; ++r) x[r] = xs[static_cast<std::size_t>(r) * C_ + c];
-          std::uint64_t drain = static_cast<std::uint64_t>(R_) * ham(x[0], 0);
+          // Double: the output registers capture X_r from X_0 of the
+          // previous fold, then shift as the accumulators do under single
+          // buffering, row 0 holding: row r passes X_r .. X_0 and keeps X_0.
+          std::uint64_t drain = 0;
+          if (dbl_) {
+            for (int r = 0; r < R_; ++r) drain += ham(out_hold[c], x[r]);
+            out_hold[c] = x[0];
+          } else {
+            drain = static_cast<std::uint64_t>(R_) * ham(x[0], 0);
+          }
           for (int i = 1; i < R_; ++i) drain += static_cast<std::uint64_t>(R_ - i) * ham(x[i], x[i - 1]);
           k_.psum_toggles += drain;
           if (c >= mc) continue;
@@ -791,6 +954,52 @@ class FoldModel {
       k_.mult_toggles += act_bus + w_bus + (act_reg - act_last_col) + (w_reg - w_last_row);
       k_.mult_w_toggles += w_bus + (w_reg - w_last_row);
     }
+  }
+
+  // os double buffering with period S: fold (m0, n0)'s slots follow those
+  // of the previous fold (pm0, pn0) on every bus with no idle cycle between,
+  // where the fold-by-fold counts assume an idle bus (0, the idle entry)
+  // between folds. Corrects them: each row and column bus goes from the last
+  // slot straight to the first (0 for an unmapped row or column), and each
+  // multiplier fed by a bus (row 0: weights, column 0: operands) goes from
+  // its last input state straight to the first instead of through the idle
+  // state (the registers feeding the others hold between folds anyway).
+  void os_adjacent(int m0, int n0, int mr, int mc, int pm0, int pn0, int pmr, int pmc, std::uint64_t& act_bus,
+                   std::uint64_t& w_bus) {
+    const auto last_entry = [&](int r) { return r < pmr ? mem_.act_index(pm0 + r, S_ - 1) : zero_; };
+    const auto first_entry = [&](int r) { return r < mr ? mem_.act_index(m0 + r, 0) : zero_; };
+    const auto last_wt = [&](int c) { return c < pmc ? weight(S_ - 1, pn0 + c) : 0u; };
+    const auto first_wt = [&](int c) { return c < mc ? weight(0, n0 + c) : 0u; };
+    const auto raw = [&](std::uint32_t e) { return e == zero_ ? 0u : mem_.act_raw[e]; };
+    for (int r = 0; r < R_; ++r) {
+      const std::uint32_t l = raw(last_entry(r)), f = raw(first_entry(r));
+      act_bus += pc(l ^ f);
+      act_bus -= pc(l) + pc(f);
+    }
+    for (int c = 0; c < C_; ++c) {
+      const std::uint32_t l = last_wt(c), f = first_wt(c);
+      w_bus += pc(l ^ f);
+      w_bus -= pc(l) + pc(f);
+    }
+    if (!pairs_) return;  // int8: the multiplier toggles follow the buses'
+    const std::uint32_t wmask = mult_weight_mask(true);
+    for (int r = 0; r < R_; ++r)
+      for (int c = 0; c < (r == 0 ? C_ : 1); ++c) {
+        // Operand input: column 0 the bus, else row 0's left register (row 0
+        // is always mapped); weight input: row 0 the bus, else column 0's
+        // upper register (column 0 is always mapped).
+        const std::uint32_t a_end = c == 0 ? last_entry(r) : last_entry(0);
+        const std::uint32_t a_start = c == 0 ? first_entry(r) : first_entry(0);
+        const std::uint32_t w_end = r == 0 ? last_wt(c) : last_wt(0);
+        const std::uint32_t w_start = r == 0 ? first_wt(c) : first_wt(0);
+        const std::uint32_t a_idle = c == 0 ? zero_ : a_end, w_idle = r == 0 ? 0u : w_end;
+        const std::uint32_t end = mult_bits(a_end, w_end), start = mult_bits(a_start, w_start),
+                            idle = mult_bits(a_idle, w_idle);
+        k_.mult_toggles += pc(end ^ start);
+        k_.mult_toggles -= pc(end ^ idle) + pc(idle ^ start);
+        k_.mult_w_toggles += pc((end ^ start) & wmask);
+        k_.mult_w_toggles -= pc((end ^ idle) & wmask) + pc((idle ^ start) & wmask);
+      }
   }
 
   // os, pair designs: PE(r, c)'s multiplier samples (operand input, weight
@@ -842,7 +1051,8 @@ class FoldModel {
 
   const OperandMemory& mem_;
   const int R_, C_, M_, N_, S_;
-  const bool ws_, pairs_;
+  const bool ws_, pairs_, dbl_;
+  const FoldSchedule sched_;
   const int acc_bits_;
   const std::uint64_t mask_;
   const std::int64_t lo_, hi_;

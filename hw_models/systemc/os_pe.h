@@ -24,7 +24,7 @@ class OsPe : public sc_core::sc_module {
   PeRegs q_;
   HwCounters cnt_;
   AccRange acc_;
-  const bool wide_;
+  const bool wide_, top_;
   ActivityLog* log_;
   const DatapathParams* p_;
   BlockDatapath bdp_;
@@ -32,7 +32,7 @@ class OsPe : public sc_core::sc_module {
   const sc_core::sc_signal_in_if<PsumLink>* acc_in_ = nullptr;
   const sc_core::sc_signal_in_if<bool>* drain_ = nullptr;
   sc_core::sc_signal_inout_if<OpLink>*a_out_ = nullptr, *b_out_ = nullptr;
-  sc_core::sc_signal_inout_if<PsumLink>* acc_out_ = nullptr;
+  sc_core::sc_signal_inout_if<PsumLink>*acc_out_ = nullptr, *acc_reg_ = nullptr;
 
  public:
   SC_HAS_PROCESS(OsPe);
@@ -42,11 +42,13 @@ class OsPe : public sc_core::sc_module {
   sc_core::sc_in<OpLink> b_in;
   sc_core::sc_out<OpLink> b_out;  // the weight register
   sc_core::sc_in<bool> drain;
-  sc_core::sc_in<PsumLink> acc_in;  // accumulator of the PE above (0 in the top row)
-  sc_core::sc_out<PsumLink> acc_out;
+  sc_core::sc_in<PsumLink> acc_in;    // accumulator of the PE above (0 in the top row); double
+                                      //   buffering: its output register (unused in the top row)
+  sc_core::sc_out<PsumLink> acc_out;  // the accumulator; double buffering: the output register
+  sc_core::sc_out<PsumLink> acc_reg;  // double buffering: the accumulator (waveforms)
 
   // p: the array's shared datapath parameters (outlive the PE).
-  OsPe(sc_core::sc_module_name name, const DatapathParams& p, ActivityLog* log);
+  OsPe(sc_core::sc_module_name name, const DatapathParams& p, bool top_row, ActivityLog* log);
 
   const HwCounters& counters() const { return cnt_; }
   // The next GEMM on the same elaborated array: registers and counters from 0
@@ -61,7 +63,7 @@ class OsPe : public sc_core::sc_module {
  private:
   void end_of_elaboration() override;
   void tick();
-  template <bool Wide>
+  template <bool Wide, bool Double, bool Top>
   void step();
 
   PeDatapathBlock dp_;

@@ -11,6 +11,7 @@ OutputCollector::OutputCollector(sc_core::sc_module_name name, const OperandMemo
       psum("psum"),
       ws_(cfg.dataflow == Dataflow::WS),
       col_(*mem, cfg, col),
+      geom_(*mem, cfg),
       out_(out),
       log_(log) {
   SC_METHOD(tick);
@@ -25,9 +26,9 @@ void OutputCollector::tick() {
     if (!(p.ctl & kValid)) return;
     w = col_.ws_take(p.v, cnt_, *out_);
   } else {
-    const CtlState s = ctl_in.read();
-    if (s.phase != Phase::Drain) return;
-    w = col_.os_take(s, psum.read().v, cnt_, *out_);
+    int outer, inner, j;
+    if (!drain_cycle(ctl_in.read(), geom_, &outer, &inner, &j)) return;
+    w = col_.os_take(outer, inner, j, psum.read().v, cnt_, *out_);
   }
   if (log_ && w.wrote) log_->push_back(OutputWrite{cycle.read() + 1, w.m, w.n, w.value, w.final});
 }

@@ -27,13 +27,14 @@ class OutputCollector : public sc_core::sc_module {
   sc_core::sc_in<bool> clk;
   sc_core::sc_in<std::uint64_t> cycle;
   CtlPorts ctl_in;
-  sc_core::sc_in<PsumLink> psum;  // ws: bottom PE's partial-sum register; os: its accumulator
+  sc_core::sc_in<PsumLink> psum;  // ws: bottom PE's partial-sum register; os: its accumulator (double: output register)
 
   OutputCollector(sc_core::sc_module_name name, const OperandMemory* mem, const ArrayConfig& cfg, int col,
                   std::vector<std::int64_t>* out, std::vector<OutputWrite>* log);
   const HwCounters& counters() const { return cnt_; }
   void rebind(const OperandMemory& mem, const ArrayConfig& cfg, int col, std::vector<std::int64_t>* out) {
     col_ = OutputColumn(mem, cfg, col);
+    geom_ = FoldGeom(mem, cfg);
     out_ = out;
     cnt_ = HwCounters{};
   }
@@ -42,6 +43,7 @@ class OutputCollector : public sc_core::sc_module {
   void tick();
   const bool ws_;
   OutputColumn col_;
+  FoldGeom geom_;
   std::vector<std::int64_t>* out_;
   std::vector<OutputWrite>* log_;
   HwCounters cnt_;

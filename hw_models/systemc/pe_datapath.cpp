@@ -1,9 +1,11 @@
 #include "pe_datapath.h"
 
+#include "fold_schedule.h"
 #include "pair_table.h"
 
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <utility>
 
 namespace sparq::hw {
@@ -52,37 +54,82 @@ OperandMemory::OperandMemory(const Gemm& gemm, const ArrayConfig& cfg)
   }
 }
 
-ControllerFsm::ControllerFsm(Dataflow df, int R, int C, int outer_folds, int inner_folds)
-    : df_(df), R_(R), C_(C), outer_folds_(outer_folds), inner_folds_(inner_folds) {
-  s_.phase = df == Dataflow::WS ? Phase::Load : Phase::Stream;
+FoldGeom::FoldGeom(const OperandMemory& mem, const ArrayConfig& cfg)
+    : df(cfg.dataflow), R(cfg.rows), C(cfg.cols), slots(cfg.dataflow == Dataflow::WS ? mem.M : mem.steps) {
+  std::tie(outer_folds, inner_folds) = fold_counts(mem, R, C, df);
+  if (cfg.weight_buffering == WeightBuffering::Double)
+    period = static_cast<int>(FoldSchedule(df, cfg.weight_buffering, R, C, mem.M, mem.N, mem.steps).period());
+}
+
+ControllerFsm::ControllerFsm(const FoldGeom& g) : g_(g) {
+  s_.phase = g.df == Dataflow::WS ? Phase::Load : Phase::Stream;
+}
+
+bool ControllerFsm::has_next() const {
+  return s_.inner + 1 < g_.inner_folds || s_.outer + 1 < g_.outer_folds;
 }
 
 void ControllerFsm::clock(std::uint8_t corner_ctl, std::uint8_t last_collector_ctl) {
   const bool corner_last = (corner_ctl & kValid) && (corner_ctl & kLast);
+  auto advance = [&] {
+    if (++s_.inner == g_.inner_folds) {
+      s_.inner = 0;
+      ++s_.outer;
+    }
+  };
   auto next_fold = [&](Phase start) {
     s_.step = 0;
-    if (s_.inner + 1 < inner_folds_) {
-      ++s_.inner;
-      s_.phase = start;
-    } else if (s_.outer + 1 < outer_folds_) {
-      ++s_.outer;
-      s_.inner = 0;
+    if (has_next()) {
+      advance();
       s_.phase = start;
     } else {
-      s_.phase = df_ == Dataflow::WS ? Phase::Flush : Phase::Done;
+      s_.phase = g_.df == Dataflow::WS ? Phase::Flush : Phase::Done;
     }
   };
   switch (s_.phase) {
     case Phase::Load:
-      if (++s_.step == R_) {
+      if (++s_.step == g_.R) {
         s_.phase = Phase::Stream;
         s_.step = 0;
       }
       break;
     case Phase::Stream:
-      if (!corner_last) {
+      if (g_.dbl()) {
+        // The next fold streams `period` cycles after this one (the bus and
+        // the shadow / output chains are free then, FoldSchedule::period);
+        // the last fold ends when the corner has received its last slot
+        // (from stream step R + C - 2 on, when its first slot reached the
+        // corner: an earlier kLast is the previous fold's).
+        if (has_next() && s_.step + 1 == g_.period) {
+          s_.prev_outer = s_.outer;
+          s_.prev_inner = s_.inner;
+          advance();
+          s_.step = 0;
+        } else if (!has_next() && corner_last && s_.step >= g_.R + g_.C - 2) {
+          s_.phase = g_.df == Dataflow::WS ? Phase::Flush : Phase::Drain;
+          s_.step = 0;
+        } else {
+          ++s_.step;
+        }
+        // os: a fold's outputs drain for R cycles from its stream step
+        // S + R + C - 2 (the corner's last MAC is over), which is within the
+        // next fold's stream at the latest (2 * period > S + R + C - 2).
+        if (g_.df == Dataflow::OS) {
+          if (s_.drain_outer >= 0 && ++s_.drain_step == g_.R) s_.drain_outer = -1;
+          const int d0 = g_.slots + g_.R + g_.C - 2;
+          if (s_.phase == Phase::Stream && s_.step == d0) {
+            s_.drain_outer = s_.outer;
+            s_.drain_inner = s_.inner;
+            s_.drain_step = 0;
+          } else if (s_.phase == Phase::Stream && s_.prev_outer >= 0 && s_.step + g_.period == d0) {
+            s_.drain_outer = s_.prev_outer;
+            s_.drain_inner = s_.prev_inner;
+            s_.drain_step = 0;
+          }
+        }
+      } else if (!corner_last) {
         ++s_.step;
-      } else if (df_ == Dataflow::WS) {
+      } else if (g_.df == Dataflow::WS) {
         next_fold(Phase::Load);
       } else {
         s_.phase = Phase::Drain;
@@ -90,7 +137,7 @@ void ControllerFsm::clock(std::uint8_t corner_ctl, std::uint8_t last_collector_c
       }
       break;
     case Phase::Drain:
-      if (++s_.step == R_) next_fold(Phase::Stream);
+      if (++s_.step == g_.R) next_fold(Phase::Stream);
       break;
     case Phase::Flush:
       if ((last_collector_ctl & kValid) && (last_collector_ctl & kLast))
@@ -101,13 +148,20 @@ void ControllerFsm::clock(std::uint8_t corner_ctl, std::uint8_t last_collector_c
     case Phase::Done: return;
   }
   ++s_.cycle;
-  (void)C_;
 }
 
+// Double buffering: a cycle in which the corner receives no slot is a load
+// cycle while the shadow registers load (ws), a drain cycle while outputs
+// drain (os), a fill cycle otherwise (docs/hardware.md "Weight buffering").
 char ControllerFsm::cycle_class(std::uint8_t corner_ctl) const {
+  int o, i, j;
   switch (s_.phase) {
     case Phase::Load: return 'L';
-    case Phase::Stream: return (corner_ctl & kValid) ? 'S' : 'F';
+    case Phase::Stream:
+      if (corner_ctl & kValid) return 'S';
+      if (g_.dbl() && g_.df == Dataflow::WS && load_cycle(s_, g_, &o, &i, &j)) return 'L';
+      if (g_.dbl() && g_.df == Dataflow::OS && drain_cycle(s_, g_, &o, &i, &j)) return 'D';
+      return 'F';
     case Phase::Drain:
     case Phase::Flush: return 'D';
     case Phase::Done: break;
@@ -115,25 +169,75 @@ char ControllerFsm::cycle_class(std::uint8_t corner_ctl) const {
   return '-';
 }
 
-Slot row_feed(const OperandMemory& mem, const CtlState& s, int R, int /*C*/, Dataflow df, int r) {
+bool stream_slot(const CtlState& s, const FoldGeom& g, int lag, int* outer, int* inner, int* i) {
+  if (s.phase != Phase::Stream) return false;
+  int x = s.step - lag;
+  if (x >= 0) {
+    *outer = s.outer;
+    *inner = s.inner;
+  } else {
+    if (s.prev_outer < 0) return false;
+    x += g.period;
+    *outer = s.prev_outer;
+    *inner = s.prev_inner;
+  }
+  *i = x;
+  return x >= 0 && x < g.slots;
+}
+
+bool load_cycle(const CtlState& s, const FoldGeom& g, int* outer, int* inner, int* j) {
+  if (s.phase == Phase::Load) {
+    *outer = s.outer;
+    *inner = s.inner;
+    *j = s.step;
+    return true;
+  }
+  // Double buffering: the next fold's weights, from the corner's swap cycle on.
+  const int x = s.step - (g.R + g.C - 2);
+  if (!g.dbl() || g.df != Dataflow::WS || s.phase != Phase::Stream || x < 0 || x >= g.R) return false;
+  *outer = s.outer;
+  *inner = s.inner + 1;
+  if (*inner == g.inner_folds) {
+    *inner = 0;
+    ++*outer;
+  }
+  *j = x;
+  return *outer < g.outer_folds;
+}
+
+bool drain_cycle(const CtlState& s, const FoldGeom& /*g*/, int* outer, int* inner, int* j) {
+  if (s.phase == Phase::Drain) {
+    *outer = s.outer;
+    *inner = s.inner;
+    *j = s.step;
+    return true;
+  }
+  // Double buffering: an earlier fold's outputs drain while a later one streams.
+  if (s.phase != Phase::Stream || s.drain_outer < 0) return false;
+  *outer = s.drain_outer;
+  *inner = s.drain_inner;
+  *j = s.drain_step;
+  return true;
+}
+
+Slot row_feed(const OperandMemory& mem, const CtlState& s, const FoldGeom& g, int r) {
   Slot out;
   out.idx = mem.zero_index();
-  if (s.phase != Phase::Stream) return out;
-  if (df == Dataflow::WS) {
-    const int m = s.step - r;
-    if (m < 0 || m >= mem.M) return out;
-    out.ctl = kValid | (m == mem.M - 1 ? kLast : 0);
-    const int k = s.inner * R + r;
+  int outer, inner, i;
+  if (!stream_slot(s, g, r, &outer, &inner, &i)) return out;
+  if (g.df == Dataflow::WS) {
+    const int m = i;
+    out.ctl = kValid | (m == mem.M - 1 ? kLast : 0) | (g.dbl() && m == 0 ? kFirst : 0);
+    const int k = inner * g.R + r;
     if (k < mem.steps) {
       out.ctl |= kEn;
       out.idx = mem.act_index(m, k);
       out.payload = mem.act_raw[out.idx];
     }
   } else {
-    const int k = s.step - r;
-    if (k < 0 || k >= mem.steps) return out;
+    const int k = i;
     out.ctl = kValid | (k == mem.steps - 1 ? kLast : 0);
-    const int m = s.inner * R + r;
+    const int m = inner * g.R + r;
     if (m < mem.M) {
       out.ctl |= kEn;
       out.idx = mem.act_index(m, k);
@@ -143,19 +247,20 @@ Slot row_feed(const OperandMemory& mem, const CtlState& s, int R, int /*C*/, Dat
   return out;
 }
 
-Slot col_feed(const OperandMemory& mem, const CtlState& s, int R, int C, Dataflow df, int c) {
+Slot col_feed(const OperandMemory& mem, const CtlState& s, const FoldGeom& g, int c) {
   Slot out;
   out.idx = mem.zero_index();
-  const int n = s.outer * C + c;
-  if (df == Dataflow::WS) {
-    if (s.phase != Phase::Load) return out;
-    out.ctl = kValid | kEn;
-    const int k = s.inner * R + (R - 1 - s.step);
+  int outer, inner, i;
+  if (g.df == Dataflow::WS) {
+    if (!load_cycle(s, g, &outer, &inner, &i)) return out;
+    const int n = outer * g.C + c;
+    out.ctl = kValid | (n < mem.N || !g.dbl() ? kEn : 0);
+    const int k = inner * g.R + (g.R - 1 - i);
     if (k < mem.steps && n < mem.N) out.payload = mem.wt[static_cast<std::size_t>(k) * mem.N + n];
   } else {
-    if (s.phase != Phase::Stream) return out;
-    const int k = s.step - c;
-    if (k < 0 || k >= mem.steps) return out;
+    if (!stream_slot(s, g, c, &outer, &inner, &i)) return out;
+    const int n = outer * g.C + c;
+    const int k = i;
     out.ctl = kValid | (k == mem.steps - 1 ? kLast : 0);
     if (n < mem.N) {
       out.ctl |= kEn;

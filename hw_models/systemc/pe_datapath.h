@@ -21,6 +21,7 @@ enum : std::uint8_t {
   kValid = 1,  // a slot of the stream (present even for unmapped rows/columns)
   kEn = 2,     // the slot carries mapped data: data registers load, the PE computes
   kLast = 4,   // the last slot of the fold's stream
+  kFirst = 8,  // double-buffered ws: the fold's first slot (the PE swaps its shadow weight in)
 };
 
 // --- Payload bit layouts.
@@ -129,6 +130,20 @@ struct OperandMemory {
   std::vector<std::uint8_t> lane_wsel;  // bit l: lane l takes w2 (else w1)
 };
 
+// Number of folds of a GEMM: (outer, inner).
+std::pair<int, int> fold_counts(const OperandMemory& mem, int R, int C, Dataflow df);
+
+// What the controller and the feeders know of a GEMM's folds, constant
+// through it.
+struct FoldGeom {
+  FoldGeom(const OperandMemory& mem, const ArrayConfig& cfg);
+  Dataflow df;
+  int R, C, outer_folds, inner_folds;
+  int slots;       // slots a row carries per fold: ws M, os the steps
+  int period = 0;  // double buffering: stream start to stream start (FoldSchedule::period); 0: single
+  bool dbl() const { return period > 0; }
+};
+
 // --- Controller: the per-fold sequence of phases. ws: per fold LOAD (R
 // cycles: the weight column has R registers to shift through), then STREAM
 // until the bottom-right PE has received the fold's last slot; after the last
@@ -136,18 +151,31 @@ struct OperandMemory {
 // os: per fold STREAM as in ws, then DRAIN (R cycles: R accumulators per
 // column shift out). Folds: outer = column (N) folds, inner = K folds (ws) or
 // M folds (os), as SCALE-Sim orders them.
+// Double buffering (docs/hardware.md "Weight buffering"): ws LOADs only
+// before the first fold; every later fold's weights load into the shadow
+// registers during the previous fold's STREAM (stream steps R + C - 2 ..
+// 2R + C - 3), and os drains every fold but the last during the following
+// STREAM. The next fold's STREAM starts `period` cycles after the current
+// one's (the previous fold's last slots are then still on the lower rows);
+// the last fold ends as with single buffering.
 enum class Phase : std::uint8_t { Load, Stream, Drain, Flush, Done };
 struct CtlState {
   Phase phase = Phase::Load;
   int outer = 0, inner = 0;
   int step = 0;  // cycle within the phase
+  // Double buffering: the fold that streamed before this one (-1: none), and
+  // (os) the fold whose outputs drain while a later one streams (-1: none)
+  // with its drain cycle (a drain can outlast the next fold's stream).
+  int prev_outer = -1, prev_inner = 0;
+  int drain_outer = -1, drain_inner = 0, drain_step = 0;
   std::uint64_t cycle = 0;
 };
 
 class ControllerFsm {
  public:
-  ControllerFsm(Dataflow df, int R, int C, int outer_folds, int inner_folds);
+  explicit ControllerFsm(const FoldGeom& g);
   const CtlState& state() const { return s_; }
+  const FoldGeom& geom() const { return g_; }
   // Advances one clock edge given what the controller observed during the
   // cycle: the operand slot entering the bottom-right PE, and (ws) the slot
   // the output accumulator of the last column took.
@@ -156,10 +184,24 @@ class ControllerFsm {
   char cycle_class(std::uint8_t corner_ctl) const;
 
  private:
-  Dataflow df_;
-  int R_, C_, outer_folds_, inner_folds_;
+  bool has_next() const;
+  FoldGeom g_;
   CtlState s_;
 };
+
+// Which fold's slot the bus lagging row 0 by `lag` cycles carries (rows:
+// lag = r; os weight columns: lag = c), and its index i (ws: output row m;
+// os: step k). With double buffering the lower rows may still carry the
+// previous fold's last slots. False: the bus is idle.
+bool stream_slot(const CtlState& s, const FoldGeom& g, int lag, int* outer, int* inner, int* i);
+// ws: the fold whose weights the column buses carry, and the load cycle j
+// (column c's bus carries w(inner * R + R-1-j, outer * C + c)); the
+// broadcast `load` (single: the weight registers, double: the shadow
+// registers shift). False: no load.
+bool load_cycle(const CtlState& s, const FoldGeom& g, int* outer, int* inner, int* j);
+// os: the fold whose outputs drain, and the drain cycle j (the collectors
+// take array row R-1-j); the broadcast `drain`. False: no drain.
+bool drain_cycle(const CtlState& s, const FoldGeom& g, int* outer, int* inner, int* j);
 
 // --- What the edge feeders drive during a cycle, as a function of the
 // controller state (SRAM banks read with per-row / per-column skewed
@@ -170,17 +212,16 @@ struct Slot {
   std::uint32_t idx = 0;      // activation entry (OperandMemory index); zero_index() when idle
 };
 // Row feeder r (activations; both dataflows).
-Slot row_feed(const OperandMemory& mem, const CtlState& s, int R, int C, Dataflow df, int r);
-// Column feeder c: ws weight being shifted in during LOAD; os weight slots.
-Slot col_feed(const OperandMemory& mem, const CtlState& s, int R, int C, Dataflow df, int c);
+Slot row_feed(const OperandMemory& mem, const CtlState& s, const FoldGeom& g, int r);
+// Column feeder c: ws weight being shifted in during a load; os weight
+// slots. Double-buffered ws: kEn marks a column mapped in the loading fold
+// (the bit travels down the shadow chain with the weight).
+Slot col_feed(const OperandMemory& mem, const CtlState& s, const FoldGeom& g, int c);
 // What the row edge hands PE(r, 0): the bus itself (pe LOD, int8) or the
 // edge encoder's output (edge LOD).
 inline std::uint32_t edge_payload(const OperandMemory& mem, const Slot& bus) {
   return mem.edge ? mem.act_enc[bus.idx] : bus.payload;
 }
-
-// Number of folds of a GEMM: (outer, inner).
-std::pair<int, int> fold_counts(const OperandMemory& mem, int R, int C, Dataflow df);
 
 // Event counters of one component; summed into ArrayStats.
 struct HwCounters {

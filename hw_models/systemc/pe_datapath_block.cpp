@@ -11,6 +11,7 @@ DatapathParams::DatapathParams(const ArrayConfig& cfg, bool signed_activations)
       edge(consumes_pairs(cfg.pe.design) && cfg.lod == LodPlacement::Edge),
       signed_act(signed_activations),
       pe_lod(consumes_pairs(cfg.pe.design) && cfg.lod == LodPlacement::PE),
+      dbl(cfg.weight_buffering == WeightBuffering::Double),
       weight_mask(mult_weight_mask(consumes_pairs(cfg.pe.design))) {}
 
 PeDatapathBlock::PeDatapathBlock(sc_core::sc_module_name name, const DatapathParams& p) : sc_core::sc_module(name) {

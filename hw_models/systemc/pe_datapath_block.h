@@ -28,6 +28,7 @@ struct DatapathParams {
   PeArith pe;
   int acc_bits;
   bool pairs, edge, signed_act, pe_lod;
+  bool dbl;                   // double buffering (shadow weight / output register)
   std::uint32_t weight_mask;  // weight side of the packed multiplier inputs
 };
 

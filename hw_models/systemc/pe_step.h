@@ -45,6 +45,12 @@ struct PeRegs {
   std::uint32_t key_w = ~0u;  //   (no operand matches ~0: forces a first sample)
   std::uint8_t a_ctl = 0;     // control bits of the operand slot
   std::uint8_t ctl2 = 0;      // ws: psum control; os: weight slot control
+  // Double buffering (docs/hardware.md "Weight buffering"): ws the shadow
+  // weight register and the column-mapped bits of the active (bit 0) and
+  // shadow (bit 1) weights; os the output register.
+  std::uint8_t wmap = 0;
+  std::uint32_t shadow = 0;
+  std::int64_t out = 0;
 };
 
 // An operand slot at a PE input: payload, control bits and (fast model) the
@@ -147,6 +153,11 @@ struct CounterSink {
     ++k.psum_writes;
     ++k.reg_writes;
   }
+  SPARQ_ALWAYS_INLINE void psum_writes(std::uint32_t n) {
+    k.psum_writes += n;
+    k.reg_writes += n;
+  }
+  SPARQ_ALWAYS_INLINE void swap(std::uint64_t t) { k.weight_toggles += t; }
   SPARQ_ALWAYS_INLINE void toggles(std::uint64_t act, std::uint64_t psum) {
     k.act_toggles += act;
     k.psum_toggles += psum;
@@ -166,10 +177,17 @@ struct CounterSink {
 // column holds an output of the GEMM. A disabled slot contributes a zero
 // product and leaves the data registers as they are (selects, not branches:
 // slot patterns change every cycle). Returns the operand register's toggles.
-template <bool Wide, bool Top, bool Load, bool Mapped, class Dp, class Sink>
+// Double (double buffering): Load shifts w_in (and its column-mapped bit
+// w_in_map) into the shadow register instead; the slot marked kFirst
+// multiplies with the shadow weight (a mux in front of the multiplier) and
+// the active weight register takes it at the edge (the swap, before the
+// shadow shifts); Mapped is the active (or swapped-in) weight's bit.
+template <bool Wide, bool Top, bool Load, bool Mapped, bool Double = false, class Dp, class Sink>
 SPARQ_ALWAYS_INLINE std::uint64_t ws_step(Dp& dp, const AccRange& x, PeRegs& q, const Operand& ain, std::int64_t pin,
-                                          std::uint8_t pin_ctl, std::uint32_t w_in, Sink& k) {
-  const std::uint32_t wv = q.w;
+                                          std::uint8_t pin_ctl, std::uint32_t w_in, Sink& k,
+                                          std::uint8_t w_in_map = 0) {
+  const bool swap = Double && (ain.ctl & kFirst);
+  const std::uint32_t wv = swap ? q.shadow : q.w;
   dp.sample(q, ain, wv, k);
   const std::uint32_t en = (ain.ctl >> 1) & 1u;
   if constexpr (Top) {
@@ -177,7 +195,8 @@ SPARQ_ALWAYS_INLINE std::uint64_t ws_step(Dp& dp, const AccRange& x, PeRegs& q, 
     pin = 0;
   }
   const std::uint32_t valid = pin_ctl & kValid;
-  const std::uint32_t act_en = Mapped ? en : 0u;
+  std::uint32_t act_en = Mapped ? en : 0u;
+  if constexpr (Double) act_en = en & ((swap ? q.wmap >> 1 : q.wmap) & 1u);
   k.ws_slot(en, valid, act_en);
   if constexpr (Dp::kCountLod) k.lod(en & static_cast<std::uint32_t>(dp.lod()));
   if constexpr (Dp::kCountBusy)
@@ -195,7 +214,20 @@ SPARQ_ALWAYS_INLINE std::uint64_t ws_step(Dp& dp, const AccRange& x, PeRegs& q, 
   q.a = na;
   if constexpr (Dp::kTracksIdx) q.a_idx = en ? ain.idx : q.a_idx;
   q.a_ctl = ain.ctl;
-  if constexpr (Load) {
+  if constexpr (Double) {
+    if (swap) {
+      k.swap(static_cast<std::uint64_t>(__builtin_popcount(q.w ^ q.shadow)));
+      k.weight_load();
+      q.w = q.shadow;
+      q.wmap = static_cast<std::uint8_t>((q.wmap & 2u) | ((q.wmap >> 1) & 1u));
+    }
+    if constexpr (Load) {
+      k.weight(static_cast<std::uint64_t>(__builtin_popcount(q.shadow ^ w_in)));
+      k.weight_load();
+      q.shadow = w_in;
+      q.wmap = static_cast<std::uint8_t>((q.wmap & 1u) | ((w_in_map & 1u) << 1));
+    }
+  } else if constexpr (Load) {
     k.weight(static_cast<std::uint64_t>(__builtin_popcount(wv ^ w_in)));
     k.weight_load();
     q.w = w_in;
@@ -207,7 +239,11 @@ SPARQ_ALWAYS_INLINE std::uint64_t ws_step(Dp& dp, const AccRange& x, PeRegs& q, 
 // above; the accumulator adds the product when both slots carry data. Drain:
 // the accumulator takes acc_in (the PE above's; 0 in the top row). Returns the
 // operand register's toggles; the weight register's go to k.weight().
-template <bool Wide, bool Drain, class Dp, class Sink>
+// Double (double buffering): the slot marked kLast ends the PE's fold: the
+// adder's result goes to the output register and the accumulator clears
+// (both written); Drain shifts the output registers instead (acc_in: the
+// output register above; the top row holds).
+template <bool Wide, bool Drain, bool Double = false, bool Top = false, class Dp, class Sink>
 SPARQ_ALWAYS_INLINE std::uint64_t os_step(Dp& dp, const AccRange& x, PeRegs& q, const Operand& ain, std::uint32_t b_in,
                                           std::uint8_t b_ctl, std::int64_t acc_in, Sink& k) {
   dp.sample(q, ain, b_in, k);
@@ -220,11 +256,28 @@ SPARQ_ALWAYS_INLINE std::uint64_t os_step(Dp& dp, const AccRange& x, PeRegs& q, 
   const std::int64_t prod = both ? dp.product(ain, b_in) : 0;
   // old is a register value: only an enabled product can leave the range.
   std::int64_t v = dp.template add<Wide>(x, old, prod, true, k);
-  std::uint64_t tp = psum_hamming(x, old, v);
-  if constexpr (Drain) {
-    tp += psum_hamming(x, v, acc_in);
-    v = acc_in;
-    k.drain_write();
+  std::uint64_t tp;
+  if constexpr (Double) {
+    if (ain.ctl & kLast) {  // capture (kLast comes only with a valid slot)
+      tp = psum_hamming(x, old, 0) + psum_hamming(x, q.out, v);
+      q.out = v;
+      v = 0;
+      k.psum_writes(2u - both);  // both: the adder's write counted by os_slot
+    } else {
+      tp = psum_hamming(x, old, v);
+      if constexpr (Drain && !Top) {
+        tp += psum_hamming(x, q.out, acc_in);
+        q.out = acc_in;
+        k.drain_write();
+      }
+    }
+  } else {
+    tp = psum_hamming(x, old, v);
+    if constexpr (Drain) {
+      tp += psum_hamming(x, v, acc_in);
+      v = acc_in;
+      k.drain_write();
+    }
   }
   q.psum = v;
   const std::uint32_t na = aen ? ain.pay : q.a;

@@ -40,6 +40,11 @@ class StructuralArray : public sc_core::sc_module {
         outer_("outer", 0),
         inner_("inner", 0),
         step_("step", 0),
+        prev_outer_("prev_outer", -1),
+        prev_inner_("prev_inner", 0),
+        drain_outer_("drain_outer", -1),
+        drain_inner_("drain_inner", 0),
+        drain_step_("drain_step", 0),
         load_("load", ws_),
         drain_("drain", false),
         cycle_("cycle", 0),
@@ -47,6 +52,8 @@ class StructuralArray : public sc_core::sc_module {
         a_("a", static_cast<std::size_t>(R_) * (C_ + 1)),
         v_("v", static_cast<std::size_t>(C_) * (R_ + 1)),
         p_("p", static_cast<std::size_t>(C_) * (R_ + 1)),
+        x_("x", static_cast<std::size_t>(R_) * C_),
+        xw_("xw", static_cast<std::size_t>(R_) * C_),
         col_mapped_("col_mapped", static_cast<std::size_t>(C_)),
         row_feeders_("row_feeder"),
         col_feeders_("col_feeder"),
@@ -56,16 +63,19 @@ class StructuralArray : public sc_core::sc_module {
     const bool record = probe_col >= 0;
     activity.cycle = &cycle_;
     out.assign(static_cast<std::size_t>(mem.M) * mem.N, 0);
-    const auto folds = fold_counts(mem, R_, C_, cfg.dataflow);
-    controller_ =
-        std::make_unique<ArrayController>("controller", ControllerFsm(cfg.dataflow, R_, C_, folds.first, folds.second),
-                                          stats, record ? &phases : nullptr);
+    controller_ = std::make_unique<ArrayController>("controller", ControllerFsm(FoldGeom(mem, cfg)), stats,
+                                                    record ? &phases : nullptr, record ? &loads : nullptr);
     ArrayController& ctl = *controller_;
     ctl.clk(clk_);
     ctl.phase(phase_);
     ctl.outer(outer_);
     ctl.inner(inner_);
     ctl.step(step_);
+    ctl.prev_outer(prev_outer_);
+    ctl.prev_inner(prev_inner_);
+    ctl.drain_outer(drain_outer_);
+    ctl.drain_inner(drain_inner_);
+    ctl.drain_step(drain_step_);
     ctl.load(load_);
     ctl.drain(drain_);
     ctl.cycle(cycle_);
@@ -74,6 +84,11 @@ class StructuralArray : public sc_core::sc_module {
       p.outer(outer_);
       p.inner(inner_);
       p.step(step_);
+      p.prev_outer(prev_outer_);
+      p.prev_inner(prev_inner_);
+      p.drain_outer(drain_outer_);
+      p.drain_inner(drain_inner_);
+      p.drain_step(drain_step_);
     };
 
     // Row edge: feeders (with the edge encoders for edge LOD) drive link 0 of each row.
@@ -110,12 +125,14 @@ class StructuralArray : public sc_core::sc_module {
           p.psum_out(p_[vi(r + 1, c)]);
           p.w_in(v_[vi(r, c)]);
           p.w_out(v_[vi(r + 1, c)]);
+          p.w_act(xw_[pi(r, c)]);
           p.load(load_);
           p.col_mapped(col_mapped_[static_cast<std::size_t>(c)]);
         }
     } else {
-      os_pes_.init(static_cast<std::size_t>(R_) * C_,
-                   [&](const char* nm, std::size_t) { return new OsPe(nm, params_, record ? &activity : nullptr); });
+      os_pes_.init(static_cast<std::size_t>(R_) * C_, [&](const char* nm, std::size_t i) {
+        return new OsPe(nm, params_, i < static_cast<std::size_t>(C_), record ? &activity : nullptr);
+      });
       for (int r = 0; r < R_; ++r)
         for (int c = 0; c < C_; ++c) {
           OsPe& p = os_pes_[pi(r, c)];
@@ -127,6 +144,7 @@ class StructuralArray : public sc_core::sc_module {
           p.drain(drain_);
           p.acc_in(r == 0 ? zero_psum_ : p_[vi(r, c)]);
           p.acc_out(p_[vi(r + 1, c)]);
+          p.acc_reg(x_[pi(r, c)]);
         }
     }
     // The corner PE's operand input; the last column's accumulator input.
@@ -191,8 +209,7 @@ class StructuralArray : public sc_core::sc_module {
   // controller starts the new GEMM's folds at the next clock edge.
   void rebind(const OperandMemory& mem, const ArrayConfig& cfg, ArrayStats* stats) {
     out.assign(static_cast<std::size_t>(mem.M) * mem.N, 0);
-    const auto folds = fold_counts(mem, R_, C_, cfg.dataflow);
-    controller_->rebind(ControllerFsm(cfg.dataflow, R_, C_, folds.first, folds.second), stats);
+    controller_->rebind(ControllerFsm(FoldGeom(mem, cfg)), stats);
     for (auto& f : row_feeders_) f.rebind(&mem);
     for (auto& f : col_feeders_) f.rebind(&mem);
     for (int c = 0; c < C_; ++c) collectors_[static_cast<std::size_t>(c)].rebind(mem, cfg, c, &out);
@@ -202,18 +219,25 @@ class StructuralArray : public sc_core::sc_module {
     outer_.write(0);
     inner_.write(0);
     step_.write(0);
+    prev_outer_.write(-1);
+    prev_inner_.write(0);
+    drain_outer_.write(-1);
+    drain_inner_.write(0);
+    drain_step_.write(0);
     load_.write(ws_);
     drain_.write(false);
     cycle_.write(0);
     for (auto& s : a_) s.write(OpLink{});
     for (auto& s : v_) s.write(OpLink{});
     for (auto& s : p_) s.write(PsumLink{});
+    for (auto& s : x_) s.write(PsumLink{});
+    for (auto& s : xw_) s.write(OpLink{});
     for (auto& s : col_mapped_) s.write(false);
   }
 
   const int probe_col;  // column whose collector writes are logged; -1: no probe
   std::vector<std::int64_t> out;
-  std::vector<char> phases;
+  std::vector<char> phases, loads;
   ActivityLog activity;
   std::vector<OutputWrite> writes;
 
@@ -277,19 +301,25 @@ class StructuralArray : public sc_core::sc_module {
     DatapathTrace d;
     std::uint32_t mult_w = 0;
     if (ws_) {
-      mult_w = v_[vi(r + 1, c)].read().pay;
-      weights("w_reg", mult_w);
+      // Double buffering: the shadow register's link, the active register's,
+      // and the multiplier takes the shadow weight with the fold's first slot.
+      const std::uint32_t reg = (params_.dbl ? xw_[pi(r, c)] : v_[vi(r + 1, c)]).read().pay;
+      mult_w = params_.dbl && (a_in.ctl & kFirst) ? v_[vi(r + 1, c)].read().pay : reg;
+      weights("w_reg", reg);
+      if (params_.dbl) weights("w_shadow", v_[vi(r + 1, c)].read().pay);
       f("psum_valid", 1, psum.ctl & kValid);
       f("psum_last", 1, (psum.ctl & kLast) >> 2);
       f("psum_reg", params_.acc_bits, static_cast<std::uint64_t>(psum.v));
-      d = ws_pes_[pi(r, c)].datapath_trace();
+      d = ws_pes_[pi(r, c)].datapath_trace(mult_w);
     } else {
       const OpLink b_in = v_[vi(r, c)].read();
       mult_w = b_in.pay;
       ctl("b_in", b_in.ctl);
       weights("b_in", b_in.pay);
       weights("b_reg", v_[vi(r + 1, c)].read().pay);
-      f("acc_reg", params_.acc_bits, static_cast<std::uint64_t>(psum.v));
+      // Double buffering: the accumulator's link, and the output register's.
+      f("acc_reg", params_.acc_bits, static_cast<std::uint64_t>((params_.dbl ? x_[pi(r, c)].read() : psum).v));
+      if (params_.dbl) f("out_reg", params_.acc_bits, static_cast<std::uint64_t>(psum.v));
       d = os_pes_[pi(r, c)].datapath_trace();
     }
     // The SPARQ decisions: the pair mode, both lanes' windows (value, shift)
@@ -319,13 +349,15 @@ class StructuralArray : public sc_core::sc_module {
   const bool ws_;
   const DatapathParams params_;  // shared by every PE's datapath
   sc_core::sc_clock clk_;
-  sc_signal<int> phase_, outer_, inner_, step_;
+  sc_signal<int> phase_, outer_, inner_, step_, prev_outer_, prev_inner_, drain_outer_, drain_inner_, drain_step_;
   sc_signal<bool> load_, drain_;
   sc_signal<std::uint64_t> cycle_;
   sc_signal<PsumLink> zero_psum_;
   SigVec<OpLink> a_;    // row links: (r, 0) = edge, (r, c+1) = PE(r, c)'s operand register
   SigVec<OpLink> v_;    // column links: (0, c) = edge, (r+1, c) = PE(r, c)'s weight register
-  SigVec<PsumLink> p_;  // psum / accumulator links: (r+1, c) = PE(r, c)'s register
+  SigVec<PsumLink> p_;  // psum / accumulator links: (r+1, c) = PE(r, c)'s register (os double: output register)
+  SigVec<PsumLink> x_;  // os double buffering: PE(r, c)'s accumulator (waveforms)
+  SigVec<OpLink> xw_;   // ws double buffering: PE(r, c)'s active weight register (waveforms)
   SigVec<bool> col_mapped_;
   sc_vector<RowFeeder> row_feeders_;
   sc_vector<ColFeeder> col_feeders_;
@@ -361,7 +393,7 @@ void finish_run(StructuralArray& top, const ArrayConfig& cfg, ArrayStats& stats)
 
 bool same_array(const ArrayConfig& a, const ArrayConfig& b) {
   return a.rows == b.rows && a.cols == b.cols && a.dataflow == b.dataflow && a.lod == b.lod && a.pe == b.pe &&
-         a.acc_bits == b.acc_bits;
+         a.acc_bits == b.acc_bits && a.weight_buffering == b.weight_buffering;
 }
 
 }  // namespace
@@ -410,6 +442,7 @@ std::vector<std::int64_t> run_structural(const OperandMemory& mem, const ArrayCo
       probe->samples.assign(cycles + 1, CycleProbe::Sample{});
       for (std::uint64_t t = 0; t < cycles; ++t) {
         probe->samples[t].phase = t < top->phases.size() ? top->phases[t] : '-';
+        probe->samples[t].load = t < top->loads.size() && top->loads[t];
         probe->samples[t].active_pes = t < top->activity.active.size() ? top->activity.active[t] : 0;
       }
       CycleProbe::Sample held;

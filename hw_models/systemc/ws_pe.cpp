@@ -21,6 +21,7 @@ WsPe::WsPe(sc_core::sc_module_name name, const DatapathParams& p, bool top_row, 
       psum_out("psum_out"),
       w_in("w_in"),
       w_out("w_out"),
+      w_act("w_act"),
       load("load"),
       col_mapped("col_mapped"),
       dp_("dp", p),
@@ -38,10 +39,11 @@ void WsPe::end_of_elaboration() {
   col_mapped_ = col_mapped.operator->();
   a_out_ = a_out.operator->();
   w_out_ = w_out.operator->();
+  w_act_ = w_act.operator->();
   psum_out_ = psum_out.operator->();
 }
 
-template <bool Wide, bool Top>
+template <bool Wide, bool Top, bool Double>
 void WsPe::step() {
   const OpLink a = a_in_->read();
   const Operand ain{a.pay, 0, a.ctl};
@@ -55,6 +57,24 @@ void WsPe::step() {
   CounterSink k{cnt_};
   const std::uint64_t active = cnt_.pe_active;
   const bool ld = load_->read(), mapped = col_mapped_->read();
+  if constexpr (Double) {
+    // The shadow chain carries each weight with its column-mapped bit (kEn).
+    const OpLink wl = ld ? w_in_->read() : OpLink{};
+    const auto map = static_cast<std::uint8_t>((wl.ctl & kEn) >> 1);
+    const std::uint32_t w_old = q_.w, s_old = q_.shadow;
+    const std::uint8_t m_old = q_.wmap;
+    if (ld)
+      ws_step<Wide, Top, true, true, true>(bdp_, acc_, q_, ain, pin, pin_ctl, wl.pay, k, map);
+    else
+      ws_step<Wide, Top, false, true, true>(bdp_, acc_, q_, ain, pin, pin_ctl, 0u, k, map);
+    if (log_ && cnt_.pe_active != active) log_->add();
+    a_out_->write(OpLink{q_.a, q_.a_ctl});
+    psum_out_->write(PsumLink{q_.psum, q_.ctl2});
+    if (q_.shadow != s_old || q_.wmap != m_old)
+      w_out_->write(OpLink{q_.shadow, static_cast<std::uint8_t>((q_.wmap & 2u) ? kEn : 0)});
+    if (q_.w != w_old) w_act_->write(OpLink{q_.w, 0});
+    return;
+  }
   const std::uint32_t win = ld ? w_in_->read().pay : 0;
   const std::uint32_t w_old = q_.w;
   if (ld)
@@ -70,10 +90,16 @@ void WsPe::step() {
 }
 
 void WsPe::tick() {
-  if (wide_)
-    top_ ? step<true, true>() : step<true, false>();
-  else
-    top_ ? step<false, true>() : step<false, false>();
+  if (p_->dbl) {
+    if (wide_)
+      top_ ? step<true, true, true>() : step<true, false, true>();
+    else
+      top_ ? step<false, true, true>() : step<false, false, true>();
+  } else if (wide_) {
+    top_ ? step<true, true, false>() : step<true, false, false>();
+  } else {
+    top_ ? step<false, true, false>() : step<false, false, false>();
+  }
 }
 
 }  // namespace sparq::hw

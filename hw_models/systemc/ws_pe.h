@@ -44,7 +44,7 @@ class WsPe : public sc_core::sc_module {
   const sc_core::sc_signal_in_if<OpLink>*a_in_ = nullptr, *w_in_ = nullptr;
   const sc_core::sc_signal_in_if<PsumLink>* psum_in_ = nullptr;
   const sc_core::sc_signal_in_if<bool>*load_ = nullptr, *col_mapped_ = nullptr;
-  sc_core::sc_signal_inout_if<OpLink>*a_out_ = nullptr, *w_out_ = nullptr;
+  sc_core::sc_signal_inout_if<OpLink>*a_out_ = nullptr, *w_out_ = nullptr, *w_act_ = nullptr;
   sc_core::sc_signal_inout_if<PsumLink>* psum_out_ = nullptr;
 
  public:
@@ -55,7 +55,9 @@ class WsPe : public sc_core::sc_module {
   sc_core::sc_in<PsumLink> psum_in;    // unused in the top row (its slot is the operand's)
   sc_core::sc_out<PsumLink> psum_out;  // the partial-sum register
   sc_core::sc_in<OpLink> w_in;         // from the PE above / the column feeder
-  sc_core::sc_out<OpLink> w_out;       // the weight register (ctl unused)
+  sc_core::sc_out<OpLink> w_out;       // the weight register (ctl unused); double buffering: the
+                                       //   shadow register (kEn: its column is mapped)
+  sc_core::sc_out<OpLink> w_act;       // double buffering: the active weight register (waveforms)
   sc_core::sc_in<bool> load;
   sc_core::sc_in<bool> col_mapped;  // this column holds an output of the GEMM
 
@@ -69,13 +71,14 @@ class WsPe : public sc_core::sc_module {
     q_ = PeRegs{};
     cnt_ = HwCounters{};
   }
-  // The datapath's decisions at the current inputs (waveforms).
-  DatapathTrace datapath_trace() const { return dp_.trace(a_in.read().pay, w_out.read().pay, *p_); }
+  // The datapath's decisions at the current inputs and the weight the
+  // multiplier takes, w (waveforms).
+  DatapathTrace datapath_trace(std::uint32_t w) const { return dp_.trace(a_in.read().pay, w, *p_); }
 
  private:
   void end_of_elaboration() override;
   void tick();
-  template <bool Wide, bool Top>
+  template <bool Wide, bool Top, bool Double>
   void step();
 
   PeDatapathBlock dp_;
