@@ -23,6 +23,7 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
 int cmd_area(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int cmd_sweep(const std::vector<std::string>& args, const std::string& self, std::ostream& out, std::ostream& err);
 int cmd_merge(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int cmd_infer(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 std::vector<std::string> split_list(const std::vector<std::string>& in) {
   std::vector<std::string> out;
@@ -59,6 +60,7 @@ const char* kUsage =
     "\n"
     "commands:\n"
     "  run CONFIG      simulate a trace bundle under one or more PE designs (table, JSON, CSV)\n"
+    "  infer CONFIG    run a whole network bundle over its images under each PE design (accuracy, cost)\n"
     "  sweep SWEEP     simulate the cartesian product of a sweep file's axes, one process per point\n"
     "  merge DIR...    combine sweep shards (--shard i/N) into one result set\n"
     "  area [CONFIG]   area and energy-per-event breakdown of PE designs and arrays, without a trace\n"
@@ -161,6 +163,7 @@ int cli_main(int argc, char** argv, std::ostream& out, std::ostream& err) {
     }
     if (cmd == "stats") return cmd_stats(args, out, err);
     if (cmd == "run") return cmd_run(args, out, err);
+    if (cmd == "infer") return cmd_infer(args, out, err);
     if (cmd == "area") return cmd_area(args, out, err);
     if (cmd == "sweep") return cmd_sweep(args, argv[0], out, err);
     if (cmd == "merge") return cmd_merge(args, out, err);

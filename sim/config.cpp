@@ -80,6 +80,14 @@ const std::vector<SectionDef>& schema() {
          "last_cycle: N}; with several designs or layers: OUT/<design>.<layer>.vcd, group 0 of each layer"},
         {"quiet", "false", "no table on stdout"}}},
       {"cost", {{"library", "~", "cell-area / energy data file (default: configs/cost/nangate45.yaml)"}}},
+      {"network",
+       {{"bundle", "~", "network bundle directory (sparq-sim infer; traces/README.md, Network bundles)"},
+        {"images", "0", "0 = every image of the bundle; N > 0 = the first N"},
+        {"engine", "functional", "functional (bit-exact core, no timing) | array (simulation.fidelity's array model)"},
+        {"first_layer", "int8", "the design of the convolution on the image pixels: int8 (as the paper) | design"},
+        {"overrides", "~", "per-node designs: {NODE: int8 | design}; signed-input nodes always run int8"},
+        {"cycles_image", "0", "image whose whole inference is timed on the array model"},
+        {"jobs", "0", "threads over images (functional engine; 0 = one per core)"}}},
       {"memory",
        {{"enabled", "false", "model the scratchpads and DRAM (false: ideal memory, no stalls; docs/memory.md)"},
         {"ifmap_kib", "0", "ifmap scratchpad capacity in KiB (0 = unlimited)"},
@@ -429,6 +437,44 @@ std::string absolute(const std::string& p) {
   return p.empty() ? p : fs::absolute(p).lexically_normal().string();
 }
 
+// The network section (sparq-sim infer).
+void read_network(const Reader& r, const Source& src, NetworkOptions& n) {
+  if (r.has("network", "bundle")) n.bundle = r.get<std::string>("network", "bundle", "a path");
+  n.images = r.get<std::int64_t>("network", "images", "an integer");
+  if (n.images < 0) src.fail("network.images", "must be >= 0");
+  n.engine = r.get<std::string>("network", "engine", "functional or array");
+  if (n.engine != "functional" && n.engine != "array") src.fail("network.engine", "must be functional or array");
+  n.first_layer = r.get<std::string>("network", "first_layer", "int8 or design");
+  if (n.first_layer != "int8" && n.first_layer != "design") src.fail("network.first_layer", "must be int8 or design");
+  n.cycles_image = r.get<std::int64_t>("network", "cycles_image", "an integer");
+  if (n.cycles_image < 0) src.fail("network.cycles_image", "must be >= 0");
+  n.jobs = r.get<int>("network", "jobs", "an integer");
+  if (n.jobs < 0 || n.jobs > 256) src.fail("network.jobs", "must be in 0..256");
+  const YAML::Node ov = r.value("network", "overrides");
+  if (ov && !ov.IsNull()) {
+    if (!ov.IsMap()) src.fail("network.overrides", "must be a mapping {NODE: int8 | design}");
+    for (const auto& kv : ov) {
+      const std::string node = kv.first.as<std::string>();
+      const std::string v = r.convert<std::string>(kv.second, "network.overrides." + node, "int8 or design");
+      if (v != "int8" && v != "design") src.fail("network.overrides." + node, "must be int8 or design");
+      n.overrides.emplace_back(node, v);
+    }
+  }
+}
+
+void emit_network(YAML::Emitter& e, const NetworkOptions& n, const std::string& bundle) {
+  e << YAML::Key << "network" << YAML::Value << YAML::BeginMap << YAML::Key << "bundle" << YAML::Value << bundle
+    << YAML::Key << "images" << YAML::Value << n.images << YAML::Key << "engine" << YAML::Value << n.engine << YAML::Key
+    << "first_layer" << YAML::Value << n.first_layer << YAML::Key << "cycles_image" << YAML::Value << n.cycles_image
+    << YAML::Key << "jobs" << YAML::Value << n.jobs;
+  if (!n.overrides.empty()) {
+    e << YAML::Key << "overrides" << YAML::Value << YAML::BeginMap;
+    for (const auto& [k, v] : n.overrides) e << YAML::Key << k << YAML::Value << v;
+    e << YAML::EndMap;
+  }
+  e << YAML::EndMap;
+}
+
 // The effective configuration in the input schema, every default filled in
 // and every path absolute, so that `sparq-sim run effective_config.yaml`
 // reproduces the run.
@@ -437,7 +483,8 @@ std::string emit_effective(const RunConfig& c) {
   YAML::Emitter e;
   e << YAML::Comment("effective configuration of a sparq-sim run (from " +
                      (c.config_file.empty() ? std::string("defaults") : c.config_file) +
-                     "); run it again with: sparq-sim run effective_config.yaml");
+                     "); run it again with: sparq-sim " + (c.network.bundle.empty() ? "run" : "infer") +
+                     " effective_config.yaml");
   e << YAML::BeginMap;
   e << YAML::Key << "array" << YAML::Value << YAML::BeginMap << YAML::Key << "rows" << YAML::Value << a0.array.rows
     << YAML::Key << "cols" << YAML::Value << a0.array.cols << YAML::Key << "dataflow" << YAML::Value
@@ -470,6 +517,7 @@ std::string emit_effective(const RunConfig& c) {
   e << YAML::EndMap;
   e << YAML::Key << "cost" << YAML::Value << YAML::BeginMap << YAML::Key << "library" << YAML::Value
     << absolute(c.cost_library) << YAML::EndMap;
+  if (!c.network.bundle.empty()) emit_network(e, c.network, absolute(c.network.bundle));
   const MemoryConfig& m = a0.memory;
   e << YAML::Key << "memory" << YAML::Value << YAML::BeginMap;
   e << YAML::Key << "enabled" << YAML::Value << m.enabled;
@@ -523,7 +571,8 @@ void merge_into(YAML::Node dst, const YAML::Node& src) {
 // Input paths in a file are relative to that file's directory.
 void resolve_paths(YAML::Node root, const std::string& file) {
   const fs::path dir = fs::path(file).parent_path();
-  for (const auto& [sec, key] : {std::pair<const char*, const char*>{"trace", "bundle"}, {"cost", "library"}}) {
+  for (const auto& [sec, key] :
+       {std::pair<const char*, const char*>{"trace", "bundle"}, {"cost", "library"}, {"network", "bundle"}}) {
     YAML::Node s = root[sec];
     if (!s || !s.IsMap() || !s[key] || !s[key].IsScalar()) continue;
     const std::string v = s[key].as<std::string>();
@@ -645,6 +694,7 @@ RunConfig load_run_config_impl(const std::vector<std::string>& files, const std:
       src.fail("simulation.max_memory", e.what());
     }
   }
+  read_network(r, src, c.network);
   if (r.has("cost", "library"))
     c.cost_library = r.get<std::string>("cost", "library", "a path");
   else

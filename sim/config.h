@@ -24,6 +24,17 @@ struct DesignPoint {
   MemoryConfig memory;          // the `memory` section (the same for every design of a run)
 };
 
+// The `network` section: what `sparq-sim infer` runs (docs: README, Whole networks).
+struct NetworkOptions {
+  std::string bundle;                 // resolved path of the network bundle directory ("" = none)
+  std::int64_t images = 0;            // 0 = all
+  std::string engine = "functional";  // functional | array
+  std::string first_layer = "int8";   // int8 | design
+  std::vector<std::pair<std::string, std::string>> overrides;  // node -> int8 | design
+  std::int64_t cycles_image = 0;
+  int jobs = 0;
+};
+
 struct RunConfig {
   std::string config_file;           // the files it came from, joined with " + "
   std::vector<DesignPoint> designs;  // one per `compare` entry, or the single `pe`
@@ -40,6 +51,7 @@ struct RunConfig {
   hw::VcdOptions vcd;                     // vcd.path empty = off
   std::string cost_library;               // resolved path of the cell/energy data file
   bool quiet = false;
+  NetworkOptions network;  // sparq-sim infer
 
   // The effective configuration as YAML (every default filled in).
   std::string effective_yaml;

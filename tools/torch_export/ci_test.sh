@@ -30,4 +30,6 @@ fi
 
 # Debian's interpreter: the packages above live in its dist-packages, not in
 # any other python3 on PATH.
-exec /usr/bin/python3 test_torch_export.py
+/usr/bin/python3 test_torch_export.py
+# Whole networks through torch.fx, executed by sparq-sim (build/dev if built).
+/usr/bin/python3 test_torch_network.py

@@ -12,6 +12,8 @@ const { PNG } = require('pngjs');
 const KNOWN_PACKAGES = [
   { prefix: '/usr/share/darknet/', pkg: 'darknet' },
   { prefix: '/usr/lib/python3/dist-packages/skimage/', pkg: 'python3-skimage' },
+  { prefix: '/usr/share/doc/opencv-doc/', pkg: 'opencv-doc' },
+  { prefix: '/usr/share/backgrounds/mate/', pkg: 'mate-backgrounds' },
 ];
 
 const CACHE = process.env.SPARQ_EXPORT_CACHE || path.join(__dirname, '..', '.cache');
