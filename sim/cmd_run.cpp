@@ -76,8 +76,8 @@ void print_memory_rows(std::ostream& out,
     if (l.skipped) continue;
     const auto& a = l.array;
     const double all = a.cycles ? static_cast<double>(a.cycles) : 1.0;
-    const double dram = static_cast<double>(a.dram_ifmap_read + a.dram_filter_read + a.dram_ofmap_write);
-    const double uniq = static_cast<double>(a.unique_ifmap + a.unique_filter + a.unique_ofmap);
+    const double dram = static_cast<double>(a.dram_bytes());
+    const double uniq = static_cast<double>(a.unique_bytes());
     const std::uint64_t compute = a.cycles - a.stall;
     std::snprintf(line, sizeof line, "  %-20s %11llu %11llu %7.1f %7.1f %7.1f %9.3f %7.2f %8.2f %8llu %7llu\n",
                   d->design.name.c_str(), static_cast<unsigned long long>(compute),

@@ -43,9 +43,8 @@ EnergyActivity energy_activity(const hw::ArrayStats& s, const DesignPoint& d) {
   a.encodings_pe = s.lod_pe_encodings;
   a.encodings_edge = s.lod_edge_encodings;
   a.memory = d.memory.enabled;
-  a.sram_bytes = s.sram_ifmap_read + s.sram_ifmap_write + s.sram_filter_read + s.sram_filter_write + s.sram_ofmap_read +
-                 s.sram_ofmap_write;
-  a.dram_bytes = s.dram_ifmap_read + s.dram_filter_read + s.dram_ofmap_write;
+  a.sram_bytes = s.sram_bytes();
+  a.dram_bytes = s.dram_bytes();
   return a;
 }
 

@@ -313,11 +313,13 @@ class Engine {
 // Extra cycles a port of `port` bytes per cycle adds to a skewed stream:
 // lane l (l < lanes) moves `bytes` per step in steps l .. l + len - 1. Step t
 // completes at E(t) = max(E(t-1) + 1, ceil(D(t) / port)), D(t) the bytes of
-// steps 0..t; returns E(t) - (t + 1) after each step (nondecreasing).
+// steps 0..t; returns E(t) - (t + 1) after each step (nondecreasing), or
+// nothing when the port keeps up with every step (unlimited, or as wide as
+// all lanes together).
 std::vector<std::uint64_t> port_extra(int lanes, int len, std::uint64_t bytes, std::uint64_t port) {
+  if (port == 0 || static_cast<std::uint64_t>(lanes) * bytes <= port) return {};
   const int steps = len + lanes - 1;
   std::vector<std::uint64_t> extra(static_cast<std::size_t>(steps), 0);
-  if (port == 0 || static_cast<std::uint64_t>(lanes) * bytes <= port) return extra;
   std::uint64_t d = 0, e = 0;
   for (int t = 0; t < steps; ++t) {
     const int active = std::min({t + 1, lanes, len, steps - t});
@@ -336,22 +338,28 @@ class Im2col {
   // fn(address) for every non-padding (m, k), k in [k0, k1).
   template <class F>
   void row(int m, int k0, int k1, F&& fn) const {
-    const int oy = m / Wo_, ox = m % Wo_;
     int k = k0;
     while (k < k1) {
       const int tap = k / Cg_, c0 = k % Cg_;
       const int c1 = std::min(Cg_, c0 + (k1 - k));
-      const int kh = tap / g_.KW, kw = tap % g_.KW;
-      const int iy = oy * g_.SH - g_.pad_top + kh * g_.DH, ix = ox * g_.SW - g_.pad_left + kw * g_.DW;
-      if (iy >= 0 && iy < g_.H && ix >= 0 && ix < g_.W) {
-        const std::uint64_t base =
-            (static_cast<std::uint64_t>(iy) * static_cast<std::uint64_t>(g_.W) + static_cast<std::uint64_t>(ix)) *
-                static_cast<std::uint64_t>(g_.C_in) +
-            static_cast<std::uint64_t>(group_) * static_cast<std::uint64_t>(Cg_);
+      std::uint64_t px;
+      if (pixel(m, tap, px)) {
+        const std::uint64_t base = px * static_cast<std::uint64_t>(g_.C_in) +
+                                   static_cast<std::uint64_t>(group_) * static_cast<std::uint64_t>(Cg_);
         for (int c = c0; c < c1; ++c) fn(base + static_cast<std::uint64_t>(c));
       }
       k += c1 - c0;
     }
+  }
+  // The input pixel (iy * W + ix) that tap (kh * KW + kw) of output row m
+  // reads; false for a padding tap. Every tap reads all Cg channels of its
+  // group at that pixel.
+  bool pixel(int m, int tap, std::uint64_t& px) const {
+    const int oy = m / Wo_, ox = m % Wo_, kh = tap / g_.KW, kw = tap % g_.KW;
+    const int iy = oy * g_.SH - g_.pad_top + kh * g_.DH, ix = ox * g_.SW - g_.pad_left + kw * g_.DW;
+    if (iy < 0 || iy >= g_.H || ix < 0 || ix >= g_.W) return false;
+    px = static_cast<std::uint64_t>(iy) * static_cast<std::uint64_t>(g_.W) + static_cast<std::uint64_t>(ix);
+    return true;
   }
 
  private:
@@ -373,34 +381,37 @@ class Builder {
     const ConvGeometry& g = L.geo;
     ifmap_size_ =
         static_cast<std::uint64_t>(g.H) * static_cast<std::uint64_t>(g.W) * static_cast<std::uint64_t>(g.C_in);
-    stamp_.assign(ifmap_size_, 0);
-    last_.assign(ifmap_size_, 0);
   }
 
   void build() {
     const ConvGeometry& g = L_.geo;
     const int M = static_cast<int>(L_.pixels), N = g.cout_per_group(), K = g.K();
     const int S = arr_.pairs ? (K + 1) / 2 : K;
-    // Distinct ifmap bytes of the whole layer: whole-layer residency if they fit.
+    // Distinct ifmap bytes of the whole layer (whole-layer residency if they
+    // fit): every group's taps touch the same input pixels, and each touched
+    // pixel is read in all its C_in channels (its group's Cg per group).
     {
-      std::vector<bool> seen(ifmap_size_, false);
-      for (int grp = 0; grp < g.groups; ++grp) {
-        const Im2col im(g, grp);
-        for (int m = 0; m < M; ++m)
-          im.row(m, 0, K, [&](std::uint64_t a) {
-            if (!seen[a]) {
-              seen[a] = true;
-              ++st_.unique[kIfmap];
-            }
-          });
-      }
+      std::vector<bool> seen(static_cast<std::size_t>(g.H) * static_cast<std::size_t>(g.W), false);
+      const Im2col im(g, 0);
+      std::uint64_t pixels = 0, px = 0;
+      for (int m = 0; m < M; ++m)
+        for (int tap = 0; tap < g.KH * g.KW; ++tap)
+          if (im.pixel(m, tap, px) && !seen[px]) seen[px] = true, ++pixels;
+      st_.unique[kIfmap] = pixels * static_cast<std::uint64_t>(g.C_in);
     }
     st_.unique[kFilter] = static_cast<std::uint64_t>(K) * static_cast<std::uint64_t>(g.C_out);
     st_.unique[kOfmap] = static_cast<std::uint64_t>(M) * static_cast<std::uint64_t>(g.C_out) *
                          static_cast<std::uint64_t>(cfg_.output_bytes);
     whole_ifmap_ = cap_of(cfg_.ifmap) >= st_.unique[kIfmap];
     whole_filter_ = cap_of(cfg_.filter) >= st_.unique[kFilter];
-    if (whole_ifmap_) touched_.assign(ifmap_size_, false);
+    // Per-address state of the walks: first touch (whole layer), or the
+    // fold stamp and last chunk (streaming).
+    if (whole_ifmap_) {
+      touched_.assign(ifmap_size_, false);
+    } else {
+      stamp_.assign(ifmap_size_, 0);
+      last_.assign(ifmap_size_, 0);
+    }
 
     std::uint64_t t0 = 0;
     for (int grp = 0; grp < g.groups; ++grp) {

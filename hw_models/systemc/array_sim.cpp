@@ -193,22 +193,17 @@ std::vector<ArrayStatDef> build_stat_defs() {
   mem("unique_ofmap", "byte", "output bytes the layers write", &S::unique_ofmap);
   mem_derived("dram_traffic_over_unique", "1", "DRAM bytes / the unique bytes read and written (1 = no refetch)",
               [](const S& s, double) {
-                const double u = static_cast<double>(s.unique_ifmap + s.unique_filter + s.unique_ofmap);
-                return u > 0 ? static_cast<double>(s.dram_ifmap_read + s.dram_filter_read + s.dram_ofmap_write) / u
-                             : 0.0;
+                const double u = static_cast<double>(s.unique_bytes());
+                return u > 0 ? static_cast<double>(s.dram_bytes()) / u : 0.0;
               });
   mem_derived("dram_bandwidth_achieved", "byte/cycle", "DRAM bytes / all cycles", [](const S& s, double) {
-    return s.cycles ? static_cast<double>(s.dram_ifmap_read + s.dram_filter_read + s.dram_ofmap_write) /
-                          static_cast<double>(s.cycles)
-                    : 0.0;
+    return s.cycles ? static_cast<double>(s.dram_bytes()) / static_cast<double>(s.cycles) : 0.0;
   });
   mem_derived("dram_bandwidth_required", "byte/cycle",
               "DRAM bytes / the cycles without stalls (the average bandwidth that would hide the memory)",
               [](const S& s, double) {
                 const std::uint64_t c = s.cycles - s.stall;
-                return c ? static_cast<double>(s.dram_ifmap_read + s.dram_filter_read + s.dram_ofmap_write) /
-                               static_cast<double>(c)
-                         : 0.0;
+                return c ? static_cast<double>(s.dram_bytes()) / static_cast<double>(c) : 0.0;
               });
   mem("dram_requests", "request", "DRAM requests (bursts)", &S::dram_requests);
   mem("dram_bus_cycles", "cycle", "cycles the DRAM bus moved data", &S::dram_bus_cycles);

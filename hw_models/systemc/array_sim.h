@@ -152,6 +152,14 @@ struct ArrayStats {
   double pe_utilization() const;
   double mult_slot_utilization() const;
   double macs_per_cycle() const;
+  // Memory-system byte totals: DRAM bytes moved (reads and writes), the
+  // unique bytes the layers read and write, scratchpad bytes read and written.
+  std::uint64_t dram_bytes() const { return dram_ifmap_read + dram_filter_read + dram_ofmap_write; }
+  std::uint64_t unique_bytes() const { return unique_ifmap + unique_filter + unique_ofmap; }
+  std::uint64_t sram_bytes() const {
+    return sram_ifmap_read + sram_ifmap_write + sram_filter_read + sram_filter_write + sram_ofmap_read +
+           sram_ofmap_write;
+  }
   void merge(const ArrayStats& o);  // sums every counter of array_stat_defs() and front_end
   bool operator==(const ArrayStats& o) const;
 };
