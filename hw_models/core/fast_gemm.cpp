@@ -130,20 +130,21 @@ std::vector<std::int64_t> depthwise_conv(const ConvGeometry& geo, const std::uin
   const int Ho = geo.H_out(), Wo = geo.W_out(), C = geo.C_in, m = geo.cout_per_group();
   const int K = geo.KH * geo.KW, Kp = K + (K & 1);
   std::vector<std::int64_t> out(static_cast<std::size_t>(Ho) * Wo * geo.C_out);
-  std::vector<std::uint8_t> taps(static_cast<std::size_t>(Kp) * C);  // [tap][channel]
+  const std::size_t Cs = static_cast<std::size_t>(C);  // unsigned: no negative extents for the fills below
+  std::vector<std::uint8_t> taps(static_cast<std::size_t>(Kp) * Cs);  // [tap][channel]
   std::vector<std::uint8_t> pair(2);
   std::vector<std::int16_t> e(2);
   std::vector<std::int64_t> acc(static_cast<std::size_t>(geo.C_out));
   for (int oh = 0; oh < Ho; ++oh)
     for (int ow = 0; ow < Wo; ++ow) {
       for (int t = 0; t < Kp; ++t) {
-        std::uint8_t* dst = taps.data() + static_cast<std::size_t>(t) * C;
+        std::uint8_t* dst = taps.data() + static_cast<std::size_t>(t) * Cs;
         const int kh = t / geo.KW, kw = t % geo.KW;
         const int ih = oh * geo.SH - geo.pad_top + kh * geo.DH, iw = ow * geo.SW - geo.pad_left + kw * geo.DW;
         if (t >= K || ih < 0 || ih >= geo.H || iw < 0 || iw >= geo.W)
-          std::fill(dst, dst + C, std::uint8_t{0});
+          std::fill_n(dst, Cs, std::uint8_t{0});
         else
-          std::copy_n(input + (static_cast<std::size_t>(ih) * geo.W + iw) * C, C, dst);
+          std::copy_n(input + (static_cast<std::size_t>(ih) * geo.W + iw) * Cs, Cs, dst);
       }
       std::fill(acc.begin(), acc.end(), 0);
       for (int t = 0; t < Kp; t += 2) {
