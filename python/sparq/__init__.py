@@ -424,26 +424,61 @@ class NetworkRun:
         return f"sparq.NetworkRun({self.name!r}, {self.images} images, {self.designs!r})"
 
 
-def run_network(bundle: Union[str, os.PathLike, None] = None, config: ConfigLike = None, *,
+def _network_in_memory(manifest: dict) -> Tuple[str, str, Dict[str, bytes]]:
+    """A network.yaml structure with numpy arrays in place of array files ->
+    (label, manifest JSON, {generated name: .npy bytes})."""
+    import io
+    arrays: Dict[str, bytes] = {}
+
+    def walk(o: Any, where: str) -> Any:
+        if isinstance(o, np.ndarray):
+            name = f"{where}.npy"
+            buf = io.BytesIO()
+            np.save(buf, np.ascontiguousarray(o), allow_pickle=False)
+            arrays[name] = buf.getvalue()
+            return name
+        if isinstance(o, dict):
+            return {str(k): walk(v, f"{where}.{k}" if where else str(k)) for k, v in o.items()}
+        if isinstance(o, (list, tuple)):
+            if o and all(isinstance(x, dict) and "name" in x for x in o):  # nodes: label arrays by node name
+                return [walk(x, f"{where}[{x['name']}]") for x in o]
+            return [walk(x, f"{where}[{i}]") for i, x in enumerate(o)]
+        return _to_plain(o)
+
+    plain = walk(manifest, "")
+    plain.setdefault("format", "sparq-network-bundle")
+    plain.setdefault("format_version", 1)
+    return "<network dict>", json.dumps(plain), arrays
+
+
+def run_network(bundle: Union[str, os.PathLike, dict, None] = None, config: ConfigLike = None, *,
                 images: Optional[int] = None, engine: Optional[str] = None, keep_accumulators: bool = False,
                 set: Iterable[str] = ()) -> NetworkRun:
     """Runs a network bundle (traces/README.md, "Network bundles"; e.g. one
     written by tools/torch_export/sparq_torch_network.py) over its images
     under every design of ``config``, as ``sparq-sim infer`` does (the
     ``network:`` keys apply: first_layer, overrides, engine, cycles_image),
-    without writing anything. ``bundle`` defaults to the config's
-    ``network.bundle``; ``images`` limits to the first N; ``engine``:
-    "functional" (default) or "array"."""
+    without writing anything. ``bundle`` is the bundle directory (default:
+    the config's ``network.bundle``) or a network held in memory: a dict
+    with network.yaml's structure whose array references (``files``'
+    entries, ``images``' pixels / float_logits / float_probabilities) are
+    numpy arrays; ``format`` and ``format_version`` may be left out.
+    ``images`` limits to the first N; ``engine``: "functional" (default) or
+    "array"."""
     set = [set] if isinstance(set, str) else list(set)
     if images is not None:
         set.append(f"network.images={int(images)}")
     if engine is not None:
         set.append(f"network.engine={json.dumps(str(engine))}")
     cfg = _config(config, set)
-    path = os.fspath(bundle) if bundle is not None else cfg.network_bundle
-    if not path:
-        raise InputError("run_network: no network bundle (give bundle= or network.bundle in the configuration)")
-    name, n, float_logits, designs = _sparq.run_network(cfg._native, path, bool(keep_accumulators))
+    memory = None
+    if isinstance(bundle, dict):
+        memory, path = _network_in_memory(bundle), ""
+    else:
+        path = os.fspath(bundle) if bundle is not None else cfg.network_bundle
+        if not path:
+            raise InputError("run_network: no network bundle (give bundle= or network.bundle in the configuration)")
+    name, n, float_logits, designs = _sparq.run_network(cfg._native, path, bool(keep_accumulators), memory)
     return NetworkRun(name, n, float_logits, [NetworkDesignResult(*d) for d in designs])
 
 

@@ -236,8 +236,21 @@ py::tuple run_layer(const RunConfig& cfg, const std::string& name, const std::st
 // apply). Per design: (name, logits [images, classes], probabilities,
 // accumulators of every conv/dense node for the timed image {node: array} or
 // None, timed-image stats per node {node: stats tree}).
-py::tuple run_network_bundle(const RunConfig& cfg, const std::string& dir, bool keep_acc) {
+py::tuple run_network_bundle(const RunConfig& cfg, const std::string& dir, bool keep_acc, const py::object& memory) {
   const NetworkOptions& nopt = cfg.network;
+  // A network held in memory: (name, manifest YAML, {array name: .npy bytes}).
+  std::string mem_name, mem_manifest;
+  NetworkArrays mem_arrays;
+  const bool in_memory = !memory.is_none();
+  if (in_memory) {
+    const auto t = memory.cast<py::tuple>();
+    mem_name = t[0].cast<std::string>();
+    mem_manifest = t[1].cast<std::string>();
+    for (const auto& kv : t[2].cast<py::dict>()) {
+      const std::string bytes = kv.second.cast<std::string>();
+      mem_arrays[kv.first.cast<std::string>()] = std::vector<std::uint8_t>(bytes.begin(), bytes.end());
+    }
+  }
   Network net;
   std::vector<std::vector<float>> logits(cfg.designs.size()), probs(cfg.designs.size()), float_logits;
   std::vector<NetResult> timed(cfg.designs.size());
@@ -245,7 +258,8 @@ py::tuple run_network_bundle(const RunConfig& cfg, const std::string& dir, bool 
   {
     py::gil_scoped_release release;
     const std::lock_guard<std::mutex> lock(simulation_mutex());
-    net = read_network(dir, true, nopt.images);
+    net = in_memory ? read_network_memory(mem_name, mem_manifest, mem_arrays, nopt.images)
+                    : read_network(dir, true, nopt.images);
     if (nopt.cycles_image >= net.images)
       throw InputError(cfg.config_file + ": network.cycles_image " + std::to_string(nopt.cycles_image) +
                        " is not among the " + std::to_string(net.images) + " images");
@@ -439,7 +453,8 @@ PYBIND11_MODULE(_sparq, m) {
         py::arg("weights"), py::arg("weight_scales"), py::arg("bias"), py::arg("float_output"),
         py::arg("activation_scale"), py::arg("stride"), py::arg("dilation"), py::arg("padding"), py::arg("groups"),
         py::arg("functional"));
-  m.def("run_network", &run_network_bundle, py::arg("config"), py::arg("bundle"), py::arg("keep_acc"));
+  m.def("run_network", &run_network_bundle, py::arg("config"), py::arg("bundle"), py::arg("keep_acc"),
+        py::arg("memory"));
   m.def("window_select", &window_select, py::arg("a"), py::arg("shift_set"), py::arg("window_bits"),
         py::arg("rounding"));
   m.def("pair_rule", &pair_rule, py::arg("a1"), py::arg("a2"), py::arg("pe"));
