@@ -41,8 +41,10 @@ class Config:
     """A validated run configuration (``RunConfig``): every design with its
     array, PE and memory settings. Build it with :func:`load_config`."""
 
-    def __init__(self, native: "_sparq.RunConfig"):
+    def __init__(self, native: "_sparq.RunConfig", docs: List[Tuple[bool, str, str, str]], sets: List[str]):
         self._native = native
+        self._docs = docs  # what it was loaded from, to merge it again with more
+        self._sets = sets
 
     @property
     def designs(self) -> List[str]:
@@ -90,7 +92,8 @@ def load_config(*configs: Union[dict, str, os.PathLike, Sequence], set: Iterable
 
     Each argument is a dict (the YAML structure; relative paths in it resolve
     against the current directory), a path to a YAML file (relative paths in
-    it against the file), or a list of these; all are merged in order (later
+    it against the file), a Config (what it was loaded from, with its
+    overrides), or a list of these; all are merged in order (later
     keys win), then the ``set`` overrides (``"array.rows=32"``) apply. No
     argument: the built-in defaults. Raises InputError (InputFileNotFoundError
     for a missing file) with the CLI's message naming the file and key.
@@ -101,8 +104,9 @@ def load_config(*configs: Union[dict, str, os.PathLike, Sequence], set: Iterable
         if c is None:
             return
         if isinstance(c, Config):
-            raise InputTypeError("load_config: a Config cannot be merged with others; pass dicts or paths")
-        if isinstance(c, dict):
+            docs.extend(c._docs)
+            sets.extend(c._sets)
+        elif isinstance(c, dict):
             docs.append((False, f"<config dict {index}>", json.dumps(_to_plain(c)), os.getcwd()))
         elif isinstance(c, (str, os.PathLike)):
             docs.append((True, os.fspath(c), "", ""))
@@ -112,17 +116,16 @@ def load_config(*configs: Union[dict, str, os.PathLike, Sequence], set: Iterable
         else:
             raise InputTypeError(f"load_config: a configuration is a dict or a YAML path, got {type(c).__name__}")
 
+    sets: List[str] = []
     for i, c in enumerate(configs):
         add(c, i)
-    if isinstance(set, str):
-        set = [set]
-    return Config(_sparq.load_config(docs, [str(s) for s in set]))
+    sets += [set] if isinstance(set, str) else [str(x) for x in set]
+    return Config(_sparq.load_config(docs, sets), docs, sets)
 
 
 def _config(config: ConfigLike, set: Iterable[str] = ()) -> Config:
-    if isinstance(config, Config):
-        if list(set):
-            raise InputTypeError("set= overrides need a dict or path configuration, not a Config")
+    set = list(set)
+    if isinstance(config, Config) and not set:
         return config
     if config is None:
         return load_config(set=set)
@@ -520,9 +523,7 @@ def trim(a: np.ndarray, shift_set: Union[str, Sequence[int]] = "5opt", window_bi
 
 def _pe(design: Union[str, dict, Config, None], pe: Dict[str, Any]):
     if isinstance(design, Config):
-        if pe:
-            raise InputTypeError("pair_rule: PE keys cannot be added to a Config")
-        cfg = design
+        cfg = load_config(design, {"pe": pe}) if pe else design
     elif isinstance(design, dict):
         cfg = load_config({"pe": {**design, **pe}})
     else:

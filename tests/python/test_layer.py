@@ -222,7 +222,13 @@ def test_config_object_and_overrides():
     assert r.stats["config"]["rows"].value == 4 and r.stats["config"]["cols"].value == 2
     assert r.stats.description == "PE design bsparq-3opt"
     assert r.stats["total"]["cycles"]["total"].unit == "cycle"
-    assert "--set" not in sparq.config_reference()[:0]
+    assert "accumulator_bits" in sparq.config_reference()
+    # A Config merges again with more overrides (max_pixels is one).
+    p = sparq.run_layer(x, w, cfg, max_pixels=3, set=["array.rows=2"])
+    assert p.accumulators.shape == (3, 3) and p.stats["config"]["rows"].value == 2
+    np.testing.assert_array_equal(p.accumulators, r.accumulators.reshape(-1, 3)[:3])
+    both = sparq.load_config(cfg, {"pe": {"shift_set": "2opt"}})
+    assert both.designs == ["bsparq-2opt"] and "cols: 2" in both.effective_yaml
 
 
 def test_functional_engine_equals_array():
