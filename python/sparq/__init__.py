@@ -26,6 +26,8 @@ import numpy as np
 from . import _sparq
 from ._sparq import InputError, InputFileNotFoundError, InputTypeError, PAIR_MODES
 
+__version__: str = _sparq.__version__  # the simulator's (CMake project) version
+
 __all__ = [
     "Config", "load_config", "run_layer", "run_network", "LayerRun", "DesignResult", "NetworkRun",
     "NetworkDesignResult", "Stat", "Stats", "window", "trim", "pair_rule", "effective_activations",

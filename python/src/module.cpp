@@ -388,12 +388,28 @@ py::tuple pair_rule(const py::object& o1, const py::object& o2, const PeArith& p
   const auto shape = dims(a1);
   py::array_t<std::int16_t> e1(shape), e2(shape);
   py::array_t<std::uint8_t> mode(shape);
-  for (py::ssize_t i = 0; i < a1.size(); ++i) {
-    const EncodedPair e = pe.design->encode(a1.data()[i], a2.data()[i], pe);
+  const auto one = [&](std::uint8_t x1, std::uint8_t x2, std::int16_t& f1, std::int16_t& f2, std::uint8_t& md) {
+    const EncodedPair e = pe.design->encode(x1, x2, pe);
     const auto eff = effective_pair(e);
-    e1.mutable_data()[i] = static_cast<std::int16_t>(eff[0]);
-    e2.mutable_data()[i] = static_cast<std::int16_t>(eff[1]);
-    mode.mutable_data()[i] = static_cast<std::uint8_t>(e.mode);
+    f1 = static_cast<std::int16_t>(eff[0]);
+    f2 = static_cast<std::int16_t>(eff[1]);
+    md = static_cast<std::uint8_t>(e.mode);
+  };
+  const std::uint8_t *p1 = a1.data(), *p2 = a2.data();
+  std::int16_t *q1 = e1.mutable_data(), *q2 = e2.mutable_data();
+  std::uint8_t* om = mode.mutable_data();
+  const auto n = static_cast<std::size_t>(a1.size());
+  if (n <= 65536) {
+    for (std::size_t i = 0; i < n; ++i) one(p1[i], p2[i], q1[i], q2[i], om[i]);
+  } else {  // every pair once, then a table lookup per element
+    std::vector<std::int16_t> t1(65536), t2(65536);
+    std::vector<std::uint8_t> tm(65536);
+    for (std::size_t k = 0; k < 65536; ++k)
+      one(static_cast<std::uint8_t>(k >> 8), static_cast<std::uint8_t>(k & 255), t1[k], t2[k], tm[k]);
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t k = static_cast<std::size_t>(p1[i]) << 8 | p2[i];
+      q1[i] = t1[k], q2[i] = t2[k], om[i] = tm[k];
+    }
   }
   return py::make_tuple(e1, e2, mode);
 }
@@ -404,6 +420,7 @@ py::tuple pair_rule(const py::object& o1, const py::object& o2, const PeArith& p
 PYBIND11_MODULE(_sparq, m) {
   using namespace sparq;
   m.doc() = "sparq-sim's simulator library (use the `sparq` package, not this module)";
+  m.attr("__version__") = SPARQ_VERSION;
   // Exceptions: InputError is a ValueError; its TypeError and FileNotFoundError flavours derive from both.
   static py::exception<InputError> input_error(m, "InputError", PyExc_ValueError);
   static py::exception<InputTypeError> type_error(m, "InputTypeError",
