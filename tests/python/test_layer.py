@@ -127,15 +127,15 @@ def layer_arrays(source_dir, name):
             np.load(d / f"{name}.weight_scales.npy"), np.load(d / f"{name}.float_output.npy"), man)
 
 
-def test_real_layer_equals_cli(source_dir, sim_exe, tmp_path):
+@pytest.mark.parametrize("sets", [[], ["trace.max_pixels=16", "array.dataflow=os", "memory.enabled=true"]])
+def test_real_layer_equals_cli(source_dir, sim_exe, tmp_path, sets):
     """conv2d_79 (1x3 conv, 8x8x384) of the shipped bundle: the accumulators
     the CLI dumps, its cycles and every statistic it writes to results.json."""
     cfg = [source_dir / "configs" / "base.yaml", {"trace": {"layers": ["conv2d_79"]}}]
-    sets = ["trace.max_pixels=16", "array.dataflow=os"]
     out = tmp_path / "cli"
     p = subprocess.run([sim_exe, "run", str(source_dir / "configs" / "base.yaml"), "--set", "trace.layers=[conv2d_79]",
-                        "--set", sets[0], "--set", sets[1], "--out", str(out), "--dump-outputs", str(out / "acc"), "-q"],
-                       capture_output=True, text=True)
+                        *[a for s in sets for a in ("--set", s)], "--out", str(out), "--dump-outputs", str(out / "acc"),
+                        "-q"], capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     cli = json.loads((out / "results.json").read_text())["designs"]["vsparq-5opt"]
     d = source_dir / "traces" / "inceptionv3-dog"
