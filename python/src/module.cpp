@@ -63,7 +63,7 @@ std::vector<T> take(const py::object& obj, const std::string& where, const char*
     throw InputTypeError(where + ": expected a numpy array, got " +
                          py::str(py::type::of(obj).attr("__name__")).cast<std::string>());
   const py::array a = py::reinterpret_borrow<py::array>(obj);
-  if (!a.dtype().is(py::dtype::of<T>()))
+  if (!py::isinstance<py::array_t<T>>(a))
     throw InputTypeError(where + " has dtype " + dtype_str(a) + ", expected " + expected_descr);
   if (shape_of(a) != shape)
     throw InputError(where + " has shape " + shape_str(shape_of(a)) + ", the geometry implies " + shape_str(shape));
@@ -146,7 +146,7 @@ py::tuple run_layer(const RunConfig& cfg, const std::string& name, const std::st
   LayerInfo& L = t.info;
   L.name = name;
   L.op = op;
-  const bool is_signed = in.dtype().is(py::dtype::of<std::int8_t>());
+  const bool is_signed = py::isinstance<py::array_t<std::int8_t>>(in);
   L.activation_signed = is_signed;
   L.activation_scale = activation_scale;
   ConvGeometry& g = L.geo;
@@ -341,7 +341,7 @@ py::array_t<std::uint8_t> as_u8(const py::object& obj, const char* what) {
     throw InputTypeError(std::string(what) + ": expected a numpy array, got " +
                          py::str(py::type::of(obj).attr("__name__")).cast<std::string>());
   const py::array a = py::reinterpret_borrow<py::array>(obj);
-  if (!a.dtype().is(py::dtype::of<std::uint8_t>()))
+  if (!py::isinstance<py::array_t<std::uint8_t>>(a))
     throw InputTypeError(std::string(what) + " has dtype " + dtype_str(a) + ", expected |u1");
   return py::array_t<std::uint8_t, py::array::c_style | py::array::forcecast>::ensure(a);
 }

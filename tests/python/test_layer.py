@@ -250,3 +250,17 @@ def test_functional_engine_equals_array():
     assert s["vsparq-3opt"].skipped
     with pytest.raises(sparq.InputError, match="engine must be"):
         sparq.run_layer(x, w, cfg, engine="fast")
+
+
+def test_dtype_equivalents_and_byte_order():
+    x, w = random_layer(11, C=2, Cout=3)
+    scales = np.ones(3, np.dtype("<f4"))
+    r = sparq.run_layer(x, w, {"pe": {"design": "int8"}}, weight_scales=scales.astype(np.dtype("=f4")))
+    np.testing.assert_array_equal(r.accumulators, brute.conv_reference(x, w))
+    with pytest.raises(sparq.InputTypeError, match=r"weight_scales has dtype >f4, expected <f4"):
+        sparq.run_layer(x, w, {"pe": {"design": "int8"}}, weight_scales=scales.astype(">f4"))
+    # Non-contiguous views are taken as their values.
+    big = np.zeros((7, 6, 4), np.uint8)
+    big[:, :, ::2] = x
+    r2 = sparq.run_layer(big[:, :, ::2], w, {"pe": {"design": "int8"}})
+    np.testing.assert_array_equal(r2.accumulators, r.accumulators)
