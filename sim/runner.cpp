@@ -92,6 +92,16 @@ void add_array_stats(StatGroup& g, const hw::ArrayStats& s, double clock_mhz, bo
   }
 }
 
+// The design a layer runs on: `d` itself, or for a signed-activation layer
+// under a pair design (SPARQ takes unsigned activations) the int8 PE on the
+// same array (shape, dataflow, buffering, accumulator, memory).
+DesignPoint layer_design(const DesignPoint& d, const LayerInfo& info) {
+  if (!info.activation_signed || !consumes_pairs(d.array.pe.design)) return d;
+  DesignPoint i8 = d;
+  i8.array.pe = PeArith::int8();
+  return i8;
+}
+
 // Runs the layer through the memory system (docs/memory.md) and adds its
 // stalls and traffic to the array's statistics. The whole array stalls (its
 // clock gated), so the stalls add cycles, PE-cycles and multiplier slots
@@ -228,8 +238,7 @@ RunOutcome run_simulation(const RunConfig& cfg, const RunOptions& opt, std::ostr
     if (cfg.designs[di].memory.enabled)
       for (const LoadedLayer& L : layers) {
         const LayerInfo& info = L.trace.info;
-        const bool skip = info.activation_signed && consumes_pairs(cfg.designs[di].array.pe.design);
-        memory[di].push_back(skip ? MemoryStats{} : run_memory(cfg.designs[di], info, L.pixels));
+        memory[di].push_back(run_memory(layer_design(cfg.designs[di], info), info, L.pixels));
       }
 
   for (std::size_t di = 0; di < cfg.designs.size(); ++di) {
@@ -247,12 +256,12 @@ RunOutcome run_simulation(const RunConfig& cfg, const RunOptions& opt, std::ostr
       lo.geometry = info.geo.describe();
       lo.signed_activations = info.activation_signed;
       lo.pixels = L.pixels;
-      if (info.activation_signed && consumes_pairs(d.array.pe.design)) {
-        lo.skipped = true;
-        lo.skip_reason = "signed activations: SPARQ designs take unsigned activations; run under int8";
-        out.layers.push_back(lo);
-        continue;
-      }
+      // A signed-input layer (e.g. the first convolution on an ImageNet-
+      // normalized image) runs at int8 on the design's array, as the paper
+      // keeps such layers at 8 bits: SPARQ's pairs take unsigned activations.
+      const DesignPoint ld = layer_design(d, info);
+      lo.int8_fallback = ld.array.pe.design != d.array.pe.design;
+      const ArrayCost int8_cost = lo.int8_fallback ? design_cost(ld, r.library) : ArrayCost{};
       if (!cfg.quiet) progress << "  " << d.name << " / " << info.name << " ..." << std::flush;
       const auto t0 = std::chrono::steady_clock::now();
       std::vector<std::int64_t> acc(L.exact.size(), 0);
@@ -267,20 +276,20 @@ RunOutcome run_simulation(const RunConfig& cfg, const RunOptions& opt, std::ostr
       if (vcd) r.vcd_files.push_back(vcd->path);  // ends in ".vcd" (config, or the per-pair name)
       for (std::size_t grp = 0; grp < L.gemms.size(); ++grp) {
         const hw::GemmRun run =
-            hw::simulate_gemm(L.gemms[grp], d.array, grp == 0 ? vcd : nullptr, nullptr, &structural);
+            hw::simulate_gemm(L.gemms[grp], ld.array, grp == 0 ? vcd : nullptr, nullptr, &structural);
         lo.array.merge(run.stats);
         scatter(run.C, L.gemms[grp], static_cast<int>(grp), info.geo.C_out, acc);
         if (opt.check_reference) {
-          const auto ref = reference_gemm(L.gemms[grp], d.array.pe, d.array.acc_bits, nullptr);
+          const auto ref = reference_gemm(L.gemms[grp], ld.array.pe, ld.array.acc_bits, nullptr);
           if (ref != run.C)
             throw std::runtime_error("array output differs from the reference engine on layer " + info.name +
                                      " group " + std::to_string(grp) + " under design " + d.name);
           lo.reference_checked = true;
         }
       }
-      if (d.memory.enabled) apply_memory(d, info, memory[di][li], lo.array);
+      if (d.memory.enabled) apply_memory(ld, info, memory[di][li], lo.array);
       lo.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      lo.energy = estimate_energy(out.cost, r.library, energy_activity(lo.array, d));
+      lo.energy = estimate_energy(lo.int8_fallback ? int8_cost : out.cost, r.library, energy_activity(lo.array, ld));
       lo.vs_int8 = compare(acc, L.exact);
       if (!L.trace.float_output.empty()) {
         lo.has_float = true;
@@ -314,10 +323,10 @@ StatGroup layer_stats(const DesignOutcome& d, const LayerOutcome& l, bool scales
   StatGroup g(l.layer, l.op + " " + l.geometry);
   g.add_text("geometry", l.geometry, "kernel/stride, input -> output");
   g.add_count("pixels", static_cast<std::uint64_t>(l.pixels), "pixel", "output pixels simulated");
-  if (l.skipped) {
-    g.add_text("skipped", l.skip_reason, "why this design did not run the layer");
-    return g;
-  }
+  if (l.int8_fallback)
+    g.add_text("ran_at", "int8",
+               "signed activations: SPARQ's pairs take unsigned activations, so the layer ran on the int8 PE (as the "
+               "paper keeps such layers at 8 bits); left out of the totals");
   add_array_stats(g, l.array, d.design.clock_mhz, scalesim_compatible, d.design.memory.enabled);
   add_error(g.child("error_vs_int8", "accumulators against the exact int8 accumulators (integer units)"), l.vs_int8,
             "LSB", "exact int8");
@@ -380,9 +389,9 @@ LayerOutcome design_total(const DesignOutcome& d, int* run, int* skipped) {
   int n_run = 0, n_excluded = 0;
   for (const auto& l : d.layers) {
     // Signed-activation layers are excluded from every design's totals (the
-    // pair designs cannot run them), so that all designs' totals, and every
-    // sweep point's, cover the same layers.
-    if (l.skipped || l.signed_activations) {
+    // pair designs run them at int8), so that all designs' totals, and every
+    // sweep point's, cover the same layers and compare the designs proper.
+    if (l.signed_activations) {
       ++n_excluded;
       continue;
     }
@@ -410,7 +419,7 @@ StatGroup design_totals(const RunConfig& cfg, const DesignOutcome& d) {
   StatGroup g("total", "the unsigned-activation layers (the same set for every design) under design " + d.design.name);
   g.add_count("layers_in_total", static_cast<std::uint64_t>(layers_run), "layer", "layers pooled into these totals");
   g.add_count("layers_excluded", static_cast<std::uint64_t>(layers_skipped), "layer",
-              "signed-activation layers, left out of every design's totals (pair designs cannot run them)");
+              "signed-activation layers, left out of every design's totals (pair designs run them at int8)");
   add_array_stats(g, t.array, d.design.clock_mhz, cfg.scalesim_compatible, d.design.memory.enabled);
   add_error(g.child("error_vs_int8", "all layers' accumulators against exact int8 (pooled sums of squares)"), t.vs_int8,
             "LSB", "exact int8");
