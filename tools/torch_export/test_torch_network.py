@@ -129,6 +129,50 @@ class TorchNetworkTest(unittest.TestCase):
         randomize_bn(m, 4)
         self.export_and_infer(m.eval(), "mobilenet_v2")
 
+    def test_bundle_written_atomically_and_not_overwritten(self):
+        torch.manual_seed(1)
+        m = Small()
+        randomize_bn(m, 2)
+        out = os.path.join(self.tmp, "small")
+        stn.export_network(m.eval(), PHOTOS[:1], CALIB, out, "small", 32)
+        with open(os.path.join(out, "network.yaml")) as f:
+            before = f.read()
+        with self.assertRaisesRegex(ste.ExportError, "exists"):
+            stn.export_network(m.eval(), PHOTOS[:1], CALIB, out, "small", 32)
+        with self.assertRaises(ste.ExportError):  # a failing export with force leaves the old bundle
+            stn.export_network(m.eval(), PHOTOS[:1], CALIB + ["/nonexistent.jpg"], out, "small", 32, force=True)
+        with open(os.path.join(out, "network.yaml")) as f:
+            self.assertEqual(f.read(), before)
+        self.assertEqual(os.listdir(self.tmp), ["small"], "no temporary directory left behind")
+        stn.export_network(m.eval(), PHOTOS[:1], CALIB, out, "small2", 32, force=True)
+        with open(os.path.join(out, "network.yaml")) as f:
+            self.assertIn("name: small2", f.read())
+        self.assertEqual(os.listdir(self.tmp), ["small"])
+
+    def test_cli_module_by_path_and_default_out(self):
+        src = os.path.join(self.tmp, "m.py")
+        with open(src, "w") as f:
+            f.write("import torch.nn as nn\n\n\ndef tinynet():\n    return nn.Sequential(nn.Conv2d(3, 4, 3), "
+                    "nn.BatchNorm2d(4), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 3))\n")
+        want = os.path.join(ROOT, "traces", "net", "tinynet")
+        self.assertFalse(os.path.exists(want), f"{want} exists already")
+        args = [sys.executable, os.path.join(HERE, "sparq_torch_network.py"), "--module", "m.py:tinynet",
+                "--images", PHOTOS[0], "--calib", CALIB[0], "--size", "32"]
+        try:
+            r = subprocess.run(args, cwd=self.tmp, capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn(f"wrote {want}/network.yaml", r.stderr)
+            with open(os.path.join(want, "network.yaml")) as f:
+                text = f.read()
+            self.assertIn("folded_batchnorm: _1", text)
+            r = subprocess.run(args, cwd=self.tmp, capture_output=True, text=True)
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("exists", r.stderr)
+            r = subprocess.run(args + ["--force"], cwd=self.tmp, capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        finally:
+            shutil.rmtree(want, ignore_errors=True)
+
     def test_unsupported_op_names_the_node(self):
         class Sig(nn.Module):
             def __init__(self):
