@@ -31,7 +31,7 @@ import sparq.torch as st  # noqa: E402
 
 ROOT = pathlib.Path(os.environ.get("SPARQ_SOURCE_DIR", pathlib.Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(ROOT / "tools" / "torch_export"))
-from test_torch_export import conv_im2col  # noqa: E402  (the exporter tests' own numpy convolution)
+from test_torch_export import conv_im2col, randomize_batchnorms  # noqa: E402  (the exporter tests' helpers)
 
 PHOTOS = [f"/usr/share/darknet/data/{p}.jpg" for p in ("dog", "eagle", "horses")]
 ARRAY = {"array": {"rows": 8, "cols": 8}}
@@ -58,12 +58,8 @@ class Net(nn.Module):
 def make_net(seed=0):
     torch.manual_seed(seed)
     net = Net()
-    g = torch.Generator().manual_seed(seed + 1)
     with torch.no_grad():
-        net.bn.running_mean.copy_(torch.randn(6, generator=g) * 0.3)
-        net.bn.running_var.copy_(torch.rand(6, generator=g) * 2 + 0.25)
-        net.bn.weight.copy_(torch.rand(6, generator=g) + 0.5)
-        net.bn.bias.copy_(torch.randn(6, generator=g) * 0.2)
+        randomize_batchnorms(net, seed + 1)
     return net.eval()
 
 

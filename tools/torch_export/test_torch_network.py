@@ -27,17 +27,10 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 import sparq_torch_export as ste  # noqa: E402
 import sparq_torch_network as stn  # noqa: E402
+from test_torch_export import randomize_batchnorms as randomize_bn, sparq_sim  # noqa: E402
 
 PHOTOS = [f"/usr/share/darknet/data/{n}.jpg" for n in ("dog", "scream")]
 CALIB = ["/usr/share/darknet/data/eagle.jpg"]
-
-
-def sparq_sim():
-    for p in (os.environ.get("SPARQ_SIM"), os.path.join(ROOT, "build/dev/sim/sparq-sim"),
-              os.path.join(ROOT, "build/release/sim/sparq-sim")):
-        if p and os.access(p, os.X_OK):
-            return p
-    return None
 
 
 class Small(nn.Module):
@@ -65,16 +58,6 @@ class Small(nn.Module):
         z = torch.cat([y, torch.relu(self.c2(y))], dim=1)
         z = self.avg(self.pool(z))
         return self.fc(self.drop(torch.flatten(self.gap(z), 1)))
-
-
-def randomize_bn(model, seed):
-    g = torch.Generator().manual_seed(seed)
-    for m in model.modules():
-        if isinstance(m, nn.BatchNorm2d):
-            m.running_mean.copy_(torch.randn(m.num_features, generator=g) * 0.2)
-            m.running_var.copy_(torch.rand(m.num_features, generator=g) + 0.5)
-            m.weight.data.copy_(torch.rand(m.num_features, generator=g) + 0.5)
-            m.bias.data.copy_(torch.randn(m.num_features, generator=g) * 0.1)
 
 
 class TorchNetworkTest(unittest.TestCase):
