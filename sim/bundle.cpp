@@ -272,19 +272,23 @@ LayerTrace load_layer(const BundleManifest& b, const LayerInfo& L, bool verify_s
       load_checked(b, L, L.weights, "weights", {DType::I1}, {g.KH, g.KW, g.cin_per_group(), g.C_out}, verify_sha));
   t.weight_scales =
       to_vec<float>(load_checked(b, L, L.weight_scales, "weight_scales", {DType::F4}, {g.C_out}, verify_sha));
-  for (std::size_t i = 0; i < t.weight_scales.size(); ++i)
-    if (!(t.weight_scales[i] > 0) || !std::isfinite(t.weight_scales[i]))
-      throw InputError(where + ": weight_scales[" + std::to_string(i) + "] must be positive and finite");
   if (L.bias) t.bias = to_vec<float>(load_checked(b, L, *L.bias, "bias", {DType::F4}, {g.C_out}, verify_sha));
   if (L.float_output)
     t.float_output = to_vec<float>(
         load_checked(b, L, *L.float_output, "float_output", {DType::F4}, {g.H_out(), g.W_out(), g.C_out}, verify_sha));
+  check_layer_values(t, where);
+  return t;
+}
+
+void check_layer_values(const LayerTrace& t, const std::string& where) {
+  for (std::size_t i = 0; i < t.weight_scales.size(); ++i)
+    if (!(t.weight_scales[i] > 0) || !std::isfinite(t.weight_scales[i]))
+      throw InputError(where + ": weight_scales[" + std::to_string(i) + "] must be positive and finite");
   for (std::size_t i = 0; i < t.bias.size(); ++i)
     if (!std::isfinite(t.bias[i])) throw InputError(where + ": bias[" + std::to_string(i) + "] is not finite");
   for (std::size_t i = 0; i < t.float_output.size(); ++i)
     if (!std::isfinite(t.float_output[i]))
       throw InputError(where + ": float_output[" + std::to_string(i) + "] is not finite");
-  return t;
 }
 
 namespace {

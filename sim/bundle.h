@@ -59,6 +59,10 @@ BundleManifest read_manifest(const std::string& dir_or_manifest);
 BundleManifest parse_manifest(const std::string& text, const std::string& manifest_path);
 // Loads and checks one layer's arrays. verify_sha: compare sha256s.
 LayerTrace load_layer(const BundleManifest& b, const LayerInfo& info, bool verify_sha = true);
+// The value checks load_layer applies to a layer's arrays (weight scales
+// positive and finite, bias and float output finite); throws InputError
+// naming `where`. For layers built in memory (the Python module).
+void check_layer_values(const LayerTrace& t, const std::string& where);
 
 // Writes a bundle (arrays and manifest, each atomically). Used by tests that
 // generate synthetic bundles and by tools that re-export; fills in sha256s.

@@ -213,14 +213,6 @@ int cmd_infer(const std::vector<std::string>& args, std::ostream& out, std::ostr
   if (nopt.cycles_image >= net.images)
     throw InputError(cfg.config_file + ": network.cycles_image " + std::to_string(nopt.cycles_image) +
                      " is not among the " + std::to_string(net.images) + " images");
-  std::map<std::string, std::string> overrides;
-  for (const auto& [node, v] : nopt.overrides) {
-    const int idx = net.node_index(node);
-    if (idx < 0 || !is_weighted(net.nodes[static_cast<std::size_t>(idx)].op))
-      throw InputError(cfg.config_file + ": network.overrides." + node + ": " + net.manifest_path +
-                       " has no conv or dense node of that name");
-    overrides[node] = v;
-  }
   std::vector<char> capture(net.nodes.size(), 0);
   if (!dump_dir.empty()) {
     const auto names = split_list({dump_layers});
@@ -237,30 +229,12 @@ int cmd_infer(const std::vector<std::string>& args, std::ostream& out, std::ostr
     if (is_weighted(net.nodes[i].op)) weighted.push_back(static_cast<int>(i));
   const CellLibrary lib = load_cell_library(cfg.cost_library);
 
-  // Plans: the design for every weighted node.
-  auto make_plan = [&](const DesignPoint& d, int* int8_layers) {
-    NetPlan p;
-    p.engine = nopt.engine == "array" ? NetEngine::Array : NetEngine::Functional;
-    p.array = d.array;
-    p.acc_bits = d.array.acc_bits;
-    p.pe.assign(net.nodes.size(), d.array.pe);
-    int n8 = 0;
-    for (int i : weighted) {
-      const NetNode& n = net.nodes[static_cast<std::size_t>(i)];
-      bool i8 = n.activation_signed || (n.inputs[0] < 0 && nopt.first_layer == "int8");
-      if (auto it = overrides.find(n.name); it != overrides.end()) i8 = it->second == "int8" || n.activation_signed;
-      if (i8) p.pe[static_cast<std::size_t>(i)] = PeArith::int8();
-      n8 += i8 || d.array.pe.design == PeArith::int8().design;
-    }
-    if (int8_layers) *int8_layers = n8;
-    return p;
-  };
   std::vector<DesignRun> runs;
   for (const DesignPoint& d : cfg.designs) {
     DesignRun r;
     r.design = d;
     r.cost = design_cost(d, lib);
-    r.plan = make_plan(d, &r.int8_layers);
+    r.plan = network_plan(net, d, nopt, cfg.config_file, &r.int8_layers);
     r.images.resize(static_cast<std::size_t>(net.images));
     runs.push_back(std::move(r));
   }

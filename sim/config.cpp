@@ -583,21 +583,30 @@ void resolve_paths(YAML::Node root, const std::string& file) {
 }  // namespace
 
 namespace {
-RunConfig load_run_config_impl(const std::vector<std::string>& files, const std::vector<std::string>& overrides,
+RunConfig load_run_config_impl(const std::vector<ConfigDocument>& docs, const std::vector<std::string>& overrides,
                                bool require_trace) {
+  std::vector<std::string> files;
+  for (const auto& d : docs) files.push_back(d.name);
   Source src;
   src.files = files;
   YAML::Node root(YAML::NodeType::Map);
-  for (const auto& file : files) {
-    std::error_code ec;
-    if (!fs::exists(file, ec) && !ec) throw InputError(file + ": configuration file not found");
-    if (fs::is_directory(file, ec)) throw InputError(file + ": is a directory, expected a YAML configuration file");
-    const YAML::Node doc = load_yaml_file(file, "configuration file");
+  for (const auto& cd : docs) {
+    const std::string& file = cd.name;
+    YAML::Node doc;
+    if (cd.is_file) {
+      std::error_code ec;
+      if (!fs::exists(file, ec) && !ec) throw InputError(file + ": configuration file not found");
+      if (fs::is_directory(file, ec)) throw InputError(file + ": is a directory, expected a YAML configuration file");
+      doc = load_yaml_file(file, "configuration file");
+    } else {
+      doc = load_yaml_text(cd.text, file);
+    }
     if (doc.IsNull()) continue;
     Source one;
     one.files = {file};
     check_structure(doc, one);
-    resolve_paths(doc, file);
+    // Relative paths: against the file's directory, or the document's base directory.
+    resolve_paths(doc, cd.is_file ? file : (fs::path(cd.base_dir) / "config").string());
     for (const auto& kv : doc) {
       const std::string sec = kv.first.as<std::string>();
       src.origin[sec] = file;
@@ -704,18 +713,25 @@ RunConfig load_run_config_impl(const std::vector<std::string>& files, const std:
 }
 }  // namespace
 
-RunConfig load_run_config(const std::vector<std::string>& files, const std::vector<std::string>& overrides,
+RunConfig load_run_config(const std::vector<ConfigDocument>& docs, const std::vector<std::string>& overrides,
                           bool require_trace) {
   try {
-    return load_run_config_impl(files, overrides, require_trace);
+    return load_run_config_impl(docs, overrides, require_trace);
   } catch (const YAML::Exception& e) {
     throw InputError([&] {
       std::string names;
-      for (const auto& f : files) names += (names.empty() ? "" : " + ") + f;
+      for (const auto& d : docs) names += (names.empty() ? "" : " + ") + d.name;
       return names.empty() ? std::string("<defaults>") : names;
     }() +
                      ": unexpected YAML structure: " + e.what());
   }
+}
+
+RunConfig load_run_config(const std::vector<std::string>& files, const std::vector<std::string>& overrides,
+                          bool require_trace) {
+  std::vector<ConfigDocument> docs;
+  for (const auto& f : files) docs.push_back(ConfigDocument::file(f));
+  return load_run_config(docs, overrides, require_trace);
 }
 
 std::uint64_t parse_size(const std::string& text) {

@@ -65,6 +65,23 @@ struct RunConfig {
 RunConfig load_run_config(const std::vector<std::string>& files, const std::vector<std::string>& overrides,
                           bool require_trace = true);
 
+// One configuration document: a YAML file, or YAML text held in memory (the
+// Python module's dicts) whose relative input paths resolve against
+// base_dir and whose errors name it `name`.
+struct ConfigDocument {
+  std::string name;  // the file's path, or the label errors give the text
+  bool is_file = true;
+  std::string text;      // !is_file: the YAML document
+  std::string base_dir;  // !is_file: relative paths resolve against it
+  static ConfigDocument file(const std::string& path) { return {path, true, "", ""}; }
+  static ConfigDocument yaml(const std::string& name, const std::string& text, const std::string& base_dir) {
+    return {name, false, text, base_dir};
+  }
+};
+// The same from documents given in memory and/or as files, merged in order.
+RunConfig load_run_config(const std::vector<ConfigDocument>& docs, const std::vector<std::string>& overrides,
+                          bool require_trace = true);
+
 // A string as a YAML double-quoted scalar, for building --set values from
 // command-line options (so that "a: b", "null" or "#" stay literal text).
 std::string yaml_quote(const std::string& s);

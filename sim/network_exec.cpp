@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <stdexcept>
+#include <string>
 
+#include "errors.h"
 #include "fast_gemm.h"
 
 namespace sparq {
@@ -142,6 +145,34 @@ std::vector<float> network_input(const Network& net, int image) {
   const std::uint8_t* p = net.pixels.data() + per * static_cast<std::size_t>(image);
   for (std::size_t i = 0; i < per; ++i) x[i] = static_cast<float>(p[i]) * net.input_scale;
   return x;
+}
+
+NetPlan network_plan(const Network& net, const DesignPoint& d, const NetworkOptions& nopt,
+                     const std::string& config_file, int* int8_layers) {
+  std::map<std::string, std::string> overrides;
+  for (const auto& [node, v] : nopt.overrides) {
+    const int idx = net.node_index(node);
+    if (idx < 0 || !is_weighted(net.nodes[static_cast<std::size_t>(idx)].op))
+      throw InputError(config_file + ": network.overrides." + node + ": " + net.manifest_path +
+                       " has no conv or dense node of that name");
+    overrides[node] = v;
+  }
+  NetPlan p;
+  p.engine = nopt.engine == "array" ? NetEngine::Array : NetEngine::Functional;
+  p.array = d.array;
+  p.acc_bits = d.array.acc_bits;
+  p.pe.assign(net.nodes.size(), d.array.pe);
+  int n8 = 0;
+  for (std::size_t i = 0; i < net.nodes.size(); ++i) {
+    const NetNode& n = net.nodes[i];
+    if (!is_weighted(n.op)) continue;
+    bool i8 = n.activation_signed || (n.inputs[0] < 0 && nopt.first_layer == "int8");
+    if (auto it = overrides.find(n.name); it != overrides.end()) i8 = it->second == "int8" || n.activation_signed;
+    if (i8) p.pe[i] = PeArith::int8();
+    n8 += i8 || d.array.pe.design == PeArith::int8().design;
+  }
+  if (int8_layers) *int8_layers = n8;
+  return p;
 }
 
 NetResult run_network(const Network& net, int image, const NetPlan& plan, const NetRunOptions& opt) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "array_sim.h"
+#include "config.h"
 #include "network.h"
 
 namespace sparq {
@@ -48,6 +49,14 @@ struct NetRunOptions {
   hw::StructuralSession* session = nullptr;  // Array engine, structural fidelity
   std::vector<char> capture;                 // per node: keep its propagated input (see NetResult)
 };
+
+// The plan `sparq-sim infer` runs a design with: every weighted node under
+// the design, except the int8 ones (signed inputs; the first layer with
+// network.first_layer: int8; network.overrides). int8_layers: how many
+// weighted nodes run int8. Throws InputError (naming config_file) for an
+// override naming no conv/dense node.
+NetPlan network_plan(const Network& net, const DesignPoint& d, const NetworkOptions& nopt,
+                     const std::string& config_file, int* int8_layers = nullptr);
 
 // The network input of image i: pixels * input_scale, float32 [S, S, 3].
 std::vector<float> network_input(const Network& net, int image);

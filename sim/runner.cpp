@@ -43,12 +43,14 @@ void scatter(const std::vector<std::int64_t>& c, const Gemm& g, int group, int c
       out[static_cast<std::size_t>(m) * c_out + group * g.N + n] = c[static_cast<std::size_t>(m) * g.N + n];
 }
 
-LoadedLayer load(const BundleManifest& m, const LayerInfo& info, const RunConfig& cfg) {
+// Lowers a loaded layer to its GEMMs (the first max_pixels output pixels if > 0) and its exact int8 sums.
+LoadedLayer lower(LayerTrace trace, std::int64_t max_pixels) {
   LoadedLayer L;
-  L.trace = load_layer(m, info, cfg.verify_sha256);
+  L.trace = std::move(trace);
+  const LayerInfo& info = L.trace.info;
   const ConvGeometry& g = info.geo;
   const std::int64_t all = static_cast<std::int64_t>(g.H_out()) * g.W_out();
-  L.pixels = cfg.max_pixels > 0 ? std::min(all, cfg.max_pixels) : all;
+  L.pixels = max_pixels > 0 ? std::min(all, max_pixels) : all;
   L.exact.assign(static_cast<std::size_t>(L.pixels) * g.C_out, 0);
   for (int grp = 0; grp < g.groups; ++grp) {
     // Only the simulated rows are lowered: a preview never builds the whole im2col matrix.
@@ -57,6 +59,10 @@ LoadedLayer load(const BundleManifest& m, const LayerInfo& info, const RunConfig
     L.gemms.push_back(std::move(gm));
   }
   return L;
+}
+
+LoadedLayer load(const BundleManifest& m, const LayerInfo& info, const RunConfig& cfg) {
+  return lower(load_layer(m, info, cfg.verify_sha256), cfg.max_pixels);
 }
 
 std::vector<float> first_pixels(const std::vector<float>& v, std::int64_t pixels, int c_out) {
@@ -78,6 +84,8 @@ void add_error(StatGroup& g, const ErrorMetrics& e, const std::string& unit, con
   g.add_count("outputs", e.count, "output", "outputs compared");
 }
 
+}  // namespace
+
 // Every statistic of array_stat_defs(), in its order and groups.
 void add_array_stats(StatGroup& g, const hw::ArrayStats& s, double clock_mhz, bool scalesim, bool memory) {
   for (const hw::ArrayStatDef& d : hw::array_stat_defs()) {
@@ -91,6 +99,8 @@ void add_array_stats(StatGroup& g, const hw::ArrayStats& s, double clock_mhz, bo
       c.add(d.name, d.derived(s, clock_mhz), d.unit, d.desc);
   }
 }
+
+namespace {
 
 // The design a layer runs on: `d` itself, or for a signed-activation layer
 // under a pair design (SPARQ takes unsigned activations) the int8 PE on the
@@ -155,6 +165,40 @@ void apply_memory(const DesignPoint& d, const LayerInfo& info, const MemoryStats
   st.ifmap_bytes_per_cycle = std::max(st.ifmap_bytes_per_cycle, m.peak_ifmap_demand);
   st.row_bus_bits = std::max(st.row_bus_bits, static_cast<std::uint64_t>(d.array.rows) *
                                                   static_cast<std::uint64_t>(hw::register_widths(d.array).act_bits));
+}
+
+// One layer under one design: every group on the array (the VCD, if any,
+// covers group 0), the memory system's stalls (mem, if enabled), the energy
+// proxy, the errors against exact int8 and the float model. acc: the
+// accumulators [pixels, C_out].
+void simulate_design_layer(const DesignPoint& d, const ArrayCost& cost, const CellLibrary& lib, const LoadedLayer& L,
+                           const MemoryStats* mem, const hw::VcdOptions* vcd, hw::StructuralSession* structural,
+                           bool check_reference, LayerOutcome& lo, std::vector<std::int64_t>& acc) {
+  const LayerInfo& info = L.trace.info;
+  const auto t0 = std::chrono::steady_clock::now();
+  acc.assign(L.exact.size(), 0);
+  for (std::size_t grp = 0; grp < L.gemms.size(); ++grp) {
+    const hw::GemmRun run = hw::simulate_gemm(L.gemms[grp], d.array, grp == 0 ? vcd : nullptr, nullptr, structural);
+    lo.array.merge(run.stats);
+    scatter(run.C, L.gemms[grp], static_cast<int>(grp), info.geo.C_out, acc);
+    if (check_reference) {
+      const auto ref = reference_gemm(L.gemms[grp], d.array.pe, d.array.acc_bits, nullptr);
+      if (ref != run.C)
+        throw std::runtime_error("array output differs from the reference engine on layer " + info.name + " group " +
+                                 std::to_string(grp) + " under design " + d.name);
+      lo.reference_checked = true;
+    }
+  }
+  if (mem) apply_memory(d, info, *mem, lo.array);
+  lo.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  lo.energy = estimate_energy(cost, lib, energy_activity(lo.array, d));
+  lo.vs_int8 = compare(acc, L.exact);
+  if (!L.trace.float_output.empty()) {
+    lo.has_float = true;
+    const auto ref = to_double(first_pixels(L.trace.float_output, L.pixels, info.geo.C_out));
+    lo.vs_float = compare(dequantize(acc, info.activation_scale, L.trace.weight_scales, L.trace.bias), ref);
+    lo.int8_vs_float = compare(dequantize(L.exact, info.activation_scale, L.trace.weight_scales, L.trace.bias), ref);
+  }
 }
 
 }  // namespace
@@ -263,8 +307,7 @@ RunOutcome run_simulation(const RunConfig& cfg, const RunOptions& opt, std::ostr
       lo.int8_fallback = ld.array.pe.design != d.array.pe.design;
       const ArrayCost int8_cost = lo.int8_fallback ? design_cost(ld, r.library) : ArrayCost{};
       if (!cfg.quiet) progress << "  " << d.name << " / " << info.name << " ..." << std::flush;
-      const auto t0 = std::chrono::steady_clock::now();
-      std::vector<std::int64_t> acc(L.exact.size(), 0);
+      std::vector<std::int64_t> acc;
       const hw::VcdOptions* vcd = cfg.vcd.path.empty() ? nullptr : &cfg.vcd;
       hw::VcdOptions vcd_layer;
       if (vcd && (layers.size() > 1 || cfg.designs.size() > 1)) {
@@ -274,30 +317,9 @@ RunOutcome run_simulation(const RunConfig& cfg, const RunOptions& opt, std::ostr
         vcd = &vcd_layer;
       }
       if (vcd) r.vcd_files.push_back(vcd->path);  // ends in ".vcd" (config, or the per-pair name)
-      for (std::size_t grp = 0; grp < L.gemms.size(); ++grp) {
-        const hw::GemmRun run =
-            hw::simulate_gemm(L.gemms[grp], ld.array, grp == 0 ? vcd : nullptr, nullptr, &structural);
-        lo.array.merge(run.stats);
-        scatter(run.C, L.gemms[grp], static_cast<int>(grp), info.geo.C_out, acc);
-        if (opt.check_reference) {
-          const auto ref = reference_gemm(L.gemms[grp], ld.array.pe, ld.array.acc_bits, nullptr);
-          if (ref != run.C)
-            throw std::runtime_error("array output differs from the reference engine on layer " + info.name +
-                                     " group " + std::to_string(grp) + " under design " + d.name);
-          lo.reference_checked = true;
-        }
-      }
-      if (d.memory.enabled) apply_memory(ld, info, memory[di][li], lo.array);
-      lo.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      lo.energy = estimate_energy(lo.int8_fallback ? int8_cost : out.cost, r.library, energy_activity(lo.array, ld));
-      lo.vs_int8 = compare(acc, L.exact);
-      if (!L.trace.float_output.empty()) {
-        lo.has_float = true;
-        const auto ref = to_double(first_pixels(L.trace.float_output, L.pixels, info.geo.C_out));
-        lo.vs_float = compare(dequantize(acc, info.activation_scale, L.trace.weight_scales, L.trace.bias), ref);
-        lo.int8_vs_float =
-            compare(dequantize(L.exact, info.activation_scale, L.trace.weight_scales, L.trace.bias), ref);
-      }
+      simulate_design_layer(ld, lo.int8_fallback ? int8_cost : out.cost, r.library, L,
+                            d.memory.enabled ? &memory[di][li] : nullptr, vcd, &structural, opt.check_reference, lo,
+                            acc);
       if (!cfg.dump_outputs_dir.empty()) {
         const bool whole = L.pixels == static_cast<std::int64_t>(info.geo.H_out()) * info.geo.W_out();
         std::vector<std::int64_t> shape =
@@ -314,6 +336,56 @@ RunOutcome run_simulation(const RunConfig& cfg, const RunOptions& opt, std::ostr
                  << std::defaultfloat;
       out.layers.push_back(std::move(lo));
     }
+    r.designs.push_back(std::move(out));
+  }
+  return r;
+}
+
+RunOutcome run_layer_trace(const RunConfig& cfg, const LayerTrace& layer, std::vector<std::vector<std::int64_t>>* acc,
+                           std::vector<std::int64_t>* exact) {
+  RunOutcome r;
+  r.config = cfg;
+  r.library = load_cell_library(cfg.cost_library);
+  r.bundle_name = "(in memory)";
+  const LayerInfo& info = layer.info;
+  LayerBudget b;
+  b.name = info.name;
+  b.geo = info.geo;
+  const std::int64_t all = static_cast<std::int64_t>(info.geo.H_out()) * info.geo.W_out();
+  b.pixels = cfg.max_pixels > 0 ? std::min(all, cfg.max_pixels) : all;
+  b.has_bias = !layer.bias.empty();
+  b.has_float = !layer.float_output.empty();
+  std::vector<hw::ArrayConfig> arrays;
+  for (const DesignPoint& d : cfg.designs) arrays.push_back(d.array);
+  const MemoryEstimate mem = estimate_run_memory({b}, arrays, false);
+  if (mem.bytes > cfg.max_memory)
+    throw InputError("this run would need about " + format_bytes(mem.bytes) + " of memory, more than " +
+                     "simulation.max_memory (" + format_bytes(cfg.max_memory) + "); most of it is " + mem.biggest +
+                     ". Use a smaller array or trace.max_pixels, or raise simulation.max_memory");
+  const LoadedLayer L = lower(layer, cfg.max_pixels);
+  if (exact) *exact = L.exact;
+  if (acc) acc->assign(cfg.designs.size(), {});
+  for (std::size_t di = 0; di < cfg.designs.size(); ++di) {
+    const DesignPoint& d = cfg.designs[di];
+    DesignOutcome out;
+    out.design = d;
+    out.cost = design_cost(d, r.library);
+    LayerOutcome lo;
+    lo.layer = info.name;
+    lo.op = info.op;
+    lo.geometry = info.geo.describe();
+    lo.signed_activations = info.activation_signed;
+    lo.pixels = L.pixels;
+    // Signed activations under a pair design: the int8 PE, as run_simulation.
+    const DesignPoint ld = layer_design(d, info);
+    lo.int8_fallback = ld.array.pe.design != d.array.pe.design;
+    const MemoryStats ms = d.memory.enabled ? run_memory(ld, info, L.pixels) : MemoryStats{};
+    hw::StructuralSession structural;
+    std::vector<std::int64_t> a;
+    simulate_design_layer(ld, lo.int8_fallback ? design_cost(ld, r.library) : out.cost, r.library, L,
+                          d.memory.enabled ? &ms : nullptr, nullptr, &structural, false, lo, a);
+    if (acc) (*acc)[di] = std::move(a);
+    out.layers.push_back(std::move(lo));
     r.designs.push_back(std::move(out));
   }
   return r;
@@ -452,6 +524,19 @@ void csv_append(CsvTable& t, const std::vector<std::pair<std::string, std::strin
 
 }  // namespace
 
+StatGroup design_stats(const RunConfig& cfg, const DesignOutcome& d) {
+  StatGroup dg(d.design.name, "PE design " + d.design.name);
+  StatGroup& conf = dg.child("config", "the design's configuration");
+  add_design_keys(conf, d.design);
+  // Not a CSV column (the tables keep their columns); in results.json only.
+  conf.add_text("weight_buffering", to_string(d.design.array.weight_buffering),
+                "single | double (shadow weight / output registers, docs/hardware.md \"Weight buffering\")");
+  StatGroup& lg = dg.child("layers", "per-layer results");
+  for (const auto& l : d.layers) lg.adopt(layer_stats(d, l, cfg.scalesim_compatible));
+  dg.adopt(design_totals(cfg, d));
+  return dg;
+}
+
 void write_results(const RunOutcome& r) {
   const RunConfig& cfg = r.config;
   ensure_directory(cfg.output_dir);
@@ -470,22 +555,13 @@ void write_results(const RunOutcome& r) {
   root.add("peak_rss", static_cast<double>(ru.ru_maxrss) / 1024.0, "MiB", "peak resident memory of the process so far");
   CsvTable layers_csv, summary_csv;
   for (const auto& d : r.designs) {
-    StatGroup& dg = root.child("designs", "one group per PE design").child(d.design.name, "PE design " + d.design.name);
-    StatGroup& conf = dg.child("config", "the design's configuration");
-    add_design_keys(conf, d.design);
-    // Not a CSV column (the tables keep their columns); in results.json only.
-    conf.add_text("weight_buffering", to_string(d.design.array.weight_buffering),
-                  "single | double (shadow weight / output registers, docs/hardware.md \"Weight buffering\")");
-    StatGroup& lg = dg.child("layers", "per-layer results");
-    for (const auto& l : d.layers) {
-      StatGroup ls = layer_stats(d, l, cfg.scalesim_compatible);
-      csv_append(layers_csv, {{"design", d.design.name}, {"layer", l.layer}}, ls);
-      lg.adopt(std::move(ls));
-    }
+    const StatGroup& dg = root.child("designs", "one group per PE design").adopt(design_stats(cfg, d));
+    for (const auto& ls : dg.children()[1].children())
+      csv_append(layers_csv, {{"design", d.design.name}, {"layer", ls.name()}}, ls);
     // One summary row per design: its configuration keys, then its totals.
     StatGroup row("summary");
     add_design_keys(row, d.design);
-    const StatGroup& tot = dg.adopt(design_totals(cfg, d));
+    const StatGroup& tot = dg.children()[2];
     for (const auto& c : tot.children()) row.adopt(c);
     for (const auto& st : tot.stats()) row.add(st);
     csv_append(summary_csv, {}, row);

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "array_sim.h"
+#include "bundle.h"
 #include "config.h"
 #include "cost_model.h"
 #include "metrics.h"
@@ -55,9 +56,23 @@ struct RunOptions {
 
 RunOutcome run_simulation(const RunConfig& cfg, const RunOptions& opt, std::ostream& progress);
 
+// One layer held in memory (no bundle, nothing written): every design of
+// cfg runs it as run_simulation would (trace.max_pixels applies; the bundle,
+// layer selection, VCD and dumps do not). The layer must be checked
+// (check_layer_trace). acc[d]: design d's accumulators [pixels, C_out] (empty
+// if the design skipped the layer); exact: the exact int8 sums.
+RunOutcome run_layer_trace(const RunConfig& cfg, const LayerTrace& layer,
+                           std::vector<std::vector<std::int64_t>>* acc = nullptr,
+                           std::vector<std::int64_t>* exact = nullptr);
+
 // Stats tree of one layer under one design, and of a design's totals.
 StatGroup layer_stats(const DesignOutcome& d, const LayerOutcome& l, bool scalesim_compatible);
 StatGroup design_totals(const RunConfig& cfg, const DesignOutcome& d);
+// Adds every array statistic (cycles, throughput, pairs, windows, activity,
+// memory ...; hw::array_stat_defs) to g, one child group per statistic group.
+void add_array_stats(StatGroup& g, const hw::ArrayStats& s, double clock_mhz, bool scalesim, bool memory);
+// One design's group of results.json: config, layers (layer_stats), total (design_totals).
+StatGroup design_stats(const RunConfig& cfg, const DesignOutcome& d);
 // All layers of a design pooled into one outcome (sums; errors pooled over
 // outputs); counts the layers run and skipped.
 LayerOutcome design_total(const DesignOutcome& d, int* run = nullptr, int* skipped = nullptr);

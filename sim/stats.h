@@ -38,6 +38,7 @@ class StatGroup {
   StatGroup& adopt(StatGroup g);
 
   const std::string& name() const { return name_; }
+  const std::string& description() const { return desc_; }
   const std::vector<Stat>& stats() const { return stats_; }
   const std::vector<StatGroup>& children() const { return children_; }
   // "a.b.c" lookup; nullptr if absent.

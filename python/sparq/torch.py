@@ -235,8 +235,8 @@ class TorchRun:
 
     def table(self) -> str:
         """The summary as a text table (signed layers' int8 runs marked @int8)."""
-        lines = [f"{'layer':24s} {'design':16s} {'cycles':>10s} {'SQNR i8':>8s} {'relL2 fl':>9s} {'i8 fl':>8s}",
-                 f"{'':24s} {'':16s} {'[cycle]':>10s} {'[dB]':>8s} {'[1]':>9s} {'[1]':>8s}"]
+        lines = [f"{'layer':24s} {'design':20s} {'cycles':>10s} {'SQNR i8':>8s} {'relL2 fl':>9s} {'i8 fl':>8s}",
+                 f"{'':24s} {'':20s} {'[cycle]':>10s} {'[dB]':>8s} {'[1]':>9s} {'[1]':>8s}"]
 
         def num(v, fmt):
             return "-" if v is None else format(v, fmt)
@@ -244,7 +244,7 @@ class TorchRun:
         for r in self.summary():
             name = r["design"] + (" @int8" if r["ran_at"] == "int8" and r["design"] != "int8" else "")
             sq = "exact" if r["mismatches_vs_int8"] == 0 else num(r["sqnr_vs_int8"], ".1f")
-            lines.append(f"{r['layer']:24s} {name:16s} {num(r['cycles'], 'd'):>10s} {sq:>8s} "
+            lines.append(f"{r['layer']:24s} {name:20s} {num(r['cycles'], 'd'):>10s} {sq:>8s} "
                          f"{num(r['rel_l2_vs_float'], '.4f'):>9s} {num(r['int8_rel_l2_vs_float'], '.4f'):>8s}")
         return "\n".join(lines)
 

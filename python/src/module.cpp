@@ -1,0 +1,452 @@
+// _sparq: the Python binding of the simulator library (python/sparq/__init__.py
+// is the Pythonic face; docs/python.md the reference). It calls the same
+// library functions the CLI does: load_run_config for configurations,
+// run_layer_trace (the per-layer body of `sparq-sim run`) for layers held in
+// numpy arrays, run_network for network bundles, and the functional core's
+// window select and pair rule for the vectorized arithmetic. Nothing is
+// written to disk. Errors: sparq::InputError (and std::invalid_argument from
+// the core) become sparq.InputError (a ValueError), with the CLI's message.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cstdint>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "bundle.h"
+#include "config.h"
+#include "errors.h"
+#include "fast_gemm.h"
+#include "network.h"
+#include "network_exec.h"
+#include "pe_design.h"
+#include "runner.h"
+#include "sparq_arith.h"
+#include "stats.h"
+
+namespace py = pybind11;
+
+namespace sparq {
+namespace {
+
+// A wrong dtype or argument type: sparq.InputTypeError (InputError and TypeError).
+class InputTypeError : public InputError {
+ public:
+  using InputError::InputError;
+};
+
+std::string dtype_str(const py::array& a) {
+  return py::str(a.dtype().attr("str")).cast<std::string>();
+}
+
+std::string shape_str(const std::vector<std::int64_t>& s) {
+  std::string out = "(";
+  for (std::size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
+  return out + (s.size() == 1 ? ",)" : ")");
+}
+
+std::vector<std::int64_t> shape_of(const py::array& a) {
+  std::vector<std::int64_t> s;
+  for (py::ssize_t i = 0; i < a.ndim(); ++i) s.push_back(static_cast<std::int64_t>(a.shape(i)));
+  return s;
+}
+
+// The array as T (C order), after checking dtype and shape like the bundle
+// reader checks a .npy file ("has dtype <f8, expected <f4").
+template <typename T>
+std::vector<T> take(const py::object& obj, const std::string& where, const char* expected_descr,
+                    const std::vector<std::int64_t>& shape) {
+  if (!py::isinstance<py::array>(obj))
+    throw InputTypeError(where + ": expected a numpy array, got " +
+                         py::str(py::type::of(obj).attr("__name__")).cast<std::string>());
+  const py::array a = py::reinterpret_borrow<py::array>(obj);
+  if (!a.dtype().is(py::dtype::of<T>()))
+    throw InputTypeError(where + " has dtype " + dtype_str(a) + ", expected " + expected_descr);
+  if (shape_of(a) != shape)
+    throw InputError(where + " has shape " + shape_str(shape_of(a)) + ", the geometry implies " + shape_str(shape));
+  const auto c = py::array_t<T, py::array::c_style | py::array::forcecast>::ensure(a);
+  std::vector<T> v(static_cast<std::size_t>(c.size()));
+  if (!v.empty()) std::memcpy(v.data(), c.data(), v.size() * sizeof(T));
+  return v;
+}
+
+template <typename T>
+py::array_t<T> to_numpy(const std::vector<T>& v, const std::vector<std::int64_t>& shape) {
+  std::vector<py::ssize_t> s(shape.begin(), shape.end());
+  py::array_t<T> a(s);
+  if (!v.empty()) std::memcpy(a.mutable_data(), v.data(), v.size() * sizeof(T));
+  return a;
+}
+
+// SystemC keeps its current simulation context in a process-wide variable:
+// simulations started from several Python threads (the GIL is released
+// while simulating) run one at a time.
+std::mutex& simulation_mutex() {
+  static std::mutex m;
+  return m;
+}
+
+// A StatGroup as (name, description, [(name, value, unit, description)], [children]);
+// value: int for integer stats, float, str for text, None when undefined.
+py::tuple stat_tree(const StatGroup& g) {
+  py::list stats, children;
+  for (const Stat& s : g.stats()) {
+    py::object v;
+    if (s.unit == "text")
+      v = py::str(s.text);
+    else if (!s.defined)
+      v = py::none();
+    else if (s.integer)
+      v = py::int_(static_cast<long long>(s.value));
+    else
+      v = py::float_(s.value);
+    stats.append(py::make_tuple(s.name, v, s.unit == "text" ? std::string() : s.unit, s.desc));
+  }
+  for (const StatGroup& c : g.children()) children.append(stat_tree(c));
+  return py::make_tuple(g.name(), g.description(), stats, children);
+}
+
+// docs: list of (is_file, name, text, base_dir).
+RunConfig load_config(const std::vector<std::tuple<bool, std::string, std::string, std::string>>& docs,
+                      const std::vector<std::string>& overrides) {
+  std::vector<ConfigDocument> d;
+  for (const auto& [is_file, name, text, base] : docs)
+    d.push_back(is_file ? ConfigDocument::file(name) : ConfigDocument::yaml(name, text, base));
+  return load_run_config(d, overrides, false);
+}
+
+// Runs one layer given as arrays under every design of cfg. Returns
+// (exact int8 accumulators, [(design name, accumulators or None, stats tree)]).
+py::tuple run_layer(const RunConfig& cfg, const std::string& name, const std::string& op, const py::object& input,
+                    const py::object& weights, const py::object& weight_scales, const py::object& bias,
+                    const py::object& float_output, double activation_scale, const std::vector<int>& stride,
+                    const std::vector<int>& dilation, const std::vector<int>& padding, int groups, bool functional) {
+  const std::string where = "run_layer: layer '" + name + "'";
+  if (op != "conv2d" && op != "depthwise_conv2d" && op != "dense")
+    throw InputError(where + ": op must be conv2d, depthwise_conv2d or dense, got '" + op + "'");
+  if (!py::isinstance<py::array>(input))
+    throw InputTypeError(where + ": input: expected a numpy array, got " +
+                         py::str(py::type::of(input).attr("__name__")).cast<std::string>());
+  if (!py::isinstance<py::array>(weights))
+    throw InputTypeError(where + ": weights: expected a numpy array, got " +
+                         py::str(py::type::of(weights).attr("__name__")).cast<std::string>());
+  const py::array in = py::reinterpret_borrow<py::array>(input);
+  const py::array w = py::reinterpret_borrow<py::array>(weights);
+  if (in.ndim() != 3)
+    throw InputError(where + ": input has shape " + shape_str(shape_of(in)) + ", expected [H, W, C_in]");
+  if (w.ndim() != 4)
+    throw InputError(where + ": weights has shape " + shape_str(shape_of(w)) +
+                     ", expected [KH, KW, C_in/groups, C_out]");
+  if (stride.size() != 2 || dilation.size() != 2 || padding.size() != 4)
+    throw InputError(where + ": stride and dilation take 2 values, padding 4 (top, bottom, left, right)");
+  LayerTrace t;
+  LayerInfo& L = t.info;
+  L.name = name;
+  L.op = op;
+  const bool is_signed = in.dtype().is(py::dtype::of<std::int8_t>());
+  L.activation_signed = is_signed;
+  L.activation_scale = activation_scale;
+  ConvGeometry& g = L.geo;
+  g.H = static_cast<int>(in.shape(0)), g.W = static_cast<int>(in.shape(1)), g.C_in = static_cast<int>(in.shape(2));
+  g.KH = static_cast<int>(w.shape(0)), g.KW = static_cast<int>(w.shape(1)), g.C_out = static_cast<int>(w.shape(3));
+  g.SH = stride[0], g.SW = stride[1], g.DH = dilation[0], g.DW = dilation[1];
+  g.pad_top = padding[0], g.pad_bottom = padding[1], g.pad_left = padding[2], g.pad_right = padding[3];
+  g.groups = groups;
+  try {
+    g.validate();
+  } catch (const std::invalid_argument& e) {
+    throw InputError(where + ": bad geometry: " + e.what());
+  }
+  if (op == "dense" && (g.H != 1 || g.W != 1 || g.KH != 1 || g.KW != 1))
+    throw InputError(where + ": op: a dense layer must be stored as a 1x1 conv on a 1x1 input");
+  if (op == "depthwise_conv2d" && g.groups != g.C_in)
+    throw InputError(where + ": groups: must equal C_in for depthwise_conv2d");
+  if (!(activation_scale > 0) || !std::isfinite(activation_scale))
+    throw InputError(where + ": activation_scale: must be a positive finite number");
+  if (is_signed) {
+    const auto v = take<std::int8_t>(input, where + ": input", "|u1 or |i1", {g.H, g.W, g.C_in});
+    t.input.assign(v.begin(), v.end());
+    for (std::size_t i = 0; i < v.size(); ++i) t.input[i] = static_cast<std::uint8_t>(v[i]);
+  } else {
+    t.input = take<std::uint8_t>(input, where + ": input", "|u1 or |i1", {g.H, g.W, g.C_in});
+  }
+  t.weights = take<std::int8_t>(weights, where + ": weights", "|i1", {g.KH, g.KW, g.cin_per_group(), g.C_out});
+  if (weight_scales.is_none())
+    t.weight_scales.assign(static_cast<std::size_t>(g.C_out), 1.0f);
+  else
+    t.weight_scales = take<float>(weight_scales, where + ": weight_scales", "<f4", {g.C_out});
+  if (!bias.is_none()) t.bias = take<float>(bias, where + ": bias", "<f4", {g.C_out});
+  if (!float_output.is_none()) {
+    L.float_output = ArrayRef{};
+    t.float_output = take<float>(float_output, where + ": float_output", "<f4", {g.H_out(), g.W_out(), g.C_out});
+  }
+  if (!t.bias.empty()) L.bias = ArrayRef{};
+  check_layer_values(t, where);
+
+  std::vector<std::vector<std::int64_t>> acc;
+  std::vector<std::int64_t> exact;
+  if (functional) {  // the functional core: accumulators only, no timing, no statistics
+    const std::int64_t all = static_cast<std::int64_t>(g.H_out()) * g.W_out();
+    const std::int64_t pixels = cfg.max_pixels > 0 ? std::min(all, cfg.max_pixels) : all;
+    const auto first = [&](std::vector<std::int64_t> v) {
+      v.resize(static_cast<std::size_t>(pixels * g.C_out));
+      return v;
+    };
+    {
+      py::gil_scoped_release release;
+      exact = first(functional_conv(g, t.input.data(), t.weights.data(), PeArith::int8(), 64, is_signed));
+      for (const DesignPoint& d : cfg.designs)  // signed activations: the pair designs run at int8, as `run`
+        acc.push_back(
+            first(functional_conv(g, t.input.data(), t.weights.data(),
+                                  is_signed && consumes_pairs(d.array.pe.design) ? PeArith::int8() : d.array.pe,
+                                  d.array.acc_bits, is_signed)));
+    }
+    const std::vector<std::int64_t> shape = pixels == all ? std::vector<std::int64_t>{g.H_out(), g.W_out(), g.C_out}
+                                                          : std::vector<std::int64_t>{pixels, g.C_out};
+    py::list designs;
+    for (std::size_t d = 0; d < cfg.designs.size(); ++d)
+      designs.append(py::make_tuple(cfg.designs[d].name,
+                                    acc[d].empty() ? py::object(py::none()) : py::object(to_numpy(acc[d], shape)),
+                                    py::none()));
+    return py::make_tuple(to_numpy(exact, shape), designs);
+  }
+  RunOutcome r;
+  {
+    py::gil_scoped_release release;
+    const std::lock_guard<std::mutex> lock(simulation_mutex());
+    r = run_layer_trace(cfg, t, &acc, &exact);
+  }
+  const std::int64_t pixels = r.designs.empty() ? 0 : r.designs[0].layers[0].pixels;
+  const bool whole = pixels == static_cast<std::int64_t>(g.H_out()) * g.W_out();
+  const std::vector<std::int64_t> shape =
+      whole ? std::vector<std::int64_t>{g.H_out(), g.W_out(), g.C_out} : std::vector<std::int64_t>{pixels, g.C_out};
+  py::list designs;
+  for (std::size_t d = 0; d < r.designs.size(); ++d) {
+    py::object a = py::none();
+    if (!r.designs[d].layers[0].skipped) a = to_numpy(acc[d], shape);
+    designs.append(py::make_tuple(r.designs[d].design.name, a, stat_tree(design_stats(cfg, r.designs[d]))));
+  }
+  return py::make_tuple(to_numpy(exact, shape), designs);
+}
+
+// Runs a network bundle's images under every design of cfg (network.* keys
+// apply). Per design: (name, logits [images, classes], probabilities,
+// accumulators of every conv/dense node for the timed image {node: array} or
+// None, timed-image stats per node {node: stats tree}).
+py::tuple run_network_bundle(const RunConfig& cfg, const std::string& dir, bool keep_acc) {
+  const NetworkOptions& nopt = cfg.network;
+  Network net;
+  std::vector<std::vector<float>> logits(cfg.designs.size()), probs(cfg.designs.size()), float_logits;
+  std::vector<NetResult> timed(cfg.designs.size());
+  std::vector<int> int8_layers(cfg.designs.size());
+  {
+    py::gil_scoped_release release;
+    const std::lock_guard<std::mutex> lock(simulation_mutex());
+    net = read_network(dir, true, nopt.images);
+    if (nopt.cycles_image >= net.images)
+      throw InputError(cfg.config_file + ": network.cycles_image " + std::to_string(nopt.cycles_image) +
+                       " is not among the " + std::to_string(net.images) + " images");
+    for (std::size_t d = 0; d < cfg.designs.size(); ++d) {
+      const NetPlan plan = network_plan(net, cfg.designs[d], nopt, cfg.config_file, &int8_layers[d]);
+      hw::StructuralSession session;
+      for (int img = 0; img < net.images; ++img) {
+        NetRunOptions o;
+        if (plan.engine == NetEngine::Array) o.session = &session;
+        const bool is_timed = img == static_cast<int>(nopt.cycles_image);
+        o.keep_acc = keep_acc && is_timed;
+        NetResult res = run_network(net, img, plan, o);
+        logits[d].insert(logits[d].end(), res.logits.begin(), res.logits.end());
+        probs[d].insert(probs[d].end(), res.probabilities.begin(), res.probabilities.end());
+        if (is_timed) {
+          if (plan.engine != NetEngine::Array) {  // time the image on the fast array model
+            NetPlan p = plan;
+            p.engine = NetEngine::Array;
+            p.array.fidelity = hw::Fidelity::Fast;
+            res.stats = run_network(net, img, p).stats;
+          }
+          timed[d] = std::move(res);
+        }
+      }
+    }
+  }
+  const std::vector<std::int64_t> lshape{net.images, net.classes};
+  py::list designs;
+  for (std::size_t d = 0; d < cfg.designs.size(); ++d) {
+    py::dict acc, stats;
+    for (std::size_t i = 0; i < net.nodes.size(); ++i) {
+      const NetNode& n = net.nodes[i];
+      if (!is_weighted(n.op)) continue;
+      if (keep_acc && i < timed[d].layer_acc.size())
+        acc[py::str(n.name)] = to_numpy(timed[d].layer_acc[i], {n.geo.H_out(), n.geo.W_out(), n.geo.C_out});
+      if (i < timed[d].stats.size()) {
+        StatGroup g(n.name, net_op_name(n.op) + std::string(" ") + n.geo.describe());
+        add_array_stats(g, timed[d].stats[i], cfg.designs[d].clock_mhz, cfg.scalesim_compatible, false);
+        stats[py::str(n.name)] = stat_tree(g);
+      }
+    }
+    designs.append(py::make_tuple(cfg.designs[d].name, to_numpy(logits[d], lshape), to_numpy(probs[d], lshape),
+                                  keep_acc ? py::object(acc) : py::object(py::none()), stats, int8_layers[d]));
+  }
+  return py::make_tuple(net.name, net.images, to_numpy(net.float_logits, lshape), designs);
+}
+
+WindowSpec window_spec(const std::string& shift_set, int window_bits, const std::string& rounding) {
+  Rounding r = Rounding::Round;
+  try {
+    r = parse_enum<Rounding>(rounding);
+  } catch (const std::invalid_argument& e) {
+    throw InputError(std::string("rounding: ") + e.what());
+  }
+  WindowSpec w;
+  bool is_preset = false;
+  for (const auto& p : preset_names()) is_preset |= p == shift_set;
+  if (is_preset) {
+    w = preset(shift_set, r);
+  } else {
+    try {
+      w.shift_mask = parse_shift_set(shift_set);
+    } catch (const std::exception& e) {
+      throw InputError("shift_set: '" + shift_set + "' is neither a preset nor a list of shifts: " + e.what());
+    }
+    w.rounding = r;
+  }
+  if (window_bits > 0) w.n = window_bits;
+  try {
+    w.validate();
+  } catch (const std::invalid_argument& e) {
+    throw InputError(std::string("window: ") + e.what());
+  }
+  return w;
+}
+
+py::array_t<std::uint8_t> as_u8(const py::object& obj, const char* what) {
+  if (!py::isinstance<py::array>(obj))
+    throw InputTypeError(std::string(what) + ": expected a numpy array, got " +
+                         py::str(py::type::of(obj).attr("__name__")).cast<std::string>());
+  const py::array a = py::reinterpret_borrow<py::array>(obj);
+  if (!a.dtype().is(py::dtype::of<std::uint8_t>()))
+    throw InputTypeError(std::string(what) + " has dtype " + dtype_str(a) + ", expected |u1");
+  return py::array_t<std::uint8_t, py::array::c_style | py::array::forcecast>::ensure(a);
+}
+
+std::vector<py::ssize_t> dims(const py::array& a) {
+  return std::vector<py::ssize_t>(a.shape(), a.shape() + a.ndim());
+}
+
+// bSPARQ window select over an array: (value uint16, contents uint8, shift
+// uint8, rounded_up bool, saturated bool, renormed bool).
+py::tuple window_select(const py::object& obj, const std::string& shift_set, int window_bits,
+                        const std::string& rounding) {
+  const WindowSpec spec = window_spec(shift_set, window_bits, rounding);
+  const auto a = as_u8(obj, "window: a");
+  const auto shape = dims(a);
+  py::array_t<std::uint16_t> value(shape);
+  py::array_t<std::uint8_t> v(shape), s(shape);
+  py::array_t<bool> up(shape), sat(shape), ren(shape);
+  const std::uint8_t* in = a.data();
+  // The 256 windows once, then a table lookup per element.
+  Window table[256];
+  for (int x = 0; x < 256; ++x) table[x] = select_window(static_cast<std::uint8_t>(x), spec);
+  for (py::ssize_t i = 0; i < a.size(); ++i) {
+    const Window& wi = table[in[i]];
+    value.mutable_data()[i] = static_cast<std::uint16_t>(wi.value());
+    v.mutable_data()[i] = wi.v;
+    s.mutable_data()[i] = wi.s;
+    up.mutable_data()[i] = wi.rounded_up;
+    sat.mutable_data()[i] = wi.saturated;
+    ren.mutable_data()[i] = wi.renormed;
+  }
+  return py::make_tuple(value, v, s, up, sat, ren);
+}
+
+// The pair rule of a PE design (its front end: zero detectors, windows, pair
+// mux) over two arrays of the same shape: (a1' int16, a2' int16, mode uint8)
+// with pair_product = a1'*w1 + a2'*w2; mode indexes PAIR_MODES.
+py::tuple pair_rule(const py::object& o1, const py::object& o2, const PeArith& pe) {
+  const auto a1 = as_u8(o1, "pair_rule: a1");
+  const auto a2 = as_u8(o2, "pair_rule: a2");
+  if (dims(a1) != dims(a2))
+    throw InputError("pair_rule: a1 has shape " + shape_str(shape_of(a1)) + " but a2 has shape " +
+                     shape_str(shape_of(a2)) + "; they must be equal");
+  const auto shape = dims(a1);
+  py::array_t<std::int16_t> e1(shape), e2(shape);
+  py::array_t<std::uint8_t> mode(shape);
+  for (py::ssize_t i = 0; i < a1.size(); ++i) {
+    const EncodedPair e = pe.design->encode(a1.data()[i], a2.data()[i], pe);
+    const auto eff = effective_pair(e);
+    e1.mutable_data()[i] = static_cast<std::int16_t>(eff[0]);
+    e2.mutable_data()[i] = static_cast<std::int16_t>(eff[1]);
+    mode.mutable_data()[i] = static_cast<std::uint8_t>(e.mode);
+  }
+  return py::make_tuple(e1, e2, mode);
+}
+
+}  // namespace
+}  // namespace sparq
+
+PYBIND11_MODULE(_sparq, m) {
+  using namespace sparq;
+  m.doc() = "sparq-sim's simulator library (use the `sparq` package, not this module)";
+  // Exceptions: InputError is a ValueError; its TypeError and FileNotFoundError flavours derive from both.
+  static py::exception<InputError> input_error(m, "InputError", PyExc_ValueError);
+  static py::exception<InputTypeError> type_error(m, "InputTypeError",
+                                                  py::make_tuple(input_error, py::handle(PyExc_TypeError)).release());
+  static py::object not_found = py::reinterpret_steal<py::object>(
+      PyErr_NewException("_sparq.InputFileNotFoundError",
+                         py::make_tuple(input_error, py::handle(PyExc_FileNotFoundError)).ptr(), nullptr));
+  m.attr("InputFileNotFoundError") = not_found;
+  py::register_exception_translator([](std::exception_ptr p) {
+    try {
+      if (p) std::rethrow_exception(p);
+    } catch (const InputTypeError& e) {
+      PyErr_SetString(type_error.ptr(), e.what());
+    } catch (const InputError& e) {
+      const std::string w = e.what();
+      // The loaders' messages for a missing file or directory end in "not found".
+      const bool missing = w.find(" not found") != std::string::npos;
+      PyErr_SetString(missing ? not_found.ptr() : input_error.ptr(), e.what());
+    } catch (const std::invalid_argument& e) {
+      PyErr_SetString(input_error.ptr(), e.what());
+    }
+  });
+
+  py::class_<RunConfig>(m, "RunConfig")
+      .def_property_readonly("designs",
+                             [](const RunConfig& c) {
+                               std::vector<std::string> n;
+                               for (const auto& d : c.designs) n.push_back(d.name);
+                               return n;
+                             })
+      .def_readonly("effective_yaml", &RunConfig::effective_yaml)
+      .def_readonly("source", &RunConfig::config_file)
+      .def_readonly("max_pixels", &RunConfig::max_pixels)
+      .def_property_readonly("network_bundle", [](const RunConfig& c) { return c.network.bundle; })
+      .def_property_readonly("trace_bundle", [](const RunConfig& c) { return c.bundle; });
+  py::class_<PeArith>(m, "PeArith").def_property_readonly("label", &PeArith::label);
+
+  m.def("load_config", &load_config, py::arg("docs"), py::arg("overrides"));
+  m.def(
+      "design_pe",
+      [](const RunConfig& c, std::size_t i) {
+        if (i >= c.designs.size()) throw InputError("design index out of range");
+        return c.designs[i].array.pe;
+      },
+      py::arg("config"), py::arg("index"));
+  m.def("run_layer", &run_layer, py::arg("config"), py::arg("name"), py::arg("op"), py::arg("input"),
+        py::arg("weights"), py::arg("weight_scales"), py::arg("bias"), py::arg("float_output"),
+        py::arg("activation_scale"), py::arg("stride"), py::arg("dilation"), py::arg("padding"), py::arg("groups"),
+        py::arg("functional"));
+  m.def("run_network", &run_network_bundle, py::arg("config"), py::arg("bundle"), py::arg("keep_acc"));
+  m.def("window_select", &window_select, py::arg("a"), py::arg("shift_set"), py::arg("window_bits"),
+        py::arg("rounding"));
+  m.def("pair_rule", &pair_rule, py::arg("a1"), py::arg("a2"), py::arg("pe"));
+  m.def("config_reference", &config_reference);
+  m.def("preset_names", &preset_names);
+  py::list modes;
+  for (PairMode pm : {PairMode::BothNonzero, PairMode::FirstZero, PairMode::SecondZero, PairMode::BothZero})
+    modes.append(to_string(pm));
+  m.attr("PAIR_MODES") = py::tuple(modes);
+}
