@@ -28,7 +28,8 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Unio
 
 import sparq
 
-__all__ = ["simulate", "TorchRun", "TorchLayer", "load_images", "design_config", "exporter"]
+__all__ = ["simulate", "simulate_network", "TorchRun", "TorchLayer", "load_images", "design_config", "exporter",
+           "network_exporter"]
 
 
 def _find_exporter() -> str:
@@ -58,24 +59,26 @@ def _find_exporter() -> str:
                       "sparq-sim checkout")
 
 
-def _load_exporter():
-    path = _find_exporter()
-    mod = sys.modules.get("sparq_torch_export")
+def _load(name: str, path: str):
+    """The module `name` from `path` (the one already imported if it is that file)."""
+    mod = sys.modules.get(name)
     if mod is not None and os.path.realpath(getattr(mod, "__file__", "")) == os.path.realpath(path):
         return mod
-    spec = importlib.util.spec_from_file_location("sparq_torch_export", path)
+    spec = importlib.util.spec_from_file_location(name, path)
     mod = importlib.util.module_from_spec(spec)
-    sys.modules["sparq_torch_export"] = mod
+    sys.modules[name] = mod
     try:
         spec.loader.exec_module(mod)  # raises MissingDependency (an ImportError) without numpy / PyYAML
     except BaseException:
-        del sys.modules["sparq_torch_export"]
+        del sys.modules[name]
         raise
     return mod
 
 
-exporter = _load_exporter()
+_EXPORTER_PATH = _find_exporter()
+exporter = _load("sparq_torch_export", _EXPORTER_PATH)
 exporter.require_packages()  # torch, torchvision, Pillow: an ImportError naming the Debian packages
+network_exporter = _load("sparq_torch_network", os.path.join(os.path.dirname(_EXPORTER_PATH), "sparq_torch_network.py"))
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -312,3 +315,51 @@ def simulate(model: "torch.nn.Module", sample_inputs: Any, config: Any = None, *
                               activation_scale=q.scale, bias=q.bias, float_output=q.float_output, name=q.name)
         out.append(TorchLayer(q, run))
     return TorchRun(out, list(cfg.designs))
+
+
+def simulate_network(model: "torch.nn.Module", images: Sequence[Union[str, os.PathLike]], config: Any = None, *,
+                     designs: Optional[Sequence[Union[str, dict]]] = None,
+                     calibration: Optional[Sequence[Union[str, os.PathLike]]] = None, size: int = 224,
+                     engine: Optional[str] = None, keep_accumulators: bool = False,
+                     set: Iterable[str] = ()) -> "sparq.NetworkRun":
+    """The whole model, as ``sparq-sim infer`` runs a network bundle: every
+    conv/dense layer under the design with the float ops between them, error
+    propagating, the first convolution and signed-input layers at int8.
+
+    The model must be torch.fx-traceable with the ops
+    ``tools/torch_export/sparq_torch_network.py`` maps (its README). It is
+    exported with that module into a temporary directory (removed
+    afterwards: nothing is left on disk) and run with :func:`sparq.run_network`
+    over ``images`` (photo paths; pixels / 255 at ``size`` x ``size``, no
+    mean/std normalization), calibrated on ``calibration`` (default: the
+    images). ``designs`` as for :func:`simulate`. Returns the
+    :class:`sparq.NetworkRun` (logits and probabilities per design,
+    ``float_logits`` the model's own)."""
+    import tempfile
+
+    if not isinstance(model, torch.nn.Module):
+        raise sparq.InputTypeError(
+            f"sparq.torch.simulate_network: model must be a torch.nn.Module, got {type(model).__name__}")
+    paths = [os.fspath(p) for p in ([images] if isinstance(images, (str, os.PathLike)) else images)]
+    calib = paths if calibration is None else [os.fspath(p) for p in calibration]
+    for p in paths + calib:
+        if not os.path.isfile(p):
+            raise sparq.InputFileNotFoundError(f"sparq.torch.simulate_network: {p}: no such image file")
+    set = [set] if isinstance(set, str) else list(set)
+    if engine is not None:
+        set.append(f"network.engine={engine}")
+    configs = [] if config is None else (list(config) if isinstance(config, (list, tuple)) else [config])
+    if designs is not None:
+        designs = [designs] if isinstance(designs, (str, dict)) else list(designs)
+        configs.append({"compare": [design_config(d) for d in designs]})
+    cfg = sparq.load_config(*configs, set=set)
+    was_training = model.training
+    with tempfile.TemporaryDirectory(prefix="sparq-torch-net-") as tmp:
+        bundle = os.path.join(tmp, "net")
+        try:
+            network_exporter.export_network(model, paths, calib, bundle, type(model).__name__, size,
+                                            {"name": type(model).__name__, "source": "sparq.torch.simulate_network"})
+        finally:
+            model.train(was_training)
+        return sparq.run_network(bundle, cfg, keep_accumulators=keep_accumulators)
+

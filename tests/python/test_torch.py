@@ -32,6 +32,7 @@ import sparq.torch as st  # noqa: E402
 ROOT = pathlib.Path(os.environ.get("SPARQ_SOURCE_DIR", pathlib.Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(ROOT / "tools" / "torch_export"))
 from test_torch_export import conv_im2col, randomize_batchnorms  # noqa: E402  (the exporter tests' helpers)
+from test_torch_network import Small  # noqa: E402  (every op the network exporter maps)
 
 PHOTOS = [f"/usr/share/darknet/data/{p}.jpg" for p in ("dog", "eagle", "horses")]
 ARRAY = {"array": {"rows": 8, "cols": 8}}
@@ -196,3 +197,33 @@ def test_without_torch_the_import_says_what_to_install(tmp_path):
     last = r.stderr.strip().splitlines()[-1]
     assert "MissingDependency" in last and "cannot import 'torch'" in last
     assert "apt-get install" in last and "python3-torch python3-torchvision" in last and "MB" in last
+
+
+def test_whole_network_as_infer_runs_it(tmp_path, monkeypatch):
+    if not all(os.path.isfile(p) for p in PHOTOS):
+        pytest.skip("darknet's photos are not installed (apt-get install darknet; ci_test.sh does)")
+    import tempfile
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    tempfile.tempdir = None  # re-read TMPDIR: the temporary bundle must go and be removed there
+    try:
+        torch.manual_seed(1)
+        m = Small()
+        with torch.no_grad():
+            randomize_batchnorms(m, 2)
+        m.eval()
+        run = st.simulate_network(m, PHOTOS[:2], ARRAY, designs=["int8", "vsparq-5opt"], calibration=PHOTOS[2:],
+                                  size=64)
+    finally:
+        tempfile.tempdir = None
+    assert list(tmp_path.iterdir()) == [], "the temporary bundle is removed"
+    assert [d.name for d in run] == ["int8", "vsparq-5opt"] and run.images == 2
+    pre = st.exporter.Preprocess(64 * 256 // 224, 64, normalize=False)
+    with torch.no_grad():
+        want = torch.cat([m(st.exporter.load_image(p, pre)) for p in PHOTOS[:2]]).numpy()
+    np.testing.assert_allclose(run.float_logits, want, rtol=1e-5, atol=1e-6)
+    n_weighted = sum(isinstance(x, (nn.Conv2d, nn.Linear)) for x in m.modules())
+    assert run["int8"].int8_layers == n_weighted
+    assert run["vsparq-5opt"].int8_layers == 1  # the first convolution, as the paper; the rest take ReLU outputs
+    assert run["vsparq-5opt"].logits.shape == want.shape
+    assert not np.array_equal(run["vsparq-5opt"].logits, run["int8"].logits)
+
