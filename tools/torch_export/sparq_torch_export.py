@@ -825,12 +825,7 @@ def export_bundle(
     quantized = quantize_layers(model, x, calib_inputs, layers, input_is_pixels=input_is_pixels,
                                 preprocess=preprocess, fold_batchnorms=fold_batchnorms, log=log)
 
-    parent = os.path.dirname(out_dir)
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix="." + os.path.basename(out_dir) + ".tmp-", dir=parent)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it 0700
+    tmp = make_temp_sibling(out_dir)
     entries = []
     try:
         for q in quantized:
@@ -915,6 +910,18 @@ def default_notes(input_is_pixels: bool, preprocess: Optional[Preprocess]) -> st
         "mean of max|x| / 127, clamp [-127, 127]). float_output is the module's float output (with its bias) "
         "on the float input, NCHW transposed to [H, W, C]." + image
     )
+
+
+def make_temp_sibling(out_dir: str) -> str:
+    """A new directory beside out_dir (its parent created if needed), with
+    the permissions os.mkdir would give (mkdtemp makes it 0700)."""
+    parent = os.path.dirname(out_dir)
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix="." + os.path.basename(out_dir) + ".tmp-", dir=parent)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)
+    return tmp
 
 
 def _move_into_place(tmp: str, out_dir: str, force: bool) -> None:

@@ -238,7 +238,6 @@ def export_network(model, image_paths, calib_paths, out_dir, name, size=224, mod
     replaced only with force) and returns the fold check's worst relative
     logit difference."""
     import shutil
-    import tempfile
 
     import torch
 
@@ -284,23 +283,15 @@ def export_network(model, image_paths, calib_paths, out_dir, name, size=224, mod
             raise ste.ExportError(f"the folded graph does not reproduce the model ({worst} > {FOLD_TOLERANCE})")
 
     final_dir = out_dir
-    os.makedirs(os.path.dirname(final_dir), exist_ok=True)
-    out_dir = tempfile.mkdtemp(prefix="." + os.path.basename(final_dir) + ".tmp-", dir=os.path.dirname(final_dir))
+    out_dir = ste.make_temp_sibling(final_dir)
     try:
         _write_bundle(out_dir, nodes, inp, images, image_paths, calib_paths, ref_logits, ref_probs, logits, probs, worst,
                       pre, size, name, model, model_info)
-        os.chmod(out_dir, 0o777 & ~_umask())
         ste._move_into_place(out_dir, final_dir, force)
     except BaseException:
         shutil.rmtree(out_dir, ignore_errors=True)
         raise
     return worst
-
-
-def _umask() -> int:
-    m = os.umask(0)
-    os.umask(m)
-    return m
 
 
 def _write_bundle(out_dir, nodes, inp, images, image_paths, calib_paths, ref_logits, ref_probs, logits, probs, worst,
