@@ -94,7 +94,7 @@ void check_keys(const YAML::Node& n, const std::set<std::string>& allowed, const
 // Loads one array named by `files.key` (or a {path, sha256} mapping) and
 // checks its dtype and shape.
 NpyArray load_array(const std::string& dir, const YAML::Node& ref, const std::string& key, DType dtype,
-                    const std::vector<std::int64_t>& shape, bool verify_sha, const Where& w) {
+                    const std::vector<std::int64_t>& shape, bool verify_sha, const Where& w, const NetworkArrays* mem) {
   if (!ref) w.fail("'" + key + "' is missing (a required array)");
   std::string rel, sha;
   if (ref.IsScalar()) {
@@ -104,10 +104,19 @@ NpyArray load_array(const std::string& dir, const YAML::Node& ref, const std::st
     rel = as<std::string>(need(ref, "path", w), key + ".path", w, "a string");
     if (ref["sha256"]) sha = as<std::string>(ref["sha256"], key + ".sha256", w, "a hex string");
   }
-  const std::string path = (fs::path(dir) / rel).string();
-  std::error_code ec;
-  if (!fs::exists(path, ec)) w.fail(key + ": array file " + path + " not found");
-  const std::vector<std::uint8_t> file = read_npy_file(path);
+  std::string path;
+  std::vector<std::uint8_t> file;
+  if (mem) {  // held in memory: the manifest names the array
+    path = "array '" + rel + "'";
+    const auto it = mem->find(rel);
+    if (it == mem->end()) w.fail(key + ": " + path + " is not among the arrays given");
+    file = it->second;
+  } else {
+    path = (fs::path(dir) / rel).string();
+    std::error_code ec;
+    if (!fs::exists(path, ec)) w.fail(key + ": array file " + path + " not found");
+    file = read_npy_file(path);
+  }
   if (verify_sha && !sha.empty()) {
     const std::string got = sha256_hex(file.data(), file.size());
     if (got != sha) w.fail(key + ": sha256 mismatch for " + path + " (manifest " + sha + ", file " + got + ")");
@@ -219,16 +228,13 @@ int Network::node_index(const std::string& nm) const {
   return -1;
 }
 
-Network read_network(const std::string& dir_in, bool verify_sha, std::int64_t max_images) {
-  Network net;
-  fs::path p(dir_in);
-  std::error_code ec;
-  if (fs::is_directory(p, ec)) p /= "network.yaml";
-  net.manifest_path = p.string();
-  net.dir = p.parent_path().empty() ? "." : p.parent_path().string();
+namespace {
+
+// The reader proper: net.manifest_path and net.dir set; arrays from the
+// bundle directory, or from mem.
+Network read_network_root(Network net, const YAML::Node& root, bool verify_sha, std::int64_t max_images,
+                          const NetworkArrays* mem) {
   Where top{net.manifest_path, ""};
-  if (!fs::exists(p, ec)) top.fail("network bundle manifest not found");
-  const YAML::Node root = load_yaml_file(net.manifest_path, "network bundle manifest");
   try {
     check_keys(root,
                {"format", "format_version", "name", "model", "exporter", "input", "calibration", "outputs", "images",
@@ -354,12 +360,13 @@ Network read_network(const std::string& dir_in, bool verify_sha, std::int64_t ma
         check_keys(files, {"weights", "weight_scales", "bias", "float_weights"}, w);
         const std::vector<std::int64_t> ws{g.KH, g.KW, g.cin_per_group(), g.C_out};
         const std::vector<std::int64_t> cs{g.C_out};
-        n.weights = to_vec<std::int8_t>(load_array(net.dir, files["weights"], "weights", DType::I1, ws, verify_sha, w));
-        n.weight_scales =
-            to_vec<float>(load_array(net.dir, files["weight_scales"], "weight_scales", DType::F4, cs, verify_sha, w));
-        n.bias = to_vec<float>(load_array(net.dir, files["bias"], "bias", DType::F4, cs, verify_sha, w));
-        n.float_weights =
-            to_vec<float>(load_array(net.dir, files["float_weights"], "float_weights", DType::F4, ws, verify_sha, w));
+        n.weights =
+            to_vec<std::int8_t>(load_array(net.dir, files["weights"], "weights", DType::I1, ws, verify_sha, w, mem));
+        n.weight_scales = to_vec<float>(
+            load_array(net.dir, files["weight_scales"], "weight_scales", DType::F4, cs, verify_sha, w, mem));
+        n.bias = to_vec<float>(load_array(net.dir, files["bias"], "bias", DType::F4, cs, verify_sha, w, mem));
+        n.float_weights = to_vec<float>(
+            load_array(net.dir, files["float_weights"], "float_weights", DType::F4, ws, verify_sha, w, mem));
         for (std::size_t j = 0; j < n.weight_scales.size(); ++j)
           if (!(n.weight_scales[j] > 0) || !std::isfinite(n.weight_scales[j]))
             w.fail("weight_scales[" + std::to_string(j) + "] must be positive and finite");
@@ -398,11 +405,11 @@ Network read_network(const std::string& dir_in, bool verify_sha, std::int64_t ma
     const auto S = net.input_shape;
     const std::int64_t N = count;
     const NpyArray px =
-        load_array(net.dir, im["pixels"], "images.pixels", DType::U1, {N, S[0], S[1], S[2]}, verify_sha, wi);
-    const NpyArray fl =
-        load_array(net.dir, im["float_logits"], "images.float_logits", DType::F4, {N, net.classes}, verify_sha, wi);
+        load_array(net.dir, im["pixels"], "images.pixels", DType::U1, {N, S[0], S[1], S[2]}, verify_sha, wi, mem);
+    const NpyArray fl = load_array(net.dir, im["float_logits"], "images.float_logits", DType::F4, {N, net.classes},
+                                   verify_sha, wi, mem);
     const NpyArray fp = load_array(net.dir, im["float_probabilities"], "images.float_probabilities", DType::F4,
-                                   {N, net.classes}, verify_sha, wi);
+                                   {N, net.classes}, verify_sha, wi, mem);
     net.images = max_images > 0 ? static_cast<int>(std::min<std::int64_t>(max_images, N)) : count;
     const std::size_t per = static_cast<std::size_t>(S[0] * S[1] * S[2]);
     net.pixels = to_vec<std::uint8_t>(px, 0, per * static_cast<std::size_t>(net.images));
@@ -419,6 +426,29 @@ Network read_network(const std::string& dir_in, bool verify_sha, std::int64_t ma
     top.fail(std::string("unexpected YAML structure: ") + e.what());
   }
   return net;
+}
+
+}  // namespace
+
+Network read_network(const std::string& dir_in, bool verify_sha, std::int64_t max_images) {
+  Network net;
+  fs::path p(dir_in);
+  std::error_code ec;
+  if (fs::is_directory(p, ec)) p /= "network.yaml";
+  net.manifest_path = p.string();
+  net.dir = p.parent_path().empty() ? "." : p.parent_path().string();
+  if (!fs::exists(p, ec)) Where{net.manifest_path, ""}.fail("network bundle manifest not found");
+  const YAML::Node root = load_yaml_file(net.manifest_path, "network bundle manifest");
+  return read_network_root(std::move(net), root, verify_sha, max_images, nullptr);
+}
+
+Network read_network_memory(const std::string& name, const std::string& manifest, const NetworkArrays& arrays,
+                            std::int64_t max_images) {
+  Network net;
+  net.manifest_path = name;
+  net.dir = ".";
+  const YAML::Node root = load_yaml_text(manifest, name);
+  return read_network_root(std::move(net), root, true, max_images, &arrays);
 }
 
 }  // namespace sparq

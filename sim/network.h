@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -73,5 +74,13 @@ struct Network {
 // value range, sha256 unless verify_sha is false). max_images > 0 loads only
 // the first max_images images.
 Network read_network(const std::string& dir, bool verify_sha = true, std::int64_t max_images = 0);
+
+// .npy files' bytes by the name a manifest gives them.
+using NetworkArrays = std::map<std::string, std::vector<std::uint8_t>>;
+// The same for a network held in memory (the Python module): the manifest's
+// YAML text, its array references naming entries of `arrays`; `name` labels
+// errors in place of the manifest's path. Nothing is read from disk.
+Network read_network_memory(const std::string& name, const std::string& manifest, const NetworkArrays& arrays,
+                            std::int64_t max_images = 0);
 
 }  // namespace sparq

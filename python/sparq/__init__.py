@@ -26,6 +26,8 @@ import numpy as np
 from . import _sparq
 from ._sparq import InputError, InputFileNotFoundError, InputTypeError, PAIR_MODES
 
+__version__: str = _sparq.__version__  # the simulator's (CMake project) version
+
 __all__ = [
     "Config", "load_config", "run_layer", "run_network", "LayerRun", "DesignResult", "NetworkRun",
     "NetworkDesignResult", "Stat", "Stats", "window", "trim", "pair_rule", "effective_activations",
@@ -41,8 +43,10 @@ class Config:
     """A validated run configuration (``RunConfig``): every design with its
     array, PE and memory settings. Build it with :func:`load_config`."""
 
-    def __init__(self, native: "_sparq.RunConfig"):
+    def __init__(self, native: "_sparq.RunConfig", docs: List[Tuple[bool, str, str, str]], sets: List[str]):
         self._native = native
+        self._docs = docs  # what it was loaded from, to merge it again with more
+        self._sets = sets
 
     @property
     def designs(self) -> List[str]:
@@ -90,7 +94,8 @@ def load_config(*configs: Union[dict, str, os.PathLike, Sequence], set: Iterable
 
     Each argument is a dict (the YAML structure; relative paths in it resolve
     against the current directory), a path to a YAML file (relative paths in
-    it against the file), or a list of these; all are merged in order (later
+    it against the file), a Config (what it was loaded from, with its
+    overrides), or a list of these; all are merged in order (later
     keys win), then the ``set`` overrides (``"array.rows=32"``) apply. No
     argument: the built-in defaults. Raises InputError (InputFileNotFoundError
     for a missing file) with the CLI's message naming the file and key.
@@ -101,8 +106,9 @@ def load_config(*configs: Union[dict, str, os.PathLike, Sequence], set: Iterable
         if c is None:
             return
         if isinstance(c, Config):
-            raise InputTypeError("load_config: a Config cannot be merged with others; pass dicts or paths")
-        if isinstance(c, dict):
+            docs.extend(c._docs)
+            sets.extend(c._sets)
+        elif isinstance(c, dict):
             docs.append((False, f"<config dict {index}>", json.dumps(_to_plain(c)), os.getcwd()))
         elif isinstance(c, (str, os.PathLike)):
             docs.append((True, os.fspath(c), "", ""))
@@ -112,17 +118,16 @@ def load_config(*configs: Union[dict, str, os.PathLike, Sequence], set: Iterable
         else:
             raise InputTypeError(f"load_config: a configuration is a dict or a YAML path, got {type(c).__name__}")
 
+    sets: List[str] = []
     for i, c in enumerate(configs):
         add(c, i)
-    if isinstance(set, str):
-        set = [set]
-    return Config(_sparq.load_config(docs, [str(s) for s in set]))
+    sets += [set] if isinstance(set, str) else [str(x) for x in set]
+    return Config(_sparq.load_config(docs, sets), docs, sets)
 
 
 def _config(config: ConfigLike, set: Iterable[str] = ()) -> Config:
-    if isinstance(config, Config):
-        if list(set):
-            raise InputTypeError("set= overrides need a dict or path configuration, not a Config")
+    set = list(set)
+    if isinstance(config, Config) and not set:
         return config
     if config is None:
         return load_config(set=set)
@@ -425,26 +430,61 @@ class NetworkRun:
         return f"sparq.NetworkRun({self.name!r}, {self.images} images, {self.designs!r})"
 
 
-def run_network(bundle: Union[str, os.PathLike, None] = None, config: ConfigLike = None, *,
+def _network_in_memory(manifest: dict) -> Tuple[str, str, Dict[str, bytes]]:
+    """A network.yaml structure with numpy arrays in place of array files ->
+    (label, manifest JSON, {generated name: .npy bytes})."""
+    import io
+    arrays: Dict[str, bytes] = {}
+
+    def walk(o: Any, where: str) -> Any:
+        if isinstance(o, np.ndarray):
+            name = f"{where}.npy"
+            buf = io.BytesIO()
+            np.save(buf, np.ascontiguousarray(o), allow_pickle=False)
+            arrays[name] = buf.getvalue()
+            return name
+        if isinstance(o, dict):
+            return {str(k): walk(v, f"{where}.{k}" if where else str(k)) for k, v in o.items()}
+        if isinstance(o, (list, tuple)):
+            if o and all(isinstance(x, dict) and "name" in x for x in o):  # nodes: label arrays by node name
+                return [walk(x, f"{where}[{x['name']}]") for x in o]
+            return [walk(x, f"{where}[{i}]") for i, x in enumerate(o)]
+        return _to_plain(o)
+
+    plain = walk(manifest, "")
+    plain.setdefault("format", "sparq-network-bundle")
+    plain.setdefault("format_version", 1)
+    return "<network dict>", json.dumps(plain), arrays
+
+
+def run_network(bundle: Union[str, os.PathLike, dict, None] = None, config: ConfigLike = None, *,
                 images: Optional[int] = None, engine: Optional[str] = None, keep_accumulators: bool = False,
                 set: Iterable[str] = ()) -> NetworkRun:
     """Runs a network bundle (traces/README.md, "Network bundles"; e.g. one
     written by tools/torch_export/sparq_torch_network.py) over its images
     under every design of ``config``, as ``sparq-sim infer`` does (the
     ``network:`` keys apply: first_layer, overrides, engine, cycles_image),
-    without writing anything. ``bundle`` defaults to the config's
-    ``network.bundle``; ``images`` limits to the first N; ``engine``:
-    "functional" (default) or "array"."""
+    without writing anything. ``bundle`` is the bundle directory (default:
+    the config's ``network.bundle``) or a network held in memory: a dict
+    with network.yaml's structure whose array references (``files``'
+    entries, ``images``' pixels / float_logits / float_probabilities) are
+    numpy arrays; ``format`` and ``format_version`` may be left out.
+    ``images`` limits to the first N; ``engine``: "functional" (default) or
+    "array"."""
     set = [set] if isinstance(set, str) else list(set)
     if images is not None:
         set.append(f"network.images={int(images)}")
     if engine is not None:
         set.append(f"network.engine={json.dumps(str(engine))}")
     cfg = _config(config, set)
-    path = os.fspath(bundle) if bundle is not None else cfg.network_bundle
-    if not path:
-        raise InputError("run_network: no network bundle (give bundle= or network.bundle in the configuration)")
-    name, n, float_logits, designs = _sparq.run_network(cfg._native, path, bool(keep_accumulators))
+    memory = None
+    if isinstance(bundle, dict):
+        memory, path = _network_in_memory(bundle), ""
+    else:
+        path = os.fspath(bundle) if bundle is not None else cfg.network_bundle
+        if not path:
+            raise InputError("run_network: no network bundle (give bundle= or network.bundle in the configuration)")
+    name, n, float_logits, designs = _sparq.run_network(cfg._native, path, bool(keep_accumulators), memory)
     return NetworkRun(name, n, float_logits, [NetworkDesignResult(*d) for d in designs])
 
 
@@ -486,9 +526,7 @@ def trim(a: np.ndarray, shift_set: Union[str, Sequence[int]] = "5opt", window_bi
 
 def _pe(design: Union[str, dict, Config, None], pe: Dict[str, Any]):
     if isinstance(design, Config):
-        if pe:
-            raise InputTypeError("pair_rule: PE keys cannot be added to a Config")
-        cfg = design
+        cfg = load_config(design, {"pe": pe}) if pe else design
     elif isinstance(design, dict):
         cfg = load_config({"pe": {**design, **pe}})
     else:

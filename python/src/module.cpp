@@ -63,7 +63,7 @@ std::vector<T> take(const py::object& obj, const std::string& where, const char*
     throw InputTypeError(where + ": expected a numpy array, got " +
                          py::str(py::type::of(obj).attr("__name__")).cast<std::string>());
   const py::array a = py::reinterpret_borrow<py::array>(obj);
-  if (!a.dtype().is(py::dtype::of<T>()))
+  if (!py::isinstance<py::array_t<T>>(a))
     throw InputTypeError(where + " has dtype " + dtype_str(a) + ", expected " + expected_descr);
   if (shape_of(a) != shape)
     throw InputError(where + " has shape " + shape_str(shape_of(a)) + ", the geometry implies " + shape_str(shape));
@@ -146,7 +146,7 @@ py::tuple run_layer(const RunConfig& cfg, const std::string& name, const std::st
   LayerInfo& L = t.info;
   L.name = name;
   L.op = op;
-  const bool is_signed = in.dtype().is(py::dtype::of<std::int8_t>());
+  const bool is_signed = py::isinstance<py::array_t<std::int8_t>>(in);
   L.activation_signed = is_signed;
   L.activation_scale = activation_scale;
   ConvGeometry& g = L.geo;
@@ -236,8 +236,21 @@ py::tuple run_layer(const RunConfig& cfg, const std::string& name, const std::st
 // apply). Per design: (name, logits [images, classes], probabilities,
 // accumulators of every conv/dense node for the timed image {node: array} or
 // None, timed-image stats per node {node: stats tree}).
-py::tuple run_network_bundle(const RunConfig& cfg, const std::string& dir, bool keep_acc) {
+py::tuple run_network_bundle(const RunConfig& cfg, const std::string& dir, bool keep_acc, const py::object& memory) {
   const NetworkOptions& nopt = cfg.network;
+  // A network held in memory: (name, manifest YAML, {array name: .npy bytes}).
+  std::string mem_name, mem_manifest;
+  NetworkArrays mem_arrays;
+  const bool in_memory = !memory.is_none();
+  if (in_memory) {
+    const auto t = memory.cast<py::tuple>();
+    mem_name = t[0].cast<std::string>();
+    mem_manifest = t[1].cast<std::string>();
+    for (const auto& kv : t[2].cast<py::dict>()) {
+      const std::string bytes = kv.second.cast<std::string>();
+      mem_arrays[kv.first.cast<std::string>()] = std::vector<std::uint8_t>(bytes.begin(), bytes.end());
+    }
+  }
   Network net;
   std::vector<std::vector<float>> logits(cfg.designs.size()), probs(cfg.designs.size()), float_logits;
   std::vector<NetResult> timed(cfg.designs.size());
@@ -245,7 +258,8 @@ py::tuple run_network_bundle(const RunConfig& cfg, const std::string& dir, bool 
   {
     py::gil_scoped_release release;
     const std::lock_guard<std::mutex> lock(simulation_mutex());
-    net = read_network(dir, true, nopt.images);
+    net = in_memory ? read_network_memory(mem_name, mem_manifest, mem_arrays, nopt.images)
+                    : read_network(dir, true, nopt.images);
     if (nopt.cycles_image >= net.images)
       throw InputError(cfg.config_file + ": network.cycles_image " + std::to_string(nopt.cycles_image) +
                        " is not among the " + std::to_string(net.images) + " images");
@@ -327,7 +341,7 @@ py::array_t<std::uint8_t> as_u8(const py::object& obj, const char* what) {
     throw InputTypeError(std::string(what) + ": expected a numpy array, got " +
                          py::str(py::type::of(obj).attr("__name__")).cast<std::string>());
   const py::array a = py::reinterpret_borrow<py::array>(obj);
-  if (!a.dtype().is(py::dtype::of<std::uint8_t>()))
+  if (!py::isinstance<py::array_t<std::uint8_t>>(a))
     throw InputTypeError(std::string(what) + " has dtype " + dtype_str(a) + ", expected |u1");
   return py::array_t<std::uint8_t, py::array::c_style | py::array::forcecast>::ensure(a);
 }
@@ -374,12 +388,28 @@ py::tuple pair_rule(const py::object& o1, const py::object& o2, const PeArith& p
   const auto shape = dims(a1);
   py::array_t<std::int16_t> e1(shape), e2(shape);
   py::array_t<std::uint8_t> mode(shape);
-  for (py::ssize_t i = 0; i < a1.size(); ++i) {
-    const EncodedPair e = pe.design->encode(a1.data()[i], a2.data()[i], pe);
+  const auto one = [&](std::uint8_t x1, std::uint8_t x2, std::int16_t& f1, std::int16_t& f2, std::uint8_t& md) {
+    const EncodedPair e = pe.design->encode(x1, x2, pe);
     const auto eff = effective_pair(e);
-    e1.mutable_data()[i] = static_cast<std::int16_t>(eff[0]);
-    e2.mutable_data()[i] = static_cast<std::int16_t>(eff[1]);
-    mode.mutable_data()[i] = static_cast<std::uint8_t>(e.mode);
+    f1 = static_cast<std::int16_t>(eff[0]);
+    f2 = static_cast<std::int16_t>(eff[1]);
+    md = static_cast<std::uint8_t>(e.mode);
+  };
+  const std::uint8_t *p1 = a1.data(), *p2 = a2.data();
+  std::int16_t *q1 = e1.mutable_data(), *q2 = e2.mutable_data();
+  std::uint8_t* om = mode.mutable_data();
+  const auto n = static_cast<std::size_t>(a1.size());
+  if (n <= 65536) {
+    for (std::size_t i = 0; i < n; ++i) one(p1[i], p2[i], q1[i], q2[i], om[i]);
+  } else {  // every pair once, then a table lookup per element
+    std::vector<std::int16_t> t1(65536), t2(65536);
+    std::vector<std::uint8_t> tm(65536);
+    for (std::size_t k = 0; k < 65536; ++k)
+      one(static_cast<std::uint8_t>(k >> 8), static_cast<std::uint8_t>(k & 255), t1[k], t2[k], tm[k]);
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t k = static_cast<std::size_t>(p1[i]) << 8 | p2[i];
+      q1[i] = t1[k], q2[i] = t2[k], om[i] = tm[k];
+    }
   }
   return py::make_tuple(e1, e2, mode);
 }
@@ -390,6 +420,7 @@ py::tuple pair_rule(const py::object& o1, const py::object& o2, const PeArith& p
 PYBIND11_MODULE(_sparq, m) {
   using namespace sparq;
   m.doc() = "sparq-sim's simulator library (use the `sparq` package, not this module)";
+  m.attr("__version__") = SPARQ_VERSION;
   // Exceptions: InputError is a ValueError; its TypeError and FileNotFoundError flavours derive from both.
   static py::exception<InputError> input_error(m, "InputError", PyExc_ValueError);
   static py::exception<InputTypeError> type_error(m, "InputTypeError",
@@ -439,7 +470,8 @@ PYBIND11_MODULE(_sparq, m) {
         py::arg("weights"), py::arg("weight_scales"), py::arg("bias"), py::arg("float_output"),
         py::arg("activation_scale"), py::arg("stride"), py::arg("dilation"), py::arg("padding"), py::arg("groups"),
         py::arg("functional"));
-  m.def("run_network", &run_network_bundle, py::arg("config"), py::arg("bundle"), py::arg("keep_acc"));
+  m.def("run_network", &run_network_bundle, py::arg("config"), py::arg("bundle"), py::arg("keep_acc"),
+        py::arg("memory"));
   m.def("window_select", &window_select, py::arg("a"), py::arg("shift_set"), py::arg("window_bits"),
         py::arg("rounding"));
   m.def("pair_rule", &pair_rule, py::arg("a1"), py::arg("a2"), py::arg("pe"));

@@ -132,3 +132,16 @@ def test_arith_errors():
         sparq.pair_rule(np.zeros(3, np.uint8), np.zeros(2, np.uint8))
     with pytest.raises(sparq.InputError, match="pe.design"):
         sparq.pair_rule(ALL, ALL, "qsparq")
+
+
+def test_pair_rule_large_arrays_use_the_same_rule():
+    rng = np.random.default_rng(3)
+    a1 = rng.integers(0, 256, 200_000, dtype=np.uint8)
+    a2 = rng.integers(0, 256, 200_000, dtype=np.uint8)
+    a2[::3] = 0
+    big = sparq.pair_rule(a1, a2, "vsparq", budget=3)  # > 65536 elements: the table path
+    t1, t2 = brute.pair_tables("vsparq", budget=3)
+    np.testing.assert_array_equal(big.a1, t1[a1, a2])
+    np.testing.assert_array_equal(big.a2, t2[a1, a2])
+    small = sparq.pair_rule(a1[:1000], a2[:1000], "vsparq", budget=3)
+    np.testing.assert_array_equal(small.mode, big.mode[:1000])

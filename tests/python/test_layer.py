@@ -128,15 +128,15 @@ def layer_arrays(source_dir, name):
             np.load(d / f"{name}.weight_scales.npy"), np.load(d / f"{name}.float_output.npy"), man)
 
 
-def test_real_layer_equals_cli(source_dir, sim_exe, tmp_path):
+@pytest.mark.parametrize("sets", [[], ["trace.max_pixels=16", "array.dataflow=os", "memory.enabled=true"]])
+def test_real_layer_equals_cli(source_dir, sim_exe, tmp_path, sets):
     """conv2d_79 (1x3 conv, 8x8x384) of the shipped bundle: the accumulators
     the CLI dumps, its cycles and every statistic it writes to results.json."""
     cfg = [source_dir / "configs" / "base.yaml", {"trace": {"layers": ["conv2d_79"]}}]
-    sets = ["trace.max_pixels=16", "array.dataflow=os"]
     out = tmp_path / "cli"
     p = subprocess.run([sim_exe, "run", str(source_dir / "configs" / "base.yaml"), "--set", "trace.layers=[conv2d_79]",
-                        "--set", sets[0], "--set", sets[1], "--out", str(out), "--dump-outputs", str(out / "acc"), "-q"],
-                       capture_output=True, text=True)
+                        *[a for s in sets for a in ("--set", s)], "--out", str(out), "--dump-outputs", str(out / "acc"),
+                        "-q"], capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     cli = json.loads((out / "results.json").read_text())["designs"]["vsparq-5opt"]
     d = source_dir / "traces" / "inceptionv3-dog"
@@ -223,7 +223,13 @@ def test_config_object_and_overrides():
     assert r.stats["config"]["rows"].value == 4 and r.stats["config"]["cols"].value == 2
     assert r.stats.description == "PE design bsparq-3opt"
     assert r.stats["total"]["cycles"]["total"].unit == "cycle"
-    assert "--set" not in sparq.config_reference()[:0]
+    assert "accumulator_bits" in sparq.config_reference()
+    # A Config merges again with more overrides (max_pixels is one).
+    p = sparq.run_layer(x, w, cfg, max_pixels=3, set=["array.rows=2"])
+    assert p.accumulators.shape == (3, 3) and p.stats["config"]["rows"].value == 2
+    np.testing.assert_array_equal(p.accumulators, r.accumulators.reshape(-1, 3)[:3])
+    both = sparq.load_config(cfg, {"pe": {"shift_set": "2opt"}})
+    assert both.designs == ["bsparq-2opt"] and "cols: 2" in both.effective_yaml
 
 
 def test_functional_engine_equals_array():
@@ -245,3 +251,17 @@ def test_functional_engine_equals_array():
     np.testing.assert_array_equal(s["vsparq-3opt"].accumulators, s["int8"].accumulators)  # signed: int8
     with pytest.raises(sparq.InputError, match="engine must be"):
         sparq.run_layer(x, w, cfg, engine="fast")
+
+
+def test_dtype_equivalents_and_byte_order():
+    x, w = random_layer(11, C=2, Cout=3)
+    scales = np.ones(3, np.dtype("<f4"))
+    r = sparq.run_layer(x, w, {"pe": {"design": "int8"}}, weight_scales=scales.astype(np.dtype("=f4")))
+    np.testing.assert_array_equal(r.accumulators, brute.conv_reference(x, w))
+    with pytest.raises(sparq.InputTypeError, match=r"weight_scales has dtype >f4, expected <f4"):
+        sparq.run_layer(x, w, {"pe": {"design": "int8"}}, weight_scales=scales.astype(">f4"))
+    # Non-contiguous views are taken as their values.
+    big = np.zeros((7, 6, 4), np.uint8)
+    big[:, :, ::2] = x
+    r2 = sparq.run_layer(big[:, :, ::2], w, {"pe": {"design": "int8"}})
+    np.testing.assert_array_equal(r2.accumulators, r.accumulators)

@@ -160,3 +160,38 @@ def test_network_errors(bundle, tmp_path):
         sparq.run_network(d, {"pe": {"design": "vsparq"}, "network": {"overrides": {"nope": "int8"}}})
     with pytest.raises(sparq.InputError, match="no network bundle"):
         sparq.run_network(None, {"pe": {"design": "vsparq"}})
+
+
+def in_memory(d):
+    """The bundle as a dict with numpy arrays in place of the array files."""
+    m = json.loads((d / "network.yaml").read_text())
+    for n in m["nodes"]:
+        if "files" in n:
+            n["files"] = {k: np.load(d / v) for k, v in n["files"].items()}
+    for k in ("pixels", "float_logits", "float_probabilities"):
+        m["images"][k] = np.load(d / m["images"][k])
+    del m["format"], m["format_version"]
+    return m
+
+
+def test_network_in_memory_equals_bundle(bundle, in_tmp):
+    d, _, _ = bundle
+    cfg = {"array": {"rows": 4, "cols": 4}, "compare": [{"design": "int8"}, {"design": "vsparq", "budget": 3}]}
+    a = sparq.run_network(d, cfg, keep_accumulators=True)
+    before = sorted(in_tmp.rglob("*"))
+    m = sparq.run_network(in_memory(d), cfg, keep_accumulators=True)
+    assert sorted(in_tmp.rglob("*")) == before  # nothing written
+    np.testing.assert_array_equal(m.float_logits, a.float_logits)
+    for x, y in zip(a, m):
+        np.testing.assert_array_equal(y.logits, x.logits)
+        assert y.cycles == x.cycles
+        for node in ("c1", "c2", "fc"):
+            np.testing.assert_array_equal(y.accumulators[node], x.accumulators[node])
+    bad = in_memory(d)
+    bad["nodes"][0]["files"]["weights"] = bad["nodes"][0]["files"]["weights"][:, :, :2]
+    with pytest.raises(sparq.InputError, match=r"<network dict>: node 'c1': weights: array '.*' has shape \[3, 3, 2, 8\], expected \[3, 3, 3, 8\]"):
+        sparq.run_network(bad, cfg)
+    bad = in_memory(d)
+    bad["nodes"][2]["inputs"] = ["nope"]
+    with pytest.raises(sparq.InputError, match="<network dict>: node 'c2'"):
+        sparq.run_network(bad, cfg)
