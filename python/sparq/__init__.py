@@ -30,7 +30,7 @@ __version__: str = _sparq.__version__  # the simulator's (CMake project) version
 
 __all__ = [
     "Config", "load_config", "run_layer", "run_network", "LayerRun", "DesignResult", "NetworkRun",
-    "NetworkDesignResult", "Stat", "Stats", "window", "trim", "pair_rule", "effective_activations",
+    "NetworkDesignResult", "Stat", "Stats", "window", "trim", "pair_rule", "effective_activations", "quantize",
     "InputError", "InputTypeError", "InputFileNotFoundError", "PAIR_MODES", "config_reference",
 ]
 
@@ -489,6 +489,13 @@ def run_network(bundle: Union[str, os.PathLike, dict, None] = None, config: Conf
 
 
 # --- The arithmetic, vectorized ---------------------------------------------
+
+def quantize(x: np.ndarray, scale: float, signed: bool = False) -> np.ndarray:
+    """The activation quantizer of whole-network runs (traces/README.md,
+    "Network bundles"): ``clamp(round_half_even(x / scale))`` in float32 to
+    [0, 255] as uint8, or with ``signed`` to [-127, 127] as int8. x: float32."""
+    return _sparq.quantize(x, float(scale), bool(signed))
+
 
 class Window(NamedTuple):
     """bSPARQ window select (docs/arithmetic.md §2) of every element:

@@ -10,6 +10,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <mutex>
@@ -414,6 +415,17 @@ py::tuple pair_rule(const py::object& o1, const py::object& o2, const PeArith& p
   return py::make_tuple(e1, e2, mode);
 }
 
+// The networks' activation quantizer over a float32 array: (uint8 or int8 array).
+py::array quantize(const py::object& obj, double scale, bool is_signed) {
+  if (!(scale > 0) || !std::isfinite(scale)) throw InputError("quantize: scale must be a positive finite number");
+  const std::vector<std::int64_t> shape =
+      py::isinstance<py::array>(obj) ? shape_of(py::reinterpret_borrow<py::array>(obj)) : std::vector<std::int64_t>{};
+  const std::vector<float> x = take<float>(obj, "quantize: x", "<f4", shape);
+  const std::vector<std::uint8_t> q = quantize_activations(x, static_cast<float>(scale), is_signed);
+  const py::array_t<std::uint8_t> u = to_numpy(q, shape);
+  return is_signed ? py::array(u.attr("view")("int8")) : py::array(u);
+}
+
 }  // namespace
 }  // namespace sparq
 
@@ -475,6 +487,7 @@ PYBIND11_MODULE(_sparq, m) {
   m.def("window_select", &window_select, py::arg("a"), py::arg("shift_set"), py::arg("window_bits"),
         py::arg("rounding"));
   m.def("pair_rule", &pair_rule, py::arg("a1"), py::arg("a2"), py::arg("pe"));
+  m.def("quantize", &quantize, py::arg("x"), py::arg("scale"), py::arg("signed"));
   m.def("config_reference", &config_reference);
   m.def("preset_names", &preset_names);
   py::list modes;

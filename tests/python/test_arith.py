@@ -145,3 +145,17 @@ def test_pair_rule_large_arrays_use_the_same_rule():
     np.testing.assert_array_equal(big.a2, t2[a1, a2])
     small = sparq.pair_rule(a1[:1000], a2[:1000], "vsparq", budget=3)
     np.testing.assert_array_equal(small.mode, big.mode[:1000])
+
+
+def test_quantize_is_the_networks_quantizer():
+    x = np.array([[-1.0, 0.0, 0.5, 1.5, 2.5, 0.26, 300.0]], np.float32)
+    np.testing.assert_array_equal(sparq.quantize(x, 0.5), [[0, 0, 1, 3, 5, 1, 255]])  # ties to even
+    s = sparq.quantize(x, 0.5, signed=True)
+    assert s.dtype == np.int8 and s.shape == x.shape
+    np.testing.assert_array_equal(s, [[-2, 0, 1, 3, 5, 1, 127]])
+    r = np.random.default_rng(5).normal(0, 3, 1000).astype(np.float32)
+    np.testing.assert_array_equal(sparq.quantize(r, 0.02), np.clip(np.rint(r / np.float32(0.02)), 0, 255))
+    with pytest.raises(sparq.InputTypeError, match=r"quantize: x has dtype <f8, expected <f4"):
+        sparq.quantize(r.astype(np.float64), 0.1)
+    with pytest.raises(sparq.InputError, match="scale must be a positive"):
+        sparq.quantize(r, 0)
