@@ -50,8 +50,9 @@ void print_rows(std::ostream& out, const std::vector<std::pair<const DesignOutco
     }
     const auto& a = l.array;
     const double mpc = a.macs_per_cycle();
-    std::snprintf(line, sizeof line, "  %-20s %11llu %8.1f %6.1f %6.1f %9s %9s %8s %7.3f %8.4f %9.1f\n",
-                  d->design.name.c_str(), static_cast<unsigned long long>(a.cycles), mpc, 100 * a.pe_utilization(),
+    const std::string name = d->design.name + (l.int8_fallback ? " @int8" : "");
+    std::snprintf(line, sizeof line, "  %-20s %11llu %8.1f %6.1f %6.1f %9s %9s %8s %7.3f %8.4f %9.1f\n", name.c_str(),
+                  static_cast<unsigned long long>(a.cycles), mpc, 100 * a.pe_utilization(),
                   100 * a.mult_slot_utilization(), sqnr_cell(l.vs_int8).c_str(),
                   l.has_float ? cell(l.vs_float.rel_l2, 4).c_str() : "-",
                   l.has_float ? cell(l.int8_vs_float.rel_l2, 4).c_str() : "-", d->cost.array_area_ratio,
@@ -123,7 +124,9 @@ void print_table(const RunOutcome& r, std::ostream& out) {
       << (fs::path(r.config.output_dir) / "results.json").string() << "\n";
   for (std::size_t li = 0; li < first.layers.size(); ++li) {
     const auto& L = first.layers[li];
-    out << "\nlayer " << L.layer << "  " << L.op << " " << L.geometry << "  (" << L.pixels << " output pixels)\n";
+    out << "\nlayer " << L.layer << "  " << L.op << " " << L.geometry << "  (" << L.pixels << " output pixels)"
+        << (L.signed_activations ? "  signed activations: the pair designs run it at int8 (@int8), as the paper" : "")
+        << "\n";
     std::vector<std::pair<const DesignOutcome*, const LayerOutcome*>> rows;
     for (const auto& d : r.designs) rows.emplace_back(&d, &d.layers[li]);
     print_design_rows(out, memory, rows);
@@ -133,7 +136,7 @@ void print_table(const RunOutcome& r, std::ostream& out) {
   int in_total = 0, excluded = 0;
   for (const auto& d : r.designs) totals.push_back(design_total(d, &in_total, &excluded));
   out << "\ntotal over " << in_total << " layers (cycles and energy summed, errors pooled over all outputs)";
-  if (excluded) out << "; " << excluded << " signed-activation layer(s) left out of every design's total";
+  if (excluded) out << "; " << excluded << " signed-activation layer(s) (run at int8) left out of every design's total";
   out << "\n";
   std::vector<std::pair<const DesignOutcome*, const LayerOutcome*>> rows;
   for (std::size_t i = 0; i < r.designs.size(); ++i) rows.emplace_back(&r.designs[i], &totals[i]);

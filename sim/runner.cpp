@@ -102,6 +102,16 @@ void add_array_stats(StatGroup& g, const hw::ArrayStats& s, double clock_mhz, bo
 
 namespace {
 
+// The design a layer runs on: `d` itself, or for a signed-activation layer
+// under a pair design (SPARQ takes unsigned activations) the int8 PE on the
+// same array (shape, dataflow, buffering, accumulator, memory).
+DesignPoint layer_design(const DesignPoint& d, const LayerInfo& info) {
+  if (!info.activation_signed || !consumes_pairs(d.array.pe.design)) return d;
+  DesignPoint i8 = d;
+  i8.array.pe = PeArith::int8();
+  return i8;
+}
+
 // Runs the layer through the memory system (docs/memory.md) and adds its
 // stalls and traffic to the array's statistics. The whole array stalls (its
 // clock gated), so the stalls add cycles, PE-cycles and multiplier slots
@@ -272,8 +282,7 @@ RunOutcome run_simulation(const RunConfig& cfg, const RunOptions& opt, std::ostr
     if (cfg.designs[di].memory.enabled)
       for (const LoadedLayer& L : layers) {
         const LayerInfo& info = L.trace.info;
-        const bool skip = info.activation_signed && consumes_pairs(cfg.designs[di].array.pe.design);
-        memory[di].push_back(skip ? MemoryStats{} : run_memory(cfg.designs[di], info, L.pixels));
+        memory[di].push_back(run_memory(layer_design(cfg.designs[di], info), info, L.pixels));
       }
 
   for (std::size_t di = 0; di < cfg.designs.size(); ++di) {
@@ -291,12 +300,12 @@ RunOutcome run_simulation(const RunConfig& cfg, const RunOptions& opt, std::ostr
       lo.geometry = info.geo.describe();
       lo.signed_activations = info.activation_signed;
       lo.pixels = L.pixels;
-      if (info.activation_signed && consumes_pairs(d.array.pe.design)) {
-        lo.skipped = true;
-        lo.skip_reason = "signed activations: SPARQ designs take unsigned activations; run under int8";
-        out.layers.push_back(lo);
-        continue;
-      }
+      // A signed-input layer (e.g. the first convolution on an ImageNet-
+      // normalized image) runs at int8 on the design's array, as the paper
+      // keeps such layers at 8 bits: SPARQ's pairs take unsigned activations.
+      const DesignPoint ld = layer_design(d, info);
+      lo.int8_fallback = ld.array.pe.design != d.array.pe.design;
+      const ArrayCost int8_cost = lo.int8_fallback ? design_cost(ld, r.library) : ArrayCost{};
       if (!cfg.quiet) progress << "  " << d.name << " / " << info.name << " ..." << std::flush;
       std::vector<std::int64_t> acc;
       const hw::VcdOptions* vcd = cfg.vcd.path.empty() ? nullptr : &cfg.vcd;
@@ -308,8 +317,9 @@ RunOutcome run_simulation(const RunConfig& cfg, const RunOptions& opt, std::ostr
         vcd = &vcd_layer;
       }
       if (vcd) r.vcd_files.push_back(vcd->path);  // ends in ".vcd" (config, or the per-pair name)
-      simulate_design_layer(d, out.cost, r.library, L, d.memory.enabled ? &memory[di][li] : nullptr, vcd, &structural,
-                            opt.check_reference, lo, acc);
+      simulate_design_layer(ld, lo.int8_fallback ? int8_cost : out.cost, r.library, L,
+                            d.memory.enabled ? &memory[di][li] : nullptr, vcd, &structural, opt.check_reference, lo,
+                            acc);
       if (!cfg.dump_outputs_dir.empty()) {
         const bool whole = L.pixels == static_cast<std::int64_t>(info.geo.H_out()) * info.geo.W_out();
         std::vector<std::int64_t> shape =
@@ -366,17 +376,15 @@ RunOutcome run_layer_trace(const RunConfig& cfg, const LayerTrace& layer, std::v
     lo.geometry = info.geo.describe();
     lo.signed_activations = info.activation_signed;
     lo.pixels = L.pixels;
-    if (info.activation_signed && consumes_pairs(d.array.pe.design)) {
-      lo.skipped = true;
-      lo.skip_reason = "signed activations: SPARQ designs take unsigned activations; run under int8";
-    } else {
-      const MemoryStats ms = d.memory.enabled ? run_memory(d, info, L.pixels) : MemoryStats{};
-      hw::StructuralSession structural;
-      std::vector<std::int64_t> a;
-      simulate_design_layer(d, out.cost, r.library, L, d.memory.enabled ? &ms : nullptr, nullptr, &structural, false,
-                            lo, a);
-      if (acc) (*acc)[di] = std::move(a);
-    }
+    // Signed activations under a pair design: the int8 PE, as run_simulation.
+    const DesignPoint ld = layer_design(d, info);
+    lo.int8_fallback = ld.array.pe.design != d.array.pe.design;
+    const MemoryStats ms = d.memory.enabled ? run_memory(ld, info, L.pixels) : MemoryStats{};
+    hw::StructuralSession structural;
+    std::vector<std::int64_t> a;
+    simulate_design_layer(ld, lo.int8_fallback ? design_cost(ld, r.library) : out.cost, r.library, L,
+                          d.memory.enabled ? &ms : nullptr, nullptr, &structural, false, lo, a);
+    if (acc) (*acc)[di] = std::move(a);
     out.layers.push_back(std::move(lo));
     r.designs.push_back(std::move(out));
   }
@@ -387,10 +395,10 @@ StatGroup layer_stats(const DesignOutcome& d, const LayerOutcome& l, bool scales
   StatGroup g(l.layer, l.op + " " + l.geometry);
   g.add_text("geometry", l.geometry, "kernel/stride, input -> output");
   g.add_count("pixels", static_cast<std::uint64_t>(l.pixels), "pixel", "output pixels simulated");
-  if (l.skipped) {
-    g.add_text("skipped", l.skip_reason, "why this design did not run the layer");
-    return g;
-  }
+  if (l.int8_fallback)
+    g.add_text("ran_at", "int8",
+               "signed activations: SPARQ's pairs take unsigned activations, so the layer ran on the int8 PE (as the "
+               "paper keeps such layers at 8 bits); left out of the totals");
   add_array_stats(g, l.array, d.design.clock_mhz, scalesim_compatible, d.design.memory.enabled);
   add_error(g.child("error_vs_int8", "accumulators against the exact int8 accumulators (integer units)"), l.vs_int8,
             "LSB", "exact int8");
@@ -453,9 +461,9 @@ LayerOutcome design_total(const DesignOutcome& d, int* run, int* skipped) {
   int n_run = 0, n_excluded = 0;
   for (const auto& l : d.layers) {
     // Signed-activation layers are excluded from every design's totals (the
-    // pair designs cannot run them), so that all designs' totals, and every
-    // sweep point's, cover the same layers.
-    if (l.skipped || l.signed_activations) {
+    // pair designs run them at int8), so that all designs' totals, and every
+    // sweep point's, cover the same layers and compare the designs proper.
+    if (l.signed_activations) {
       ++n_excluded;
       continue;
     }
@@ -483,7 +491,7 @@ StatGroup design_totals(const RunConfig& cfg, const DesignOutcome& d) {
   StatGroup g("total", "the unsigned-activation layers (the same set for every design) under design " + d.design.name);
   g.add_count("layers_in_total", static_cast<std::uint64_t>(layers_run), "layer", "layers pooled into these totals");
   g.add_count("layers_excluded", static_cast<std::uint64_t>(layers_skipped), "layer",
-              "signed-activation layers, left out of every design's totals (pair designs cannot run them)");
+              "signed-activation layers, left out of every design's totals (pair designs run them at int8)");
   add_array_stats(g, t.array, d.design.clock_mhz, cfg.scalesim_compatible, d.design.memory.enabled);
   add_error(g.child("error_vs_int8", "all layers' accumulators against exact int8 (pooled sums of squares)"), t.vs_int8,
             "LSB", "exact int8");

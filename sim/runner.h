@@ -22,7 +22,8 @@ struct LayerOutcome {
   std::string op;
   std::string geometry;
   bool signed_activations = false;
-  bool skipped = false;  // design cannot run this layer (signed activations)
+  bool int8_fallback = false;  // signed activations under a pair design: ran on the int8 PE
+  bool skipped = false;        // totals only: no layer pooled
   std::string skip_reason;
   std::int64_t pixels = 0;  // output pixels simulated
   hw::ArrayStats array;     // summed over groups

@@ -195,8 +195,9 @@ def _stats(tree: tuple) -> Stats:
 class DesignResult:
     """One design's run of a layer. ``accumulators``: int64 ``[H_out, W_out,
     C_out]`` (``[pixels, C_out]`` when ``max_pixels`` simulated only the first
-    pixels), wrapped to the accumulator width like the hardware; None when
-    the design skipped the layer (signed activations under a pair design).
+    pixels), wrapped to the accumulator width like the hardware. Signed
+    activations under a pair design run on the int8 PE (as the paper keeps
+    such layers at 8 bits; ``layer_stats["ran_at"]`` is "int8").
     ``stats``: the design's group of results.json (``config``, ``layers``
     with this layer, ``total``), every statistic with unit and description."""
 
@@ -322,7 +323,7 @@ def run_layer(input: np.ndarray, weights: np.ndarray, config: ConfigLike = None,
     the accumulators and every statistic. Nothing is written to disk.
 
     input:   uint8 ``[H, W, C_in]`` activations (int8: signed activations,
-             which only the int8 design runs); dense: ``[C_in]``.
+             which the pair designs run at int8, as the paper); dense: ``[C_in]``.
     weights: int8 ``[KH, KW, C_in/groups, C_out]`` (the trace bundle layout,
              traces/README.md); dense: ``[C_in, C_out]``.
     op:      "conv2d" | "depthwise_conv2d" | "dense" (default: dense for 1-D

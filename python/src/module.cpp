@@ -199,11 +199,11 @@ py::tuple run_layer(const RunConfig& cfg, const std::string& name, const std::st
     {
       py::gil_scoped_release release;
       exact = first(functional_conv(g, t.input.data(), t.weights.data(), PeArith::int8(), 64, is_signed));
-      for (const DesignPoint& d : cfg.designs)
+      for (const DesignPoint& d : cfg.designs)  // signed activations: the pair designs run at int8, as `run`
         acc.push_back(
-            is_signed && consumes_pairs(d.array.pe.design)
-                ? std::vector<std::int64_t>{}
-                : first(functional_conv(g, t.input.data(), t.weights.data(), d.array.pe, d.array.acc_bits, is_signed)));
+            first(functional_conv(g, t.input.data(), t.weights.data(),
+                                  is_signed && consumes_pairs(d.array.pe.design) ? PeArith::int8() : d.array.pe,
+                                  d.array.acc_bits, is_signed)));
     }
     const std::vector<std::int64_t> shape = pixels == all ? std::vector<std::int64_t>{g.H_out(), g.W_out(), g.C_out}
                                                           : std::vector<std::int64_t>{pixels, g.C_out};

@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import collections
 import hashlib
-import importlib
 import json
 import os
 import platform
@@ -44,8 +43,53 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence
 
-import numpy as np
-import yaml
+# What the PyTorch path needs, with the numbers measured in README.md beside
+# this file (Debian 12, torch 1.13.1, torchvision 0.14.1, 2 cores).
+DEBIAN_INSTALL = "apt-get install -y --no-install-recommends python3-torch python3-torchvision python3-numpy python3-yaml python3-pil"
+DEPENDENCY_SIZES = "147 MB of .deb archives to download, 621 MB installed (183 packages), about 50 s to install"
+
+
+class MissingDependency(ImportError):
+    """PyTorch (or numpy, PyYAML, Pillow, torchvision) cannot be imported;
+    the message says which, and how to install it."""
+
+
+def missing_dependency_message(err: BaseException) -> str:
+    name = getattr(err, "name", None) or str(err)
+    interp = "" if os.path.realpath(sys.executable) == os.path.realpath("/usr/bin/python3") else (
+        f" This is {sys.executable}; Debian's packages live in /usr/bin/python3's dist-packages, so run the "
+        "exporters with /usr/bin/python3."
+    )
+    return (
+        f"error: the PyTorch path cannot import {name!r} ({err}). It needs PyTorch and torchvision from Debian: "
+        f"'{DEBIAN_INSTALL}' as root ({DEPENDENCY_SIZES}; tools/torch_export/ci_test.sh does it).{interp}"
+    )
+
+
+def require_packages() -> None:
+    """Imports what the exporters use; raises MissingDependency with
+    missing_dependency_message() if one is missing."""
+    try:
+        import numpy  # noqa: F401
+        import PIL  # noqa: F401
+        import torch  # noqa: F401
+        import torchvision  # noqa: F401
+        import yaml as _yaml  # noqa: F401
+    except ImportError as e:
+        raise MissingDependency(missing_dependency_message(e)) from e
+
+
+try:
+    import numpy as np
+    import yaml
+except ImportError as _e:
+    if __name__ == "__main__":
+        print(missing_dependency_message(_e), file=sys.stderr)
+        sys.exit(3)
+    raise MissingDependency(missing_dependency_message(_e)) from _e
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+TRACES_DIR = os.path.join(REPO, "traces")
 
 EXPORTER_NAME = "sparq-export-torch"
 EXPORTER_VERSION = "1.0.0"
@@ -332,6 +376,11 @@ class _Capture:
     output: object = None
     calls: int = 0
     source: str = "unknown"
+    raw_output: object = None  # the tensor the layer returned (to find a BatchNorm fed by it)
+    raw_version: int = -1
+    batchnorm: Optional[str] = None  # the BatchNorm2d folded into this layer
+    bn_module: object = None
+    bn_done: bool = False
 
 
 @dataclass
@@ -350,11 +399,36 @@ def _first_tensor(inputs):
     raise ExportError("the layer was called without a tensor input")
 
 
-def capture_layers(model, x, names: Sequence[str], input_label: str) -> Dict[str, _Capture]:
+def foldable_batchnorm(bn) -> bool:
+    """An nn.BatchNorm2d in eval mode with running statistics: an affine map
+    per channel that folds into the convolution before it."""
+    import torch.nn as nn
+
+    return isinstance(bn, nn.BatchNorm2d) and not bn.training and bn.running_mean is not None
+
+
+def fold_batchnorm(w_oihw: np.ndarray, bias: Optional[np.ndarray], bn):
+    """Weights and bias (float64) of conv followed by `bn` (eval mode):
+    w * f and (b - mean) * f + beta per output channel, f = gamma / sqrt(var + eps)."""
+    w = np.asarray(w_oihw, dtype=np.float64)
+    cout = w.shape[0]
+    if bn.num_features != cout:
+        raise ExportError(f"BatchNorm2d has {bn.num_features} channels, the convolution before it {cout}")
+    b = np.zeros(cout) if bias is None else np.asarray(bias, dtype=np.float64)
+    gamma = bn.weight.detach().double().numpy() if bn.affine else np.ones(cout)
+    beta = bn.bias.detach().double().numpy() if bn.affine else np.zeros(cout)
+    f = gamma / np.sqrt(bn.running_var.detach().double().numpy() + bn.eps)
+    return w * f[:, None, None, None], (b - bn.running_mean.detach().double().numpy()) * f + beta
+
+
+def capture_layers(model, x, names: Sequence[str], input_label: str, fold_bn: bool = True) -> Dict[str, _Capture]:
     """Runs model(x) once and returns each named layer's float input and output
     (first call; both cloned when taken, so later in-place ops cannot change
     them) and where its input came from: `input_label` for the model input,
-    else the module that produced the tensor."""
+    else the module that produced the tensor. With fold_bn, an nn.Conv2d
+    whose output (unmodified) is the input of an eval-mode nn.BatchNorm2d gets
+    that BatchNorm (batchnorm, bn_module) and the BatchNorm's output as its
+    output: the exported layer is the convolution with the BatchNorm folded in."""
     import torch
 
     modules = dict(model.named_modules())
@@ -391,6 +465,31 @@ def capture_layers(model, x, names: Sequence[str], input_label: str) -> Dict[str
             c = caps[name]
             if c.calls == 1 and c.output is None:
                 c.output = output.detach().clone()
+                c.raw_output, c.raw_version = output, output._version
+                keep.append(output)
+
+        return post
+
+    conv_names = [n for n in names if isinstance(modules[n], torch.nn.Conv2d)]
+    bn_input: Dict[str, str] = {}  # BatchNorm name -> the layer folded with it
+
+    def make_bn_pre(bn_name):
+        def pre(mod, inputs):
+            t = _first_tensor(inputs)
+            for n in conv_names:
+                c = caps[n]
+                if c.raw_output is t and t._version == c.raw_version and c.batchnorm is None and bn_name not in bn_input:
+                    c.batchnorm, c.bn_module = bn_name, mod
+                    bn_input[bn_name] = n
+
+        return pre
+
+    def make_bn_post(bn_name):
+        def post(mod, inputs, output):
+            n = bn_input.get(bn_name)
+            if n is not None and caps[n].output is not None and caps[n].batchnorm == bn_name and not caps[n].bn_done:
+                caps[n].output = output.detach().clone()
+                caps[n].bn_done = True
 
         return post
 
@@ -417,6 +516,11 @@ def capture_layers(model, x, names: Sequence[str], input_label: str) -> Dict[str
         for n in names:
             handles.append(modules[n].register_forward_pre_hook(make_pre(n)))
             handles.append(modules[n].register_forward_hook(make_post(n)))
+        if fold_bn:
+            for n, m in modules.items():
+                if n and foldable_batchnorm(m):
+                    handles.append(m.register_forward_pre_hook(make_bn_pre(n)))
+                    handles.append(m.register_forward_hook(make_bn_post(n)))
         with torch.no_grad():
             model(x)
     finally:
@@ -551,6 +655,136 @@ def _fmt_list(v: Sequence[float]) -> str:
     return "[" + ", ".join(f"{e:.4g}" for e in v) + "]"
 
 
+@dataclass
+class QuantizedLayer:
+    """One layer as a trace bundle holds it (traces/README.md), in memory."""
+
+    name: str
+    geometry: dict  # op, input_shape, output_shape, kernel, stride, dilation, padding, groups
+    signed: bool  # activation_signed
+    scale: float  # activation_scale (float32 value)
+    source: str  # input_source
+    input: np.ndarray  # [H, W, C_in] uint8 (int8 if signed)
+    weights: np.ndarray  # int8 [KH, KW, C_in/groups, C_out]
+    weight_scales: np.ndarray  # float32 [C_out]
+    bias: Optional[np.ndarray]  # float32 [C_out] or None
+    float_output: np.ndarray  # float32 [H_out, W_out, C_out]: the model's (BatchNorm folded in)
+    meta: dict
+
+
+def quantize_layers(
+    model,
+    x,
+    calib_inputs: Sequence,
+    layers="all",
+    *,
+    input_is_pixels: bool = False,
+    preprocess: Optional[Preprocess] = None,
+    fold_batchnorms: bool = True,
+    log: Callable[[str], None] = lambda s: print(s, file=sys.stderr),
+) -> List[QuantizedLayer]:
+    """`layers` of `model` run on `x` ([1, C, H, W] float), quantized as
+    export_bundle writes them (see there and the module docstring), without
+    touching the disk."""
+    import torch
+
+    if not calib_inputs:
+        raise ExportError("no calibration inputs")
+    if isinstance(model, (torch.nn.Conv2d, torch.nn.Linear)):
+        # a bare layer has no name of its own in named_modules(): give it one
+        model = torch.nn.Sequential(collections.OrderedDict([(type(model).__name__.lower(), model)]))
+    model.eval()
+    names = resolve_layers(model, layers)
+    modules = dict(model.named_modules())
+    if input_is_pixels:
+        input_label = "image_pixels"
+    elif preprocess is not None and preprocess.normalize:
+        input_label = "image_normalized"
+    else:
+        input_label = "model_input"
+    caps = capture_layers(model, x, names, input_label, fold_bn=fold_batchnorms)
+    stats = calibrate(model, calib_inputs, names)
+    out = []
+    for lname in names:
+        mod, cap, st = modules[lname], caps[lname], stats[lname]
+        fin, fout = cap.input.to(torch.float32), cap.output.to(torch.float32)
+        is_dense = isinstance(mod, torch.nn.Linear)
+        geo = dense_geometry(mod, fin.shape, fout.shape) if is_dense else conv_geometry(mod, fin.shape, fout.shape)
+        a = nchw_to_hwc(fin)
+        y = nchw_to_hwc(fout)
+        w = mod.weight.detach().cpu().to(torch.float32).numpy()
+        bias = None if mod.bias is None else mod.bias.detach().cpu().to(torch.float32).numpy()
+        if is_dense:
+            w = w.reshape(w.shape[0], w.shape[1], 1, 1)
+        if cap.batchnorm is not None:
+            w64, b64 = fold_batchnorm(w, bias, cap.bn_module)
+            w, bias = w64.astype(np.float32), b64.astype(np.float32)
+        qw, wscales, zero_ch = quantize_weights(w)
+
+        img_min = float(a.min()) if a.size else 0.0
+        signed = img_min < 0 or min(st.min) < 0
+        pixels = input_is_pixels and cap.source == "image_pixels"
+        meta = {
+            "module": f"{type(mod).__module__}.{type(mod).__name__}",
+            "torch_weight_shape": list(mod.weight.shape),
+        }
+        if cap.batchnorm is not None:
+            meta["folded_batchnorm"] = cap.batchnorm
+        if pixels:
+            scale = float32(1.0 / 255.0)
+            meta["activation_scale_basis"] = "fixed 1/255: the input is the image's uint8 pixels / 255"
+        else:
+            per_image = st.absmax if signed else st.max
+            scale = activation_scale(per_image, signed)
+            meta["activation_scale_basis"] = (
+                "mean over calibration images of max|x| / 127" if signed else "mean over calibration images of max / 255"
+            )
+            if not scale > 0:
+                scale = float32(1.0 / 255.0)
+                meta["activation_scale_basis"] = "fixed 1/255: the input was 0 on every calibration image"
+        if signed:
+            log(
+                f"notice: layer '{lname}': its input has negative values (min {img_min:.4g} on the exported "
+                f"image, {min(st.min):.4g} over calibration); exported with activation_signed: true "
+                f"(int8 symmetric, scale {scale:.6g})"
+            )
+        qa = quantize_activations(a, scale, signed)
+        limit = 127 if signed else 255
+        saturated = int(np.count_nonzero(np.abs(np.rint(a.astype(np.float64) / scale)) > limit))
+        deq = qa.astype(np.float64) * scale
+        meta.update(
+            {
+                "calibration_max": st.max,
+                "calibration_min": st.min,
+                "input_min": img_min,
+                "input_max": float(a.max()) if a.size else 0.0,
+                "input_negative_fraction": float(np.count_nonzero(a < 0)) / a.size,
+                "input_zero_fraction": float(np.count_nonzero(qa == 0)) / qa.size,
+                "input_saturated": saturated,
+                "input_max_abs_quant_error": float(np.max(np.abs(deq - a))),
+                "weight_max_abs_quant_error": float(
+                    np.max(np.abs(qw.transpose(3, 2, 0, 1).astype(np.float64) * wscales[:, None, None, None] - w))
+                ),
+                "zero_weight_channels": [int(i) for i in zero_ch],
+                "calls_in_forward": cap.calls,
+            }
+        )
+        if geo["input_shape"][2] // geo["groups"] % 2 == 0:
+            meta.update(pair_zero_stats(qa))
+        if cap.calls > 1:
+            log(f"notice: layer '{lname}' runs {cap.calls} times per forward pass; its first call is exported")
+        if saturated:
+            log(f"note: layer '{lname}': {saturated} of {a.size} input values exceed the calibrated range and saturate")
+        out.append(QuantizedLayer(lname, geo, bool(signed), float(scale), cap.source, qa, qw, wscales, bias, y, meta))
+        log(
+            f"{lname}: {geo['op']} {geo['input_shape']} -> {geo['output_shape']} k{geo['kernel']} s{geo['stride']} "
+            f"p{geo['padding']} g{geo['groups']} scale {scale:.6g}{' signed' if signed else ''}"
+            f"{' +' + cap.batchnorm if cap.batchnorm else ''} "
+            f"(calibration max {_fmt_list(st.absmax if signed else st.max)})"
+        )
+    return out
+
+
 def export_bundle(
     model,
     x,
@@ -566,6 +800,7 @@ def export_bundle(
     preprocess: Optional[Preprocess] = None,
     notes: Optional[str] = None,
     force: bool = False,
+    fold_batchnorms: bool = True,
     log: Callable[[str], None] = lambda s: print(s, file=sys.stderr),
 ) -> dict:
     """Exports `layers` ('all', a comma list or a list of names) of `model`
@@ -576,131 +811,45 @@ def export_bundle(
     image_info / calib_info: file_info() of the image and calibration images.
     input_is_pixels: x holds pixels / 255; a layer fed x directly then gets
     scale 1/255 (its input is the exact uint8 pixels) instead of calibration.
+    fold_batchnorms: an nn.BatchNorm2d (eval mode) fed directly by an
+    exported nn.Conv2d is folded into it before weight quantization, as
+    deployed int8 networks do; the layer's float_output is then the
+    BatchNorm's output and meta.folded_batchnorm names it.
     The bundle is written into a temporary sibling directory and renamed into
     place; an existing out_dir is replaced only with force=True.
     Returns the manifest as a dict.
     """
-    import torch
-
-    if not calib_inputs:
-        raise ExportError("no calibration inputs")
     out_dir = os.path.abspath(out_dir)
     if os.path.exists(out_dir) and not force:
         raise ExportError(f"{out_dir} exists (pass force=True / --force to replace it)")
-    if isinstance(model, (torch.nn.Conv2d, torch.nn.Linear)):
-        # a bare layer has no name of its own in named_modules(): give it one
-        model = torch.nn.Sequential(collections.OrderedDict([(type(model).__name__.lower(), model)]))
-    model.eval()
-    names = resolve_layers(model, layers)
-    modules = dict(model.named_modules())
-    if input_is_pixels:
-        input_label = "image_pixels"
-    elif preprocess is not None and preprocess.normalize:
-        input_label = "image_normalized"
-    else:
-        input_label = "model_input"
-    caps = capture_layers(model, x, names, input_label)
-    stats = calibrate(model, calib_inputs, names)
+    quantized = quantize_layers(model, x, calib_inputs, layers, input_is_pixels=input_is_pixels,
+                                preprocess=preprocess, fold_batchnorms=fold_batchnorms, log=log)
 
-    parent = os.path.dirname(out_dir)
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix="." + os.path.basename(out_dir) + ".tmp-", dir=parent)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it 0700
+    tmp = make_temp_sibling(out_dir)
     entries = []
     try:
-        for lname in names:
-            mod, cap, st = modules[lname], caps[lname], stats[lname]
-            fin, fout = cap.input.to(torch.float32), cap.output.to(torch.float32)
-            is_dense = isinstance(mod, torch.nn.Linear)
-            geo = dense_geometry(mod, fin.shape, fout.shape) if is_dense else conv_geometry(mod, fin.shape, fout.shape)
-            a = nchw_to_hwc(fin)
-            y = nchw_to_hwc(fout)
-            w = mod.weight.detach().cpu().to(torch.float32).numpy()
-            if is_dense:
-                w = w.reshape(w.shape[0], w.shape[1], 1, 1)
-            qw, wscales, zero_ch = quantize_weights(w)
-
-            img_min = float(a.min()) if a.size else 0.0
-            signed = img_min < 0 or min(st.min) < 0
-            pixels = input_is_pixels and cap.source == "image_pixels"
-            meta = {
-                "module": f"{type(mod).__module__}.{type(mod).__name__}",
-                "torch_weight_shape": list(mod.weight.shape),
-            }
-            if pixels:
-                scale = float32(1.0 / 255.0)
-                meta["activation_scale_basis"] = "fixed 1/255: the input is the image's uint8 pixels / 255"
-            else:
-                per_image = st.absmax if signed else st.max
-                scale = activation_scale(per_image, signed)
-                meta["activation_scale_basis"] = (
-                    "mean over calibration images of max|x| / 127" if signed else "mean over calibration images of max / 255"
-                )
-                if not scale > 0:
-                    scale = float32(1.0 / 255.0)
-                    meta["activation_scale_basis"] = "fixed 1/255: the input was 0 on every calibration image"
-            if signed:
-                log(
-                    f"notice: layer '{lname}': its input has negative values (min {img_min:.4g} on the exported "
-                    f"image, {min(st.min):.4g} over calibration); exported with activation_signed: true "
-                    f"(int8 symmetric, scale {scale:.6g})"
-                )
-            qa = quantize_activations(a, scale, signed)
-            limit = 127 if signed else 255
-            saturated = int(np.count_nonzero(np.abs(np.rint(a.astype(np.float64) / scale)) > limit))
-            deq = qa.astype(np.float64) * scale
-            meta.update(
-                {
-                    "calibration_max": st.max,
-                    "calibration_min": st.min,
-                    "input_min": img_min,
-                    "input_max": float(a.max()) if a.size else 0.0,
-                    "input_negative_fraction": float(np.count_nonzero(a < 0)) / a.size,
-                    "input_zero_fraction": float(np.count_nonzero(qa == 0)) / qa.size,
-                    "input_saturated": saturated,
-                    "input_max_abs_quant_error": float(np.max(np.abs(deq - a))),
-                    "weight_max_abs_quant_error": float(
-                        np.max(np.abs(qw.transpose(3, 2, 0, 1).astype(np.float64) * wscales[:, None, None, None] - w))
-                    ),
-                    "zero_weight_channels": [int(i) for i in zero_ch],
-                    "calls_in_forward": cap.calls,
-                }
-            )
-            if geo["input_shape"][2] // geo["groups"] % 2 == 0:
-                meta.update(pair_zero_stats(qa))
-            if cap.calls > 1:
-                log(f"notice: layer '{lname}' runs {cap.calls} times per forward pass; its first call is exported")
-            if saturated:
-                log(f"note: layer '{lname}': {saturated} of {a.size} input values exceed the calibrated range and saturate")
-
+        for q in quantized:
             files = {}
 
             def put(key, arr, dtype):
-                fname = f"{lname}.{key}.npy"
+                fname = f"{q.name}.{key}.npy"
                 files[key] = _FlowMap(path=fname, sha256=write_npy(os.path.join(tmp, fname), arr, dtype))
 
-            put("input", qa, "|i1" if signed else "|u1")
-            put("weights", qw, "|i1")
-            put("weight_scales", wscales, "<f4")
-            if mod.bias is not None:
-                put("bias", mod.bias.detach().cpu().to(torch.float32).numpy(), "<f4")
-            put("float_output", y, "<f4")
+            put("input", q.input, "|i1" if q.signed else "|u1")
+            put("weights", q.weights, "|i1")
+            put("weight_scales", q.weight_scales, "<f4")
+            if q.bias is not None:
+                put("bias", q.bias, "<f4")
+            put("float_output", q.float_output, "<f4")
 
-            entry = {"name": lname}
-            entry.update(geo)
-            entry["activation_signed"] = bool(signed)
-            entry["activation_scale"] = float(scale)
-            entry["input_source"] = cap.source
+            entry = {"name": q.name}
+            entry.update(q.geometry)
+            entry["activation_signed"] = bool(q.signed)
+            entry["activation_scale"] = float(q.scale)
+            entry["input_source"] = q.source
             entry["files"] = files
-            entry["meta"] = meta
+            entry["meta"] = q.meta
             entries.append(entry)
-            log(
-                f"{lname}: {geo['op']} {geo['input_shape']} -> {geo['output_shape']} k{geo['kernel']} s{geo['stride']} "
-                f"p{geo['padding']} g{geo['groups']} scale {scale:.6g}{' signed' if signed else ''} "
-                f"(calibration max {_fmt_list(st.absmax if signed else st.max)})"
-            )
 
         manifest = {
             "format": FORMAT,
@@ -754,12 +903,25 @@ def default_notes(input_is_pixels: bool, preprocess: Optional[Preprocess]) -> st
         image = ""
     return (
         "Weights: symmetric int8 per output channel, scale max|w|/127 (an all-zero channel gets scale 1.0), "
-        "round half to even, clamp [-127, 127]; PyTorch OIHW transposed to HWIO. "
+        "round half to even, clamp [-127, 127]; PyTorch OIHW transposed to HWIO; a BatchNorm2d fed directly by a "
+        "convolution is folded into it first (meta.folded_batchnorm; float_output is then the BatchNorm's output). "
         "Activations: one scale per layer (float32), mean over calibration images of the per-image max / 255, "
         "round half to even, clamp [0, 255]; a layer with negative input is activation_signed (int8, "
         "mean of max|x| / 127, clamp [-127, 127]). float_output is the module's float output (with its bias) "
         "on the float input, NCHW transposed to [H, W, C]." + image
     )
+
+
+def make_temp_sibling(out_dir: str) -> str:
+    """A new directory beside out_dir (its parent created if needed), with
+    the permissions os.mkdir would give (mkdtemp makes it 0700)."""
+    parent = os.path.dirname(out_dir)
+    os.makedirs(parent, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix="." + os.path.basename(out_dir) + ".tmp-", dir=parent)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)
+    return tmp
 
 
 def _move_into_place(tmp: str, out_dir: str, force: bool) -> None:
@@ -822,15 +984,7 @@ def build_model(
         label = model
         source = f"torchvision {torchvision.__version__} torchvision.models.{model}(weights=None{_kw(kwargs)})"
     else:
-        if ":" not in module:
-            raise ExportError(f"--module '{module}' must be 'pkg.mod:factory'")
-        mod_name, fn_name = module.split(":", 1)
-        if os.getcwd() not in sys.path:
-            sys.path.insert(0, os.getcwd())
-        try:
-            mod = importlib.import_module(mod_name)
-        except ImportError as e:
-            raise ExportError(f"cannot import '{mod_name}': {e}") from e
+        mod, mod_name, fn_name = import_factory_module(module)
         fn = mod
         for part in fn_name.split("."):
             fn = getattr(fn, part, None)
@@ -864,6 +1018,47 @@ def build_model(
     return net, info
 
 
+def import_factory_module(spec: str):
+    """(module, module label, factory name) for 'pkg.mod:factory' (imported
+    with the current directory on sys.path) or 'path/to/file.py:factory' (the
+    file loaded by path, from any directory; its own directory goes on
+    sys.path so that its sibling imports work)."""
+    import importlib.util
+
+    if ":" not in spec or spec.endswith(":") or spec.startswith(":"):
+        raise ExportError(f"--module '{spec}' must be 'pkg.mod:factory' or 'path/to/file.py:factory'")
+    where, fn_name = spec.rsplit(":", 1)
+    if where.endswith(".py") or os.sep in where or "/" in where:
+        path = os.path.abspath(where)
+        if not os.path.isfile(path):
+            raise ExportError(f"--module '{spec}': no such file {path}")
+        mod_name = os.path.splitext(os.path.basename(path))[0]
+        if not mod_name.isidentifier():
+            raise ExportError(f"--module '{spec}': {os.path.basename(path)} is not a valid Python module name")
+        if os.path.dirname(path) not in sys.path:
+            sys.path.insert(0, os.path.dirname(path))
+        existing = sys.modules.get(mod_name)
+        if existing is not None and os.path.abspath(getattr(existing, "__file__", "") or "") == path:
+            return existing, path, fn_name
+        spec_ = importlib.util.spec_from_file_location(mod_name, path)
+        if spec_ is None or spec_.loader is None:
+            raise ExportError(f"--module '{spec}': cannot load {path} as Python")
+        mod = importlib.util.module_from_spec(spec_)
+        sys.modules[mod_name] = mod
+        try:
+            spec_.loader.exec_module(mod)
+        except Exception as e:  # the file's own error (ImportError, SyntaxError, ...), reported in one line
+            del sys.modules[mod_name]
+            raise ExportError(f"cannot import {path}: {type(e).__name__}: {e}") from e
+        return mod, path, fn_name
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        return importlib.import_module(where), where, fn_name
+    except ImportError as e:
+        raise ExportError(f"cannot import '{where}': {e} (give 'path/to/file.py:{fn_name}' to load a file by path)") from e
+
+
 def _kw(kwargs: dict) -> str:
     return "".join(f", {k}={v!r}" for k, v in kwargs.items())
 
@@ -879,7 +1074,8 @@ def parse_args(argv):
     )
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--model", help="a torchvision.models builder name, e.g. resnet18")
-    src.add_argument("--module", help="pkg.mod:factory returning a torch.nn.Module (the current directory is importable)")
+    src.add_argument("--module", help="pkg.mod:factory or path/to/file.py:factory returning a torch.nn.Module "
+                     "(the current directory is importable)")
     p.add_argument("--model-kwargs", default="{}", help="JSON keyword arguments for the builder/factory")
     p.add_argument("--random-weights", action="store_true", help="seeded random initialization (pretrained: false)")
     p.add_argument("--weights", help="a state_dict file to load (pretrained: true)")
@@ -888,7 +1084,7 @@ def parse_args(argv):
     p.add_argument("--image", help="the image the layers are exported on")
     p.add_argument("--calib", nargs="+", help="calibration images (default: the exported image alone)")
     p.add_argument("--layers", default="all", help="'all' or a comma-separated list of Conv2d/Linear module names")
-    p.add_argument("--out", help="bundle directory to create")
+    p.add_argument("--out", help="bundle directory to create (default: traces/MODEL-IMAGESTEM in this repository)")
     p.add_argument("--name", help="bundle name (default MODEL-IMAGESTEM)")
     p.add_argument("--force", action="store_true", help="replace an existing --out directory")
     p.add_argument("--no-normalize", action="store_true", help="feed pixels/255 (no ImageNet mean/std): the first layer's input is the exact uint8 pixels")
@@ -899,10 +1095,27 @@ def parse_args(argv):
     return p.parse_args(argv)
 
 
+def default_out(model_name: str, image: str) -> str:
+    """traces/MODEL-IMAGESTEM in this repository."""
+    stem = os.path.splitext(os.path.basename(image))[0]
+    return os.path.join(TRACES_DIR, safe_name(f"{model_name}-{stem}"))
+
+
+def safe_name(s: str) -> str:
+    """s with every character but letters, digits, '-', '_' and '.' as '_'."""
+    out = "".join(c if c.isalnum() or c in "-_." else "_" for c in s).strip(".")
+    return out or "model"
+
+
 def main(argv=None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     # torch 1.13 warns that an even kernel with padding='same' copies the input; harmless here
     warnings.filterwarnings("ignore", message="Using padding='same'")
+    try:
+        require_packages()
+    except MissingDependency as e:
+        print(e, file=sys.stderr)
+        return 3
     try:
         try:
             kwargs = json.loads(args.model_kwargs)
@@ -917,8 +1130,9 @@ def main(argv=None) -> int:
             for n in exportable_layers(net):
                 print(n)
             return 0
-        if not args.image or not args.out:
-            raise ExportError("--image and --out are required (except with --list-layers)")
+        if not args.image:
+            raise ExportError("--image is required (except with --list-layers)")
+        out = args.out or default_out(info["name"], args.image)
         pre = Preprocess(args.resize, args.crop, not args.no_normalize)
         calib_paths = args.calib or [args.image]
         for pth in [args.image] + calib_paths:
@@ -941,7 +1155,7 @@ def main(argv=None) -> int:
             x,
             calib,
             args.layers,
-            args.out,
+            out,
             name=name,
             model_info=info,
             image_info=file_info(args.image),
@@ -951,7 +1165,7 @@ def main(argv=None) -> int:
             force=args.force,
             log=log,
         )
-        print(os.path.abspath(args.out))
+        print(os.path.abspath(out))
         return 0
     except ExportError as e:
         print(f"error: {e}", file=sys.stderr)

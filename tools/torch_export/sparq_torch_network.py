@@ -33,10 +33,16 @@ import os
 import sys
 from typing import Dict, List
 
-import numpy as np
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import sparq_torch_export as ste  # noqa: E402
+try:
+    import sparq_torch_export as ste  # noqa: E402
+except ImportError as _e:  # numpy or PyYAML missing: the exporter's message (MissingDependency), no traceback
+    if __name__ == "__main__":
+        print(_e, file=sys.stderr)
+        sys.exit(3)
+    raise
+
+import numpy as np  # noqa: E402
 
 FOLD_TOLERANCE = 1e-4
 
@@ -99,7 +105,6 @@ def build_graph(model, example):
             node["inputs"] = [src(x)]
             w = m.weight.detach().double().numpy()
             b = m.bias.detach().double().numpy() if m.bias is not None else np.zeros(w.shape[0])
-            cout = w.shape[0]
             if isinstance(m, nn.Conv2d):
                 if m.padding_mode != "zeros" or isinstance(m.padding, str):
                     raise ste.ExportError(f"{where}: padding must be explicit zeros")
@@ -116,11 +121,9 @@ def build_graph(model, example):
             users = list(n.users)
             if len(users) == 1 and users[0].op == "call_module" and isinstance(mods.get(users[0].target), nn.BatchNorm2d):
                 bn = mods[users[0].target]
-                f = (bn.weight.detach().double().numpy() if bn.affine else np.ones(cout)) / np.sqrt(
-                    bn.running_var.detach().double().numpy() + bn.eps)
-                b = (b - bn.running_mean.detach().double().numpy()) * f + (
-                    bn.bias.detach().double().numpy() if bn.affine else 0)
-                w = w * f[:, None, None, None]
+                if not ste.foldable_batchnorm(bn):
+                    raise ste.ExportError(f"{where}: its BatchNorm2d is not in eval mode with running statistics")
+                w, b = ste.fold_batchnorm(w, b, bn)
                 folded.add(users[0].name)
                 alias[users[0].name] = n.name
                 node["folded_batchnorm"] = users[0].name
@@ -229,8 +232,18 @@ def to_hwc(t):
     return np.ascontiguousarray(a.transpose(1, 2, 0)) if a.ndim == 3 else a
 
 
-def export_network(model, image_paths, calib_paths, out_dir, name, size=224, model_info=None):
+def export_network(model, image_paths, calib_paths, out_dir, name, size=224, model_info=None, force=False):
+    """Writes the network bundle of `model` into out_dir (atomically: a
+    temporary sibling directory renamed into place; an existing out_dir is
+    replaced only with force) and returns the fold check's worst relative
+    logit difference."""
+    import shutil
+
     import torch
+
+    out_dir = os.path.abspath(out_dir)
+    if os.path.exists(out_dir) and not force:
+        raise ste.ExportError(f"{out_dir} exists (pass force=True / --force to replace it)")
 
     model.eval()
     pre = ste.Preprocess(resize=size * 256 // 224, crop=size, normalize=False)
@@ -269,9 +282,21 @@ def export_network(model, image_paths, calib_paths, out_dir, name, size=224, mod
         if not worst <= FOLD_TOLERANCE:
             raise ste.ExportError(f"the folded graph does not reproduce the model ({worst} > {FOLD_TOLERANCE})")
 
-    os.makedirs(out_dir, exist_ok=True)
+    final_dir = out_dir
+    out_dir = ste.make_temp_sibling(final_dir)
+    try:
+        _write_bundle(out_dir, nodes, inp, images, image_paths, calib_paths, ref_logits, ref_probs, logits, probs, worst,
+                      pre, size, name, model, model_info)
+        ste._move_into_place(out_dir, final_dir, force)
+    except BaseException:
+        shutil.rmtree(out_dir, ignore_errors=True)
+        raise
+    return worst
+
+
+def _write_bundle(out_dir, nodes, inp, images, image_paths, calib_paths, ref_logits, ref_probs, logits, probs, worst,
+                  pre, size, name, model, model_info):
     pixels = np.stack([np.rint(to_hwc(x) * 255).astype(np.uint8) for x in images])
-    files = {}
 
     def arr(fname, a, dtype):
         return {"path": fname, "sha256": ste.write_npy(os.path.join(out_dir, fname), a, dtype)}
@@ -309,14 +334,15 @@ def export_network(model, image_paths, calib_paths, out_dir, name, size=224, mod
         man["nodes"].append(e)
     with open(os.path.join(out_dir, "network.yaml"), "w") as f:
         f.write(ste.dump_manifest(man))
-    return worst
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     g = p.add_mutually_exclusive_group(required=True)
     g.add_argument("--model", help="a torchvision.models builder, e.g. resnet18")
-    g.add_argument("--module", help="pkg.mod:factory returning an nn.Module")
+    g.add_argument("--module", help="pkg.mod:factory or path/to/file.py:factory returning an nn.Module")
     p.add_argument("--random-weights", action="store_true", help="seeded random weights (pretrained: false)")
     p.add_argument("--weights", help="a state_dict file")
     p.add_argument("--seed", type=int, default=0)
@@ -324,18 +350,28 @@ def main(argv=None) -> int:
     p.add_argument("--calib", default=",".join(f"/usr/share/darknet/data/{n}.jpg" for n in
                                                  ("eagle", "giraffe", "horses", "kite", "person")))
     p.add_argument("--size", type=int, default=224)
-    p.add_argument("--out", required=True)
+    p.add_argument("--out", help="bundle directory to create (default: traces/net/MODEL in this repository)")
+    p.add_argument("--force", action="store_true", help="replace an existing --out directory")
     p.add_argument("--name")
     a = p.parse_args(argv)
     try:
+        ste.require_packages()
+    except ste.MissingDependency as e:
+        print(e, file=sys.stderr)
+        return 3
+    try:
         model, info = ste.build_model(model=a.model, module=a.module, random_weights=a.random_weights,
                                       weights=a.weights, seed=a.seed)
-        worst = export_network(model, a.images.split(","), a.calib.split(","), a.out,
-                               a.name or os.path.basename(os.path.abspath(a.out)), a.size, info)
+        out = a.out or os.path.join(ste.TRACES_DIR, "net", ste.safe_name(info["name"]))
+        for pth in a.images.split(",") + a.calib.split(","):
+            if not os.path.isfile(pth):
+                raise ste.ExportError(f"{pth}: no such image file")
+        worst = export_network(model, a.images.split(","), a.calib.split(","), out,
+                               a.name or os.path.basename(os.path.abspath(out)), a.size, info, force=a.force)
     except ste.ExportError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    print(f"wrote {a.out}/network.yaml (folded graph vs model: {worst:.2e})", file=sys.stderr)
+    print(f"wrote {os.path.abspath(out)}/network.yaml (folded graph vs model: {worst:.2e})", file=sys.stderr)
     return 0
 
 

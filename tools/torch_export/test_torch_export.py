@@ -21,9 +21,15 @@ What is checked, on a real photo from Debian's darknet package:
   activation scales match mean-of-max calibration recomputed here.
 - A layer with negative input (conv1 on the ImageNet-normalized image; a
   conv fed by a conv without ReLU) is flagged activation_signed and reported.
-- A small net through --module: depthwise (multiplier 2, dilation 2),
-  grouped conv with padding='same' (asymmetric), a zero weight channel, bias,
-  Linear; with --no-normalize the first layer's input is the exact pixels.
+- A small net through --module path/to/file.py:factory (from another
+  directory): depthwise (multiplier 2, dilation 2), grouped conv with
+  padding='same' (asymmetric), a zero weight channel, bias, Linear, a
+  BatchNorm with random statistics folded into the conv before it; with
+  --no-normalize the first layer's input is the exact pixels.
+- The command line: --module forms and their errors, the default --out, the
+  one-paragraph message (exit 3) when torch or numpy cannot be imported.
+- With a sparq-sim build: the signed conv1 runs at int8 under vSPARQ
+  (`sparq-sim run`), its accumulators the exact int8 ones.
 """
 
 import hashlib
@@ -120,12 +126,29 @@ def conv_im2col(a_hwc, w_hwio, L):
     return out
 
 
-def torch_weights_hwio(module):
-    """The module's float weights in the bundle's HWIO layout (own transposition)."""
-    w = module.weight.detach().double().numpy()
+def torch_weights_hwio(module, bn=None):
+    """The module's float weights in the bundle's HWIO layout (own
+    transposition), with the BatchNorm2d `bn` (eval mode) folded in if given:
+    w * gamma / sqrt(running_var + eps) per output channel."""
+    w = module.weight.detach().double()
+    if bn is not None:
+        w = w * (bn.weight.detach().double() / torch.sqrt(bn.running_var.double() + bn.eps)).reshape(-1, 1, 1, 1)
+    w = w.numpy()
     if isinstance(module, nn.Linear):
         return w.T.reshape(1, 1, w.shape[1], w.shape[0])
     return w.transpose(2, 3, 1, 0)
+
+
+def randomize_batchnorms(model, seed):
+    """BatchNorm statistics and affine parameters far from the identity, so
+    that a fold that did not happen (or happened wrongly) shows."""
+    g = torch.Generator().manual_seed(seed)
+    for m in model.modules():
+        if isinstance(m, nn.BatchNorm2d):
+            m.running_mean.copy_(torch.randn(m.num_features, generator=g) * 0.3)
+            m.running_var.copy_(torch.rand(m.num_features, generator=g) * 2 + 0.25)
+            m.weight.data.copy_(torch.rand(m.num_features, generator=g) + 0.5)
+            m.bias.data.copy_(torch.randn(m.num_features, generator=g) * 0.2)
 
 
 def float_inputs(model, x, names):
@@ -245,6 +268,8 @@ class BundleChecks:
     def check_reproduces_float_output(self, model, x, names, report):
         a_float = float_inputs(model, x, names)
         modules = dict(model.named_modules())
+        self.assertEqual({n: self.layer(n)["meta"].get("folded_batchnorm") for n in names},
+                         {n: self.FOLDS.get(n) for n in names}, "BatchNorms folded")
         for n in names:
             L = self.layer(n)
             s_a = L["activation_scale"]
@@ -257,7 +282,8 @@ class BundleChecks:
             y_q = conv_im2col(a_q, w_q, L) + bias
 
             # the stored tensors are the model's, quantized to within half a step
-            w_float = torch_weights_hwio(modules[n])
+            bn = modules[self.FOLDS[n]] if n in self.FOLDS else None
+            w_float = torch_weights_hwio(modules[n], bn)
             self.assertTrue(np.all(np.abs(w_float - w_q) <= w_scales / 2 * (1 + 1e-6) + 1e-12), f"{n}: weights")
             a = a_float[n]
             limit = 127 if L["activation_signed"] else 255
@@ -284,6 +310,8 @@ REPORT = []
 
 
 class TestResNet18Export(unittest.TestCase, BundleChecks):
+    FOLDS = {"conv1": "bn1", "layer1.0.conv1": "layer1.0.bn1", "layer2.0.downsample.0": "layer2.0.downsample.1"}
+
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="torch_export_test_")
@@ -330,7 +358,7 @@ class TestResNet18Export(unittest.TestCase, BundleChecks):
                          ("conv2d", [56, 56, 64], [28, 28, 128], [1, 1], [2, 2], [0, 0, 0, 0], 1))
         self.assertEqual(g["fc"], ("dense", [1, 1, 512], [1, 1, 1000], [1, 1], [1, 1], [0, 0, 0, 0], 1))
         self.assertIn("bias", self.layer("fc")["files"])
-        self.assertNotIn("bias", self.layer("conv1")["files"])
+        self.assertIn("bias", self.layer("conv1")["files"])  # bias=False, but bn1 folded in gives one
         self.assertEqual(self.layer("layer1.0.conv1")["input_source"], "maxpool")
 
     def test_float_output_within_int8_quantization_error(self):
@@ -340,8 +368,11 @@ class TestResNet18Export(unittest.TestCase, BundleChecks):
         # float_output is the module's own output on the float input, bias included
         outs, hs = {}, []
         modules = dict(self.model.named_modules())
-        for n in RESNET_LAYERS:
-            hs.append(modules[n].register_forward_hook(lambda m, i, o, n=n: outs.setdefault(n, o.detach().clone())))
+        def hook(m, i, o, n):  # returns None: a hook's return value would replace the module's output
+            outs.setdefault(n, o.detach().clone())
+
+        for n in RESNET_LAYERS:  # a folded conv's output is its BatchNorm's (before the in-place ReLU)
+            hs.append(modules[self.FOLDS.get(n, n)].register_forward_hook(lambda m, i, o, n=n: hook(m, i, o, n)))
         with torch.no_grad():
             self.model(self.x)
         for h in hs:
@@ -387,13 +418,14 @@ class TinyNet(nn.Module):
     def __init__(self):
         super().__init__()
         self.conv_a = nn.Conv2d(3, 8, 3, padding=1)
+        self.bn_a = nn.BatchNorm2d(8)
         self.dw = nn.Conv2d(8, 16, 3, padding=2, dilation=2, groups=8)  # depthwise, multiplier 2
         self.gconv = nn.Conv2d(16, 12, (2, 4), padding="same", dilation=(1, 2), groups=4, bias=False)
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(12, 10)
 
     def forward(self, x):
-        x = torch.relu(self.conv_a(x))
+        x = torch.relu(self.bn_a(self.conv_a(x)))
         x = self.dw(x)  # no ReLU: gconv sees negative inputs
         x = torch.relu(self.gconv(x))
         return self.fc(torch.flatten(self.pool(x), 1))
@@ -403,6 +435,7 @@ def tiny_net():
     net = TinyNet()
     with torch.no_grad():
         net.gconv.weight[5].zero_()  # an all-zero output channel
+    randomize_batchnorms(net, 7)
     return net
 
 
@@ -410,14 +443,18 @@ TINY_LAYERS = ["conv_a", "dw", "gconv", "fc"]
 
 
 class TestModuleExport(unittest.TestCase, BundleChecks):
+    FOLDS = {"conv_a": "bn_a"}
+
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="torch_export_test_")
         cls.bundle = os.path.join(cls.tmp, "tiny")
-        cmd = [sys.executable, os.path.join(HERE, "sparq_torch_export.py"), "--module", "test_torch_export:tiny_net",
+        # --module by file path, from a directory that does not hold the file
+        cmd = [sys.executable, os.path.join(HERE, "sparq_torch_export.py"), "--module",
+               os.path.relpath(os.path.join(HERE, "test_torch_export.py"), cls.tmp) + ":tiny_net",
                "--random-weights", "--seed", "3", "--image", IMAGE, "--calib", *CALIB[:2], "--resize", "40", "--crop",
                "32", "--no-normalize", "--out", cls.bundle]
-        r = subprocess.run(cmd, cwd=HERE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        r = subprocess.run(cmd, cwd=cls.tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         if r.returncode != 0:
             raise AssertionError(f"exporter failed ({r.returncode}):\n{r.stderr}")
         cls.stderr = r.stderr
@@ -444,6 +481,22 @@ class TestModuleExport(unittest.TestCase, BundleChecks):
         self.assertEqual((g["op"], g["groups"], g["kernel"], g["dilation"], g["padding"]),
                          ("conv2d", 4, [2, 4], [1, 2], [0, 1, 3, 3]))
         self.assertEqual(self.array(g, "weights").shape, (2, 4, 4, 12))
+
+    def test_batchnorm_folded_before_quantization(self):
+        L = self.layer("conv_a")
+        self.assertEqual(L["meta"]["folded_batchnorm"], "bn_a")
+        m = self.model
+        w_deq = self.array(L, "weights").astype(np.float64) * self.array(L, "weight_scales").astype(np.float64)
+        step = self.array(L, "weight_scales").astype(np.float64)
+        folded, raw = torch_weights_hwio(m.conv_a, m.bn_a), torch_weights_hwio(m.conv_a)
+        self.assertTrue(np.all(np.abs(w_deq - folded) <= step / 2 * (1 + 1e-6)), "conv_a: folded weights")
+        self.assertGreater(np.max(np.abs(w_deq - raw) / step), 5, "the fold changed the weights by many steps")
+        f = (m.bn_a.weight / torch.sqrt(m.bn_a.running_var + m.bn_a.eps)).detach().double().numpy()
+        want_b = (m.conv_a.bias.detach().double().numpy() - m.bn_a.running_mean.double().numpy()) * f + \
+            m.bn_a.bias.detach().double().numpy()
+        np.testing.assert_allclose(self.array(L, "bias"), want_b, rtol=1e-6, atol=1e-7)
+        # float_output is conv_a then bn_a, before the ReLU: it has negative values
+        self.assertLess(float(self.array(L, "float_output").min()), 0)
 
     def test_zero_weight_channel(self):
         g = self.layer("gconv")
@@ -501,6 +554,159 @@ class TestRejections(unittest.TestCase):
         self.export(nn.Conv2d(3, 4, 1), force=True)
         self.assertNotEqual(sha256(os.path.join(self.tmp, "b", "manifest.yaml")), before)
         self.assertEqual(sorted(os.listdir(self.tmp)), ["b"])
+
+
+EXPORTER = os.path.join(HERE, "sparq_torch_export.py")
+NETWORK_EXPORTER = os.path.join(HERE, "sparq_torch_network.py")
+ROOT = os.path.dirname(os.path.dirname(HERE))
+
+
+def run_cli(args, cwd, env=None):
+    return subprocess.run([sys.executable, *args], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True)
+
+
+def sparq_sim():
+    """$SPARQ_SIM, else this checkout's build/dev or build/release sparq-sim, else None."""
+    for p in (os.environ.get("SPARQ_SIM"), os.path.join(ROOT, "build/dev/sim/sparq-sim"),
+              os.path.join(ROOT, "build/release/sim/sparq-sim")):
+        if p and os.access(p, os.X_OK):
+            return p
+    return None
+
+
+class TestCommandLine(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="torch_export_test_")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def test_module_forms(self):
+        proj = os.path.join(self.tmp, "proj", "nets")
+        os.makedirs(proj)
+        for f, text in (("__init__.py", ""), ("mynet.py", "import torch.nn as nn\n\n\ndef f():\n"
+                                                          "    return nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU())\n")):
+            with open(os.path.join(proj, f), "w") as fh:
+                fh.write(text)
+        # pkg.mod:factory through the CLI: importable from the current directory ...
+        r = run_cli([EXPORTER, "--module", "nets.mynet:f", "--list-layers"], cwd=os.path.dirname(proj))
+        self.assertEqual((r.returncode, r.stdout.split()), (0, ["0"]), r.stderr)
+        # ... and otherwise a one-line error suggesting the path form, no traceback
+        r = run_cli([EXPORTER, "--module", "nets.mynet:f", "--list-layers"], cwd=self.tmp)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("error: cannot import 'nets.mynet'", r.stderr)
+        self.assertIn("path/to/file.py:f", r.stderr)
+        self.assertNotIn("Traceback", r.stderr)
+        # path/to/file.py:factory from another directory, absolute or relative (in process: build_model)
+        cwd = os.getcwd()
+        os.chdir(self.tmp)
+        try:
+            for spec in (os.path.join(proj, "mynet.py:f"), os.path.join("proj", "nets", "mynet.py") + ":f"):
+                net, info = ste.build_model(module=spec)
+                self.assertEqual(ste.exportable_layers(net), ["0"], spec)
+                self.assertEqual(info["name"], "f")
+            for spec, msg in ((os.path.join(self.tmp, "nope.py:f"), "no such file"),
+                              (os.path.join(proj, "mynet.py:nope"), "has no 'nope'"),
+                              ("no_colon", "must be 'pkg.mod:factory' or 'path/to/file.py:factory'")):
+                with self.assertRaisesRegex(ste.ExportError, msg):
+                    ste.build_model(module=spec)
+        finally:
+            os.chdir(cwd)
+        with open(os.path.join(self.tmp, "broken.py"), "w") as f:
+            f.write("import torch\ndef f(:\n")
+        r = run_cli([EXPORTER, "--module", "broken.py:f", "--list-layers"], cwd=self.tmp)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("SyntaxError", r.stderr)
+        self.assertNotIn("Traceback", r.stderr)
+
+    def test_missing_torch_is_one_clear_message(self):
+        # a shim package that makes 'import torch' (then 'import numpy') fail, first on sys.path
+        for mod in ("torch", "numpy"):
+            shim = os.path.join(self.tmp, "shim-" + mod, mod)
+            os.makedirs(shim)
+            with open(os.path.join(shim, "__init__.py"), "w") as f:
+                f.write(f"raise ImportError(\"No module named '{mod}'\", name='{mod}')\n")
+            env = dict(os.environ, PYTHONPATH=os.path.dirname(shim))
+            for script, args in ((EXPORTER, ["--model", "resnet18", "--random-weights", "--image", IMAGE]),
+                                 (NETWORK_EXPORTER, ["--model", "resnet18", "--random-weights", "--images", IMAGE])):
+                r = run_cli([script, *args], cwd=self.tmp, env=env)
+                what = f"{os.path.basename(script)} without {mod}"
+                self.assertEqual(r.returncode, 3, what + ": " + r.stderr)
+                self.assertNotIn("Traceback", r.stderr, what)
+                self.assertEqual(len(r.stderr.strip().splitlines()), 1, what + ": " + r.stderr)
+                for needed in (f"cannot import '{mod}'", "apt-get install", "python3-torch python3-torchvision",
+                               "147 MB", "621 MB"):
+                    self.assertIn(needed, r.stderr, what)
+                self.assertEqual(r.stdout, "")
+
+    def test_default_out_is_traces_model_image(self):
+        want = os.path.join(ROOT, "traces", "tiny_net-dog")
+        self.assertEqual(ste.default_out("tiny_net", IMAGE), want)
+        self.assertEqual(ste.default_out("my model/v2", "/x/a b.jpg"), os.path.join(ROOT, "traces", "my_model_v2-a_b"))
+        if os.path.exists(want):
+            self.skipTest(f"{want} exists already; not touching it")
+        args = [EXPORTER, "--module", os.path.join(HERE, "test_torch_export.py:tiny_net"), "--image", IMAGE,
+                "--resize", "20", "--crop", "16", "--layers", "conv_a", "--quiet"]
+        try:
+            r = run_cli(args, cwd=self.tmp)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertEqual(r.stdout.strip(), want)
+            with open(os.path.join(want, "manifest.yaml")) as f:
+                self.assertEqual(yaml.safe_load(f)["name"], "tiny_net-dog")
+            before = sha256(os.path.join(want, "manifest.yaml"))
+            r = run_cli(args, cwd=self.tmp)  # no overwrite without --force
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("exists (pass force=True / --force", r.stderr)
+            self.assertEqual(sha256(os.path.join(want, "manifest.yaml")), before)
+        finally:
+            shutil.rmtree(want, ignore_errors=True)
+
+
+class TestSignedFirstLayerSimulated(unittest.TestCase):
+    """ResNet-18's conv1 on the ImageNet-normalized photo has signed input:
+    sparq-sim run runs it at int8 under vSPARQ (as the paper keeps the first
+    layer at 8 bits), so its accumulators are the exact int8 ones, while
+    the unsigned layer after it really goes through vSPARQ."""
+
+    def test_conv1_int8_under_vsparq(self):
+        exe = sparq_sim()
+        if not exe:
+            self.skipTest("no sparq-sim build (build/dev, build/release or $SPARQ_SIM)")
+        tmp = tempfile.mkdtemp(prefix="torch_export_test_")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        bundle = os.path.join(tmp, "r18")
+        r = run_cli([EXPORTER, "--model", "resnet18", "--random-weights", "--image", IMAGE, "--layers",
+                     "conv1,layer1.0.conv1", "--out", bundle, "--quiet"], cwd=tmp)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        cfg = os.path.join(tmp, "run.yaml")
+        with open(cfg, "w") as f:
+            f.write(f"trace: {{bundle: {bundle}, layers: [conv1, layer1.0.conv1], max_pixels: 48}}\n"
+                    "array: {rows: 8, cols: 8}\n"
+                    "compare:\n  - {design: int8}\n  - {design: vsparq, shift_set: 3opt}\n"
+                    f"output: {{dir: {tmp}/out}}\n")
+        r = subprocess.run([exe, "run", cfg, "--dump-outputs", os.path.join(tmp, "dump")], capture_output=True,
+                           text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("vsparq-3opt @int8", r.stdout)
+        with open(os.path.join(bundle, "manifest.yaml")) as f:
+            layers = {L["name"]: L for L in yaml.safe_load(f)["layers"]}
+        for name, same in (("conv1", True), ("layer1.0.conv1", False)):
+            L = layers[name]
+            a = np.load(os.path.join(bundle, L["files"]["input"]["path"])).astype(np.float64)
+            w = np.load(os.path.join(bundle, L["files"]["weights"]["path"])).astype(np.float64)
+            exact = conv_im2col(a, w, L).reshape(-1, L["output_shape"][2])[:48]  # integers, exact in float64
+            i8 = np.load(os.path.join(tmp, "dump", f"int8.{name}.acc.npy"))
+            vs = np.load(os.path.join(tmp, "dump", f"vsparq-3opt.{name}.acc.npy"))
+            np.testing.assert_array_equal(i8, exact, err_msg=name)
+            self.assertEqual(bool(np.array_equal(vs, exact)), same, name)
+        with open(os.path.join(tmp, "out", "summary.csv")) as f:
+            rows = f.read().splitlines()
+        head = rows[0].split(",")
+        for row in rows[1:]:
+            cells = row.split(",")
+            self.assertEqual(cells[head.index("layers_in_total [layer]")], "1")
+            self.assertEqual(cells[head.index("layers_excluded [layer]")], "1")
 
 
 def _print_report():

@@ -27,17 +27,10 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 import sparq_torch_export as ste  # noqa: E402
 import sparq_torch_network as stn  # noqa: E402
+from test_torch_export import randomize_batchnorms as randomize_bn, sparq_sim  # noqa: E402
 
 PHOTOS = [f"/usr/share/darknet/data/{n}.jpg" for n in ("dog", "scream")]
 CALIB = ["/usr/share/darknet/data/eagle.jpg"]
-
-
-def sparq_sim():
-    for p in (os.environ.get("SPARQ_SIM"), os.path.join(ROOT, "build/dev/sim/sparq-sim"),
-              os.path.join(ROOT, "build/release/sim/sparq-sim")):
-        if p and os.access(p, os.X_OK):
-            return p
-    return None
 
 
 class Small(nn.Module):
@@ -65,16 +58,6 @@ class Small(nn.Module):
         z = torch.cat([y, torch.relu(self.c2(y))], dim=1)
         z = self.avg(self.pool(z))
         return self.fc(self.drop(torch.flatten(self.gap(z), 1)))
-
-
-def randomize_bn(model, seed):
-    g = torch.Generator().manual_seed(seed)
-    for m in model.modules():
-        if isinstance(m, nn.BatchNorm2d):
-            m.running_mean.copy_(torch.randn(m.num_features, generator=g) * 0.2)
-            m.running_var.copy_(torch.rand(m.num_features, generator=g) + 0.5)
-            m.weight.data.copy_(torch.rand(m.num_features, generator=g) + 0.5)
-            m.bias.data.copy_(torch.randn(m.num_features, generator=g) * 0.1)
 
 
 class TorchNetworkTest(unittest.TestCase):
@@ -128,6 +111,50 @@ class TorchNetworkTest(unittest.TestCase):
         m = torchvision.models.mobilenet_v2(weights=None)
         randomize_bn(m, 4)
         self.export_and_infer(m.eval(), "mobilenet_v2")
+
+    def test_bundle_written_atomically_and_not_overwritten(self):
+        torch.manual_seed(1)
+        m = Small()
+        randomize_bn(m, 2)
+        out = os.path.join(self.tmp, "small")
+        stn.export_network(m.eval(), PHOTOS[:1], CALIB, out, "small", 32)
+        with open(os.path.join(out, "network.yaml")) as f:
+            before = f.read()
+        with self.assertRaisesRegex(ste.ExportError, "exists"):
+            stn.export_network(m.eval(), PHOTOS[:1], CALIB, out, "small", 32)
+        with self.assertRaises(ste.ExportError):  # a failing export with force leaves the old bundle
+            stn.export_network(m.eval(), PHOTOS[:1], CALIB + ["/nonexistent.jpg"], out, "small", 32, force=True)
+        with open(os.path.join(out, "network.yaml")) as f:
+            self.assertEqual(f.read(), before)
+        self.assertEqual(os.listdir(self.tmp), ["small"], "no temporary directory left behind")
+        stn.export_network(m.eval(), PHOTOS[:1], CALIB, out, "small2", 32, force=True)
+        with open(os.path.join(out, "network.yaml")) as f:
+            self.assertIn("name: small2", f.read())
+        self.assertEqual(os.listdir(self.tmp), ["small"])
+
+    def test_cli_module_by_path_and_default_out(self):
+        src = os.path.join(self.tmp, "m.py")
+        with open(src, "w") as f:
+            f.write("import torch.nn as nn\n\n\ndef tinynet():\n    return nn.Sequential(nn.Conv2d(3, 4, 3), "
+                    "nn.BatchNorm2d(4), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 3))\n")
+        want = os.path.join(ROOT, "traces", "net", "tinynet")
+        self.assertFalse(os.path.exists(want), f"{want} exists already")
+        args = [sys.executable, os.path.join(HERE, "sparq_torch_network.py"), "--module", "m.py:tinynet",
+                "--images", PHOTOS[0], "--calib", CALIB[0], "--size", "32"]
+        try:
+            r = subprocess.run(args, cwd=self.tmp, capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.assertIn(f"wrote {want}/network.yaml", r.stderr)
+            with open(os.path.join(want, "network.yaml")) as f:
+                text = f.read()
+            self.assertIn("folded_batchnorm: _1", text)
+            r = subprocess.run(args, cwd=self.tmp, capture_output=True, text=True)
+            self.assertEqual(r.returncode, 2)
+            self.assertIn("exists", r.stderr)
+            r = subprocess.run(args + ["--force"], cwd=self.tmp, capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stderr)
+        finally:
+            shutil.rmtree(want, ignore_errors=True)
 
     def test_unsupported_op_names_the_node(self):
         class Sig(nn.Module):
