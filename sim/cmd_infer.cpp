@@ -30,6 +30,7 @@
 #include "metrics.h"
 #include "network.h"
 #include "network_exec.h"
+#include "report_html.h"
 #include "safe_io.h"
 #include "stats.h"
 
@@ -192,7 +193,7 @@ int cmd_infer(const std::vector<std::string>& args, std::ostream& out, std::ostr
            "Signed-input nodes run int8 under every design (SPARQ takes unsigned activations). The array\n"
            "model times one image (cycles_image) per design; engine: array runs every image on it.\n"
            "Writes OUT/{effective_config.yaml, results.json, summary.csv, layers.csv, images.csv,\n"
-           "error_growth.svg, result_manifest.txt}.\n";
+           "error_growth.svg, report.html, result_manifest.txt}.\n";
     return 0;
   }
   if (configs.empty()) throw InputError("infer: a configuration file is required (sparq-sim infer CONFIG.yaml)");
@@ -534,15 +535,39 @@ int cmd_infer(const std::vector<std::string>& args, std::ostream& out, std::ostr
   }
   std::ostringstream json;
   root.write_json(json);
+  const std::string growth_svg = error_growth_svg(
+      "error growth along " + net.name + " (" + std::to_string(net.images) + " images)", lnames, series);
+  HtmlReport rep;
+  rep.title = "sparq-sim infer: " + net.name;
+  rep.subtitle = std::to_string(net.images) + " images, " + std::to_string(weighted.size()) +
+                 " conv/dense layers, engine " + nopt.engine + ", " + std::to_string(runs.size()) + " design(s)";
+  rep.provenance = {{"run id", run_id},
+                    {"configuration", cfg.config_file},
+                    {"network bundle", net.name + " (" + fs::absolute(net.dir).lexically_normal().string() + ")"},
+                    {"model", net.model_name},
+                    {"images", std::to_string(net.images) + " (images.csv lists their paths)"}};
+  if (!net.model_source.empty()) rep.provenance.push_back({"model source", net.model_source});
+  rep.tables.push_back({"Summary per design", "cells as in summary.csv; units in brackets",
+                        parse_csv(summary_csv.str(), "summary.csv")});
+  HtmlReport::Table lt{"Per layer: SQNR against the float graph", "cells as in layers.csv",
+                       parse_csv(layers_csv.str(), "layers.csv")};
+  lt.collapsed = true;
+  rep.tables.push_back(std::move(lt));
+  HtmlReport::Table it{"Per image", "cells as in images.csv", parse_csv(images_csv.str(), "images.csv")};
+  it.collapsed = true;
+  rep.tables.push_back(std::move(it));
+  rep.plots = {{"error_growth.svg", growth_svg}};
+  rep.config_yaml = cfg.effective_yaml;
+  rep.files = {"summary.csv",           "layers.csv",   "images.csv", "error_growth.svg", "results.json",
+               "effective_config.yaml", kResultManifest};
   write_result_set(cfg.output_dir, run_id,
                    {{"effective_config.yaml", "# run_id: " + run_id + "\n" + cfg.effective_yaml},
                     {"results.json", json.str() + "\n"},
                     {"summary.csv", summary_csv.str()},
                     {"layers.csv", layers_csv.str()},
                     {"images.csv", images_csv.str()},
-                    {"error_growth.svg",
-                     error_growth_svg("error growth along " + net.name + " (" + std::to_string(net.images) + " images)",
-                                      lnames, series)}});
+                    {"error_growth.svg", growth_svg},
+                    {"report.html", render_report(rep)}});
 
   if (!cfg.quiet) {
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
