@@ -37,7 +37,9 @@ void expect_nice(double lo, double hi, int max_ticks) {
   EXPECT_NEAR(t.values.back(), t.hi, t.step * 1e-9);
   for (const double v : t.values) EXPECT_NEAR(v / t.step, std::round(v / t.step), 1e-9) << v;
   // Not wastefully wide: the data spans more than a third of the axis.
-  if (hi > lo) EXPECT_GT((hi - lo) / (t.hi - t.lo), 0.3);
+  if (hi > lo) {
+    EXPECT_GT((hi - lo) / (t.hi - t.lo), 0.3);
+  }
 }
 
 }  // namespace
@@ -161,8 +163,9 @@ TEST(Plots, ManySeriesUseMarkersAndEveryLegendEntryOnce) {
     for (int d = 0; d < 40; ++d) {
       // Exactly one legend entry per series: its full name as the entry's
       // text, or (shortened) as the entry's tooltip.
-      const std::string full = "array.rows=" + std::to_string(8 << (d % 4)) + " point" + std::to_string(d / 4) +
-                               " / design" + std::to_string(d);
+      // (The sweep label's keys lose their first component: "rows=8".)
+      const std::string full =
+          "rows=" + std::to_string(8 << (d % 4)) + " point" + std::to_string(d / 4) + " / design" + std::to_string(d);
       EXPECT_EQ(count(svg, ">" + full + "</text>") + count(svg, "<title>" + full + "</title>"), 1u) << full;
     }
   }
