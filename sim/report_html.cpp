@@ -1,5 +1,6 @@
 #include "report_html.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <exception>
@@ -140,7 +141,8 @@ const char* kStyle =
     "h1{font-size:1.5em;margin-bottom:.2em}h2{font-size:1.2em;margin-top:1.6em;border-bottom:1px solid #ccc}"
     "table{border-collapse:collapse;font-size:.85em;margin:.5em 0}"
     "th,td{border:1px solid #ccc;padding:2px 6px}th{background:#f0f0f0;position:sticky;top:0}"
-    "td.n{text-align:right;font-variant-numeric:tabular-nums}tr:nth-child(even) td{background:#fafafa}"
+    "td{white-space:nowrap}td.n{text-align:right;font-variant-numeric:tabular-nums}tr:nth-child(even) "
+    "td{background:#fafafa}"
     ".scroll{overflow-x:auto;max-width:100%}.plot{margin:1em 0}.plot svg{max-width:none;display:block}"
     "pre{background:#f6f6f6;padding:.6em;overflow-x:auto;font-size:.85em}"
     "dl.prov{display:grid;grid-template-columns:max-content auto;gap:2px 12px}dl.prov dt{font-weight:bold}"
@@ -182,6 +184,17 @@ void table_html(std::ostringstream& o, const CsvTable& t, bool transposed) {
   o << "</tbody></table></div>\n";
 }
 
+void table_section(std::ostringstream& o, const HtmlReport::Table& t) {
+  const std::string rows = std::to_string(t.table.rows.size()) + (t.table.rows.size() == 1 ? " row" : " rows");
+  if (t.collapsed)
+    o << "<details><summary><strong>" << html_escape(t.heading) << "</strong> (" << rows << ")</summary>\n";
+  else
+    o << "<h3>" << html_escape(t.heading) << "</h3>\n";
+  if (!t.note.empty()) o << "<p class='note'>" << html_escape(t.note) << "</p>\n";
+  table_html(o, t.table, t.transposed);
+  if (t.collapsed) o << "</details>\n";
+}
+
 std::string anchor(const std::string& name) {
   std::string a = "plot-";
   for (const char c : name) a += std::isalnum(static_cast<unsigned char>(c)) ? c : '-';
@@ -199,25 +212,23 @@ std::string render_report(const HtmlReport& r) {
   if (!r.subtitle.empty()) o << "<p class='note'>" << html_escape(r.subtitle) << "</p>\n";
   // Contents.
   o << "<p>";
-  if (!r.tables.empty()) o << "<a href='#tables'>tables</a> &middot; ";
+  if (!r.tables.empty()) o << "<a href='#tables'>summary</a> &middot; ";
   if (!r.plots.empty()) o << "<a href='#plots'>plots</a> &middot; ";
+  if (std::any_of(r.tables.begin(), r.tables.end(), [](const HtmlReport::Table& t) { return t.collapsed; }))
+    o << "<a href='#details'>detailed tables</a> &middot; ";
   o << "<a href='#config'>configuration</a> &middot; <a href='#files'>files</a></p>\n";
   o << "<h2 id='provenance'>Provenance</h2>\n<dl class='prov'>\n";
   for (const auto& [k, v] : r.provenance) o << "<dt>" << html_escape(k) << "</dt><dd>" << html_escape(v) << "</dd>\n";
   o << "<dt>simulator</dt><dd>" << html_escape(simulator_version()) << "</dd>\n</dl>\n";
   for (const auto& [summary, text] : r.provenance_details)
     o << "<details><summary>" << html_escape(summary) << "</summary><pre>" << html_escape(text) << "</pre></details>\n";
-  if (!r.tables.empty()) o << "<h2 id='tables'>Tables</h2>\n";
-  for (const auto& t : r.tables) {
-    const std::string rows = std::to_string(t.table.rows.size()) + (t.table.rows.size() == 1 ? " row" : " rows");
-    if (t.collapsed)
-      o << "<details><summary><strong>" << html_escape(t.heading) << "</strong> (" << rows << ")</summary>\n";
-    else
-      o << "<h3>" << html_escape(t.heading) << "</h3>\n";
-    if (!t.note.empty()) o << "<p class='note'>" << html_escape(t.note) << "</p>\n";
-    table_html(o, t.table, t.transposed);
-    if (t.collapsed) o << "</details>\n";
-  }
+  // The open tables (the summaries), the plots, then the collapsed (long) tables.
+  auto tables = [&](bool collapsed) {
+    for (const auto& t : r.tables)
+      if (t.collapsed == collapsed) table_section(o, t);
+  };
+  if (!r.tables.empty()) o << "<h2 id='tables'>Summary</h2>\n";
+  tables(false);
   if (!r.plots.empty()) {
     o << "<h2 id='plots'>Plots</h2>\n<p>";
     for (std::size_t i = 0; i < r.plots.size(); ++i)
@@ -229,6 +240,9 @@ std::string render_report(const HtmlReport& r) {
       o << "<figure class='plot' id='" << anchor(name) << "'><div class='scroll'>\n"
         << svg << "</div><figcaption class='note'>" << html_escape(name) << "</figcaption></figure>\n";
   }
+  if (std::any_of(r.tables.begin(), r.tables.end(), [](const HtmlReport::Table& t) { return t.collapsed; }))
+    o << "<h2 id='details'>Detailed tables</h2>\n";
+  tables(true);
   o << "<h2 id='config'>" << html_escape(r.config_heading) << "</h2>\n<pre>" << html_escape(r.config_yaml)
     << "</pre>\n";
   o << "<h2 id='files'>Files</h2>\n<ul>\n";
