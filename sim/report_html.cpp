@@ -155,11 +155,18 @@ bool numeric(const std::string& v) {
   return end && *end == '\0';
 }
 
+// A column name that may wrap after each '.' of its statistic path (narrower columns).
+std::string breakable(const std::string& escaped) {
+  std::string o;
+  for (const char c : escaped) o += c == '.' ? std::string(".<wbr>") : std::string(1, c);
+  return o;
+}
+
 void table_html(std::ostringstream& o, const CsvTable& t, bool transposed) {
   o << "<div class='scroll'><table>\n";
   if (!transposed) {
     o << "<thead><tr>";
-    for (const auto& h : t.header) o << "<th>" << html_escape(h) << "</th>";
+    for (const auto& h : t.header) o << "<th>" << breakable(html_escape(h)) << "</th>";
     o << "</tr></thead>\n<tbody>\n";
     for (const auto& r : t.rows) {
       o << "<tr>";
