@@ -124,10 +124,11 @@ LegendLayout legend_layout(const std::vector<std::string>& names, std::size_t ma
   return L;
 }
 
-std::vector<bool> keep_non_overlapping(const std::vector<Box>& boxes, double gap) {
+std::vector<bool> keep_non_overlapping(const std::vector<Box>& boxes, double gap, std::size_t obstacles) {
   std::vector<bool> keep(boxes.size(), false);
   std::vector<std::size_t> kept;
-  for (std::size_t i = 0; i < boxes.size(); ++i) {
+  for (std::size_t i = 0; i < boxes.size() && i < obstacles; ++i) keep[i] = true, kept.push_back(i);
+  for (std::size_t i = obstacles; i < boxes.size(); ++i) {
     const Box& a = boxes[i];
     bool clear = true;
     for (const std::size_t j : kept) {
@@ -336,6 +337,10 @@ std::string marker(int shape, double x, double y, double r, const std::string& a
   return s.str();
 }
 
+// Legend labels up to this many characters: a sweep label with three axes
+// and the design ("vsparq-5opt-edge rows=32 cols=32 dataflow=os") fits whole.
+constexpr std::size_t kLegendChars = 48;
+
 // Legend entries to the right of the plot area, in columns: swatch(i, x, y)
 // draws entry i's key at (x, y) (the text baseline's left end minus 18 px).
 // Returns the legend's width.
@@ -435,27 +440,33 @@ std::string scatter_svg(const std::vector<DesignPointXY>& pts, const std::vector
     if (on_front(i)) lorder.push_back(i);
   for (std::size_t i = 0; i < pts.size(); ++i)
     if (!on_front(i)) lorder.push_back(i);
+  // Every marker is an obstacle (a label is placed beside its own marker).
   std::vector<Box> boxes;
+  for (std::size_t i = 0; i < pts.size(); ++i) {
+    const double r = radius(i), x = f.X(xs[i]), y = f.Y(pts[i].err);
+    boxes.push_back({x - r, y - r, x + r, y + r});
+  }
   std::vector<std::string> ltext;
   std::vector<bool> left;
   for (const std::size_t i : lorder) {
-    const std::string lt = plot::shorten(pts[i].name, 24);
+    const std::string lt = plot::shorten(pts[i].name, 30);
     const double w = text_width(code_points_count(lt), 10), r = radius(i), x = f.X(xs[i]), y = f.Y(pts[i].err);
     const bool l = x + r + 2 + w > f.x0 + f.w;
     boxes.push_back(l ? Box{x - r - 2 - w, y - 10, x - r - 2, y} : Box{x + r + 2, y - 10, x + r + 2 + w, y});
     ltext.push_back(lt);
     left.push_back(l);
   }
-  const auto keep = plot::keep_non_overlapping(boxes, 1);
+  const auto keep = plot::keep_non_overlapping(boxes, 1, pts.size());
   for (std::size_t k = 0; k < lorder.size(); ++k) {
-    if (!keep[k] || boxes[k].x0 < f.x0 || boxes[k].y0 < f.y0) continue;
-    body << "<text x='" << (left[k] ? boxes[k].x1 : boxes[k].x0) << "' y='" << boxes[k].y1 - 2 << "' font-size='10'"
+    const Box& b = boxes[pts.size() + k];
+    if (!keep[pts.size() + k] || b.x0 < f.x0 || b.y0 < f.y0) continue;
+    body << "<text x='" << (left[k] ? b.x1 : b.x0) << "' y='" << b.y1 - 2 << "' font-size='10'"
          << (left[k] ? " text-anchor='end'" : "") << ">" << esc(ltext[k]) << "</text>\n";
   }
   std::vector<std::string> names, suffix;
   for (const auto& p : pts) names.push_back(p.name), suffix.push_back(": " + num(p.thr));
-  const double lw =
-      legend(body, f, "design: throughput [GMAC/s]", names, suffix, 34, [&](std::size_t i, double x, double y) {
+  const double lw = legend(
+      body, f, "design: throughput [GMAC/s]", names, suffix, kLegendChars, [&](std::size_t i, double x, double y) {
         const plot::Style st = plot::series_style(i);
         body << marker(st.marker, x + 8, y - 4, 5,
                        std::string("fill='") + st.color + "' fill-opacity='0.75' stroke='" +
@@ -553,7 +564,7 @@ std::string layers_svg(const CsvTable& t, const std::string& col, const std::str
   }
   const double label_room = text_width(18, 10) * 0.72 + 24;
   std::vector<std::string> names = series_names;
-  const double lw = legend(body, f, "", names, {}, 34, [&](std::size_t i, double x, double y) {
+  const double lw = legend(body, f, "", names, {}, kLegendChars, [&](std::size_t i, double x, double y) {
     const plot::Style st = plot::series_style(i);
     if (bars)
       body << "<rect x='" << x << "' y='" << y - 9 << "' width='16' height='10' fill='" << st.color << "'/>";
@@ -639,7 +650,7 @@ std::string roofline_svg(const CsvTable& t) {
            << "\n";
     suffix.push_back(": knee " + num(peak / inten) + " B/cyc");
   }
-  const double lw = legend(body, f, "", names, suffix, 28, [&](std::size_t i, double x, double y) {
+  const double lw = legend(body, f, "", names, suffix, kLegendChars - 8, [&](std::size_t i, double x, double y) {
     const plot::Style st = plot::series_style(i);
     body << "<line x1='" << x << "' y1='" << y - 4 << "' x2='" << x + 18 << "' y2='" << y - 4 << "' stroke='"
          << st.color << "' stroke-width='2'/>"

@@ -66,8 +66,10 @@ struct Box {
   double x0, y0, x1, y1;
 };
 // Which boxes to draw, in the order given (earlier boxes win): a box is kept
-// if it is at least `gap` px clear of every box kept before it.
-std::vector<bool> keep_non_overlapping(const std::vector<Box>& boxes, double gap = 2);
+// if it is at least `gap` px clear of every box kept before it. The first
+// `obstacles` boxes (markers, say) are always kept, even where they overlap
+// each other, and the others must stay clear of them.
+std::vector<bool> keep_non_overlapping(const std::vector<Box>& boxes, double gap = 2, std::size_t obstacles = 0);
 
 // Colour and marker of series i: 12 colours x 6 marker shapes, every
 // combination distinct for the first 72 series.

@@ -119,6 +119,9 @@ TEST(PlotLabels, OverlappingBoxesThinnedEarlierWins) {
   const std::vector<plot::Box> boxes = {{0, 0, 8, 1}, {5, 0, 13, 1}, {10, 0, 18, 1}, {20, 0, 28, 1}, {0, 5, 8, 6}};
   EXPECT_EQ(plot::keep_non_overlapping(boxes, 2), (std::vector<bool>{true, false, true, true, true}));
   EXPECT_EQ(plot::keep_non_overlapping(boxes, 5), (std::vector<bool>{true, false, false, true, false}));
+  // Obstacles (markers) always stay, overlapping or not, and block labels.
+  const std::vector<plot::Box> marks = {{0, 0, 10, 10}, {5, 5, 15, 15}, {12, 0, 30, 6}, {40, 0, 60, 4}, {41, 0, 50, 4}};
+  EXPECT_EQ(plot::keep_non_overlapping(marks, 1, 2), (std::vector<bool>{true, true, false, true, false}));
 }
 
 TEST(PlotStyle, DistinctColourMarkerPairsBeyondThePalette) {
