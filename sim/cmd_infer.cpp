@@ -30,6 +30,7 @@
 #include "metrics.h"
 #include "network.h"
 #include "network_exec.h"
+#include "plots.h"
 #include "report_html.h"
 #include "safe_io.h"
 #include "stats.h"
@@ -95,73 +96,6 @@ std::string fmt(double v, int prec) {
   char b[32];
   std::snprintf(b, sizeof b, "%.*f", prec, v);
   return b;
-}
-
-// Text for SVG: valid UTF-8 without control characters, markup escaped.
-std::string xml_text(const std::string& s) {
-  std::string out;
-  for (char c : clean_text(s)) {
-    if (c == '&')
-      out += "&amp;";
-    else if (c == '<')
-      out += "&lt;";
-    else if (c == '>')
-      out += "&gt;";
-    else if (c == '"')
-      out += "&quot;";
-    else
-      out += c;
-  }
-  return out;
-}
-
-// Error growth along the network: per-layer SQNR [dB] against the float
-// graph, one polyline per design. Plain SVG.
-std::string error_growth_svg(const std::string& title, const std::vector<std::string>& layer_names,
-                             const std::vector<std::pair<std::string, std::vector<double>>>& series) {
-  static const char* kColors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
-                                  "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#000000", "#aec7e8"};
-  const double W = 900, H = 480, L = 60, R = 190, T = 40, B = 50;
-  double lo = INFINITY, hi = -INFINITY;
-  for (const auto& s : series)
-    for (double v : s.second)
-      if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
-  if (!std::isfinite(lo)) lo = 0, hi = 1;
-  lo = std::floor(lo / 5) * 5;
-  hi = std::ceil(hi / 5) * 5;
-  if (hi <= lo) hi = lo + 5;
-  const std::size_t n = std::max<std::size_t>(layer_names.size(), 2);
-  auto X = [&](std::size_t i) { return L + (W - L - R) * static_cast<double>(i) / static_cast<double>(n - 1); };
-  auto Y = [&](double v) { return T + (H - T - B) * (hi - std::min(std::max(v, lo), hi)) / (hi - lo); };
-  std::ostringstream s;
-  s << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << W << "\" height=\"" << H
-    << "\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  s << "<text x=\"" << W / 2 << "\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">" << xml_text(title)
-    << "</text>\n";
-  for (double v = lo; v <= hi + 1e-9; v += 5) {
-    s << "<line x1=\"" << L << "\" x2=\"" << W - R << "\" y1=\"" << Y(v) << "\" y2=\"" << Y(v)
-      << "\" stroke=\"#ddd\"/><text x=\"" << L - 6 << "\" y=\"" << Y(v) + 4 << "\" text-anchor=\"end\">" << v
-      << "</text>\n";
-  }
-  s << "<text x=\"16\" y=\"" << (T + H - B) / 2 << "\" transform=\"rotate(-90 16 " << (T + H - B) / 2
-    << ")\" text-anchor=\"middle\">SQNR vs float [dB]</text>\n";
-  s << "<text x=\"" << (L + W - R) / 2 << "\" y=\"" << H - 12
-    << "\" text-anchor=\"middle\">conv / dense layer, input to output (index)</text>\n";
-  for (std::size_t i = 0; i < layer_names.size(); i += std::max<std::size_t>(1, layer_names.size() / 10))
-    s << "<text x=\"" << X(i) << "\" y=\"" << H - B + 16 << "\" text-anchor=\"middle\">" << i << "</text>\n";
-  for (std::size_t k = 0; k < series.size(); ++k) {
-    const char* col = kColors[k % (sizeof kColors / sizeof kColors[0])];
-    s << "<polyline fill=\"none\" stroke=\"" << col << "\" stroke-width=\"1.5\" points=\"";
-    for (std::size_t i = 0; i < series[k].second.size(); ++i)
-      if (std::isfinite(series[k].second[i])) s << X(i) << "," << Y(series[k].second[i]) << " ";
-    s << "\"/>\n";
-    const double ly = T + 14 + 16 * static_cast<double>(k);
-    s << "<line x1=\"" << W - R + 10 << "\" x2=\"" << W - R + 30 << "\" y1=\"" << ly - 4 << "\" y2=\"" << ly - 4
-      << "\" stroke=\"" << col << "\" stroke-width=\"2\"/><text x=\"" << W - R + 35 << "\" y=\"" << ly << "\">"
-      << xml_text(series[k].first) << "</text>\n";
-  }
-  s << "</svg>\n";
-  return s.str();
 }
 
 }  // namespace

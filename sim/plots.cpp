@@ -671,6 +671,54 @@ bool varies_bandwidth(const CsvTable& t) {
 
 }  // namespace
 
+std::string error_growth_svg(const std::string& title, const std::vector<std::string>& layer_names,
+                             const std::vector<std::pair<std::string, std::vector<double>>>& series) {
+  double lo = INFINITY, hi = -INFINITY;
+  for (const auto& sr : series)
+    for (const double v : sr.second)
+      if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
+  if (!std::isfinite(lo)) lo = 0, hi = 1;
+  const std::size_t n = std::max<std::size_t>(layer_names.size(), 2);
+  Frame f;
+  f.w = 640;
+  const Ticks xt = plot::nice_ticks(0, static_cast<double>(n - 1), 10);
+  const Ticks yt = plot::nice_ticks(lo, hi);
+  f.xmin = 0, f.xmax = static_cast<double>(n - 1), f.ymin = yt.lo, f.ymax = yt.hi;
+  std::ostringstream body;
+  title_and_frame(body, f, title, "SQNR of each conv/dense output against the float graph's, pooled over the images");
+  y_axis(body, f, yt, "SQNR vs float [dB]");
+  std::vector<double> xv;
+  std::vector<std::string> xl;
+  for (const double v : xt.values)
+    if (v <= f.xmax && v == std::floor(v)) xv.push_back(v), xl.push_back(plot::tick_label(v, std::max(1.0, xt.step)));
+  x_axis(body, f, xv, xl, "conv / dense layer, input to output (index)");
+  // Beyond the palette, each further dozen of series gets its own dash pattern.
+  const char* dashes[] = {"", "6,3", "2,2", "8,3,2,3", "1,3", "10,4"};
+  auto dash = [&](std::size_t k) { return std::string(dashes[(k / 12) % 6]); };
+  for (std::size_t k = 0; k < series.size(); ++k) {
+    const plot::Style st = plot::series_style(k);
+    body << "<polyline fill='none' stroke='" << st.color << "' stroke-width='1.5'"
+         << (dash(k).empty() ? "" : " stroke-dasharray='" + dash(k) + "'") << " points='";
+    for (std::size_t i = 0; i < series[k].second.size(); ++i)
+      if (std::isfinite(series[k].second[i]))
+        body << f.X(static_cast<double>(i)) << "," << f.Y(series[k].second[i]) << " ";
+    body << "'><title>" << esc(series[k].first) << "</title></polyline>\n";
+    for (std::size_t i = 0; i < series[k].second.size() && i < layer_names.size(); ++i)
+      if (std::isfinite(series[k].second[i]))
+        body << "<circle cx='" << f.X(static_cast<double>(i)) << "' cy='" << f.Y(series[k].second[i])
+             << "' r='2' fill='" << st.color << "'><title>" << esc(series[k].first) << ", " << i << " "
+             << esc(layer_names[i]) << ": " << num(series[k].second[i]) << " dB</title></circle>\n";
+  }
+  std::vector<std::string> names;
+  for (const auto& sr : series) names.push_back(sr.first);
+  const double lw = legend(body, f, "", names, {}, kLegendChars, [&](std::size_t k, double x, double y) {
+    const plot::Style st = plot::series_style(k);
+    body << "<line x1='" << x << "' y1='" << y - 4 << "' x2='" << x + 18 << "' y2='" << y - 4 << "' stroke='"
+         << st.color << "' stroke-width='2'" << (dash(k).empty() ? "" : " stroke-dasharray='" + dash(k) + "'") << "/>";
+  });
+  return svg_open(std::max(900.0, f.x0 + f.w + lw), f.y0 + f.h + 60) + body.str() + "</svg>\n";
+}
+
 std::vector<std::pair<std::string, std::string>> make_plots(const CsvTable& summary, const CsvTable& layers) {
   std::vector<std::pair<std::string, std::string>> out;
   if (!summary.rows.empty()) {

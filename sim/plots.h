@@ -86,6 +86,12 @@ constexpr std::size_t kDistinctStyles = 72;
 // design) and a layer table: (file name, SVG text) pairs, in display order.
 std::vector<std::pair<std::string, std::string>> make_plots(const CsvTable& summary, const CsvTable& layers);
 
+// Error growth along a network (`infer`): per-layer SQNR [dB] against the
+// float graph, one line per design (series: name, one value per layer, NaN
+// where undefined).
+std::string error_growth_svg(const std::string& title, const std::vector<std::string>& layer_names,
+                             const std::vector<std::pair<std::string, std::vector<double>>>& series);
+
 // Writes make_plots' SVGs into dir (each atomically); returns the paths.
 std::vector<std::string> write_plots(const CsvTable& summary, const CsvTable& layers, const std::string& dir);
 

@@ -200,3 +200,23 @@ TEST(HtmlReport, EscapesEverythingUserControlled) {
   EXPECT_NE(html.find("href='a&#39;b.csv'"), std::string::npos);
   EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
 }
+
+TEST(Plots, ErrorGrowthHasEveryDesignOnceAndRoundTicks) {
+  std::vector<std::string> layers;
+  for (int i = 0; i < 60; ++i) layers.push_back("block_" + std::to_string(i) + "/conv");
+  std::vector<std::pair<std::string, std::vector<double>>> series;
+  for (int k = 0; k < 14; ++k) {
+    std::vector<double> v;
+    for (int i = 0; i < 60; ++i) v.push_back(i == 3 && k == 0 ? NAN : 45.0 - 0.3 * i - k);
+    series.emplace_back("design-" + std::to_string(k), v);
+  }
+  const std::string svg = error_growth_svg("error growth", layers, series);
+  EXPECT_EQ(svg.rfind("<svg", 0), 0u);
+  for (int k = 0; k < 14; ++k)
+    EXPECT_EQ(count(svg, ">design-" + std::to_string(k) + "</text>"), 1u) << "legend entry of design-" << k;
+  EXPECT_EQ(count(svg, "<polyline"), 14u);
+  EXPECT_EQ(count(svg, "stroke-dasharray='6,3'"), 2u * 2) << "series 12 and 13: dashed line and legend swatch";
+  // y from 10 to 50 in steps of 5 or 10 (data 14.3 .. 45): labels are round.
+  EXPECT_NE(svg.find(">50</text>"), std::string::npos);
+  EXPECT_NE(svg.find(">10</text>"), std::string::npos);
+}
