@@ -365,7 +365,8 @@ int cmd_sweep(const std::vector<std::string>& args, const std::string& self, std
   const auto missing = merge_sweep(spec.points, {out_dir}, out_dir, /*allow_missing=*/true);
   const std::string summary = (fs::path(out_dir) / "sweep_summary.csv").string();
   if (missing.size() < spec.points.size()) print_sweep_table(summary, out);
-  out << "results: " << summary << ", plots in " << (fs::path(out_dir) / "plots").string() << "\n";
+  out << "results: " << summary << ", plots in " << (fs::path(out_dir) / "plots").string() << ", "
+      << (fs::path(out_dir) / "report.html").string() << "\n";
   return (failed || !missing.empty()) ? 1 : 0;
 }
 
@@ -498,7 +499,7 @@ std::string sweep_report(const std::vector<SweepPoint>& points, const std::vecto
   h.title = "sparq-sim sweep: " + std::to_string(points.size()) + " points";
   h.subtitle = missing.empty() ? "every point has its result"
                                : std::to_string(missing.size()) + " of " + std::to_string(points.size()) +
-                                     " points have no result (merged with --allow-missing)";
+                                     " points have no result (failed, or not run: merged with --allow-missing)";
   std::string config;
   try {
     config = read_file_bounded((fs::path(point_dir_with_results) / "effective_config.yaml").string(), 16 << 20,
