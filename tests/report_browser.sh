@@ -27,6 +27,7 @@ trap 'rm -rf "$tmp"' EXIT
 browse() {
   local page=$1 mode=$2 out=$3 profile
   profile=$(mktemp -d "$tmp/profile.XXXXXX")
+  # shellcheck disable=SC2054  # the comma is in --window-size=W,H
   local args=(--headless --disable-gpu --no-sandbox --no-first-run --disable-extensions --hide-scrollbars
               --user-data-dir="$profile" --enable-logging=stderr --v=0 --window-size=1400,2400)
   if [ "$mode" = dom ]; then
