@@ -30,6 +30,8 @@
 #include "metrics.h"
 #include "network.h"
 #include "network_exec.h"
+#include "plots.h"
+#include "report_html.h"
 #include "safe_io.h"
 #include "stats.h"
 
@@ -96,73 +98,6 @@ std::string fmt(double v, int prec) {
   return b;
 }
 
-// Text for SVG: valid UTF-8 without control characters, markup escaped.
-std::string xml_text(const std::string& s) {
-  std::string out;
-  for (char c : clean_text(s)) {
-    if (c == '&')
-      out += "&amp;";
-    else if (c == '<')
-      out += "&lt;";
-    else if (c == '>')
-      out += "&gt;";
-    else if (c == '"')
-      out += "&quot;";
-    else
-      out += c;
-  }
-  return out;
-}
-
-// Error growth along the network: per-layer SQNR [dB] against the float
-// graph, one polyline per design. Plain SVG.
-std::string error_growth_svg(const std::string& title, const std::vector<std::string>& layer_names,
-                             const std::vector<std::pair<std::string, std::vector<double>>>& series) {
-  static const char* kColors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
-                                  "#e377c2", "#7f7f7f", "#bcbd22", "#17becf", "#000000", "#aec7e8"};
-  const double W = 900, H = 480, L = 60, R = 190, T = 40, B = 50;
-  double lo = INFINITY, hi = -INFINITY;
-  for (const auto& s : series)
-    for (double v : s.second)
-      if (std::isfinite(v)) lo = std::min(lo, v), hi = std::max(hi, v);
-  if (!std::isfinite(lo)) lo = 0, hi = 1;
-  lo = std::floor(lo / 5) * 5;
-  hi = std::ceil(hi / 5) * 5;
-  if (hi <= lo) hi = lo + 5;
-  const std::size_t n = std::max<std::size_t>(layer_names.size(), 2);
-  auto X = [&](std::size_t i) { return L + (W - L - R) * static_cast<double>(i) / static_cast<double>(n - 1); };
-  auto Y = [&](double v) { return T + (H - T - B) * (hi - std::min(std::max(v, lo), hi)) / (hi - lo); };
-  std::ostringstream s;
-  s << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << W << "\" height=\"" << H
-    << "\" font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
-  s << "<text x=\"" << W / 2 << "\" y=\"22\" text-anchor=\"middle\" font-size=\"15\">" << xml_text(title)
-    << "</text>\n";
-  for (double v = lo; v <= hi + 1e-9; v += 5) {
-    s << "<line x1=\"" << L << "\" x2=\"" << W - R << "\" y1=\"" << Y(v) << "\" y2=\"" << Y(v)
-      << "\" stroke=\"#ddd\"/><text x=\"" << L - 6 << "\" y=\"" << Y(v) + 4 << "\" text-anchor=\"end\">" << v
-      << "</text>\n";
-  }
-  s << "<text x=\"16\" y=\"" << (T + H - B) / 2 << "\" transform=\"rotate(-90 16 " << (T + H - B) / 2
-    << ")\" text-anchor=\"middle\">SQNR vs float [dB]</text>\n";
-  s << "<text x=\"" << (L + W - R) / 2 << "\" y=\"" << H - 12
-    << "\" text-anchor=\"middle\">conv / dense layer, input to output (index)</text>\n";
-  for (std::size_t i = 0; i < layer_names.size(); i += std::max<std::size_t>(1, layer_names.size() / 10))
-    s << "<text x=\"" << X(i) << "\" y=\"" << H - B + 16 << "\" text-anchor=\"middle\">" << i << "</text>\n";
-  for (std::size_t k = 0; k < series.size(); ++k) {
-    const char* col = kColors[k % (sizeof kColors / sizeof kColors[0])];
-    s << "<polyline fill=\"none\" stroke=\"" << col << "\" stroke-width=\"1.5\" points=\"";
-    for (std::size_t i = 0; i < series[k].second.size(); ++i)
-      if (std::isfinite(series[k].second[i])) s << X(i) << "," << Y(series[k].second[i]) << " ";
-    s << "\"/>\n";
-    const double ly = T + 14 + 16 * static_cast<double>(k);
-    s << "<line x1=\"" << W - R + 10 << "\" x2=\"" << W - R + 30 << "\" y1=\"" << ly - 4 << "\" y2=\"" << ly - 4
-      << "\" stroke=\"" << col << "\" stroke-width=\"2\"/><text x=\"" << W - R + 35 << "\" y=\"" << ly << "\">"
-      << xml_text(series[k].first) << "</text>\n";
-  }
-  s << "</svg>\n";
-  return s.str();
-}
-
 }  // namespace
 
 int cmd_infer(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -192,7 +127,7 @@ int cmd_infer(const std::vector<std::string>& args, std::ostream& out, std::ostr
            "Signed-input nodes run int8 under every design (SPARQ takes unsigned activations). The array\n"
            "model times one image (cycles_image) per design; engine: array runs every image on it.\n"
            "Writes OUT/{effective_config.yaml, results.json, summary.csv, layers.csv, images.csv,\n"
-           "error_growth.svg, result_manifest.txt}.\n";
+           "error_growth.svg, report.html, result_manifest.txt}.\n";
     return 0;
   }
   if (configs.empty()) throw InputError("infer: a configuration file is required (sparq-sim infer CONFIG.yaml)");
@@ -508,15 +443,39 @@ int cmd_infer(const std::vector<std::string>& args, std::ostream& out, std::ostr
   }
   std::ostringstream json;
   root.write_json(json);
+  const std::string growth_svg = error_growth_svg(
+      "error growth along " + net.name + " (" + std::to_string(net.images) + " images)", lnames, series);
+  HtmlReport rep;
+  rep.title = "sparq-sim infer: " + net.name;
+  rep.subtitle = std::to_string(net.images) + " images, " + std::to_string(weighted.size()) +
+                 " conv/dense layers, engine " + nopt.engine + ", " + std::to_string(runs.size()) + " design(s)";
+  rep.provenance = {{"run id", run_id},
+                    {"configuration", cfg.config_file},
+                    {"network bundle", net.name + " (" + fs::absolute(net.dir).lexically_normal().string() + ")"},
+                    {"model", net.model_name},
+                    {"images", std::to_string(net.images) + " (images.csv lists their paths)"}};
+  if (!net.model_source.empty()) rep.provenance.push_back({"model source", net.model_source});
+  rep.tables.push_back({"Summary per design", "cells as in summary.csv; units in brackets",
+                        parse_csv(summary_csv.str(), "summary.csv")});
+  HtmlReport::Table lt{"Per layer: SQNR against the float graph", "cells as in layers.csv",
+                       parse_csv(layers_csv.str(), "layers.csv")};
+  lt.collapsed = true;
+  rep.tables.push_back(std::move(lt));
+  HtmlReport::Table it{"Per image", "cells as in images.csv", parse_csv(images_csv.str(), "images.csv")};
+  it.collapsed = true;
+  rep.tables.push_back(std::move(it));
+  rep.plots = {{"error_growth.svg", growth_svg}};
+  rep.config_yaml = cfg.effective_yaml;
+  rep.files = {"summary.csv",           "layers.csv",   "images.csv", "error_growth.svg", "results.json",
+               "effective_config.yaml", kResultManifest};
   write_result_set(cfg.output_dir, run_id,
                    {{"effective_config.yaml", "# run_id: " + run_id + "\n" + cfg.effective_yaml},
                     {"results.json", json.str() + "\n"},
                     {"summary.csv", summary_csv.str()},
                     {"layers.csv", layers_csv.str()},
                     {"images.csv", images_csv.str()},
-                    {"error_growth.svg",
-                     error_growth_svg("error growth along " + net.name + " (" + std::to_string(net.images) + " images)",
-                                      lnames, series)}});
+                    {"error_growth.svg", growth_svg},
+                    {"report.html", render_report(rep)}});
 
   if (!cfg.quiet) {
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();

@@ -199,7 +199,7 @@ int cmd_run(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   if (!cfg.quiet) print_table(r, out);
   // Quiet or not, one line says where the results went.
   out << "results: " << (fs::path(cfg.output_dir) / "results.json").string() << " (summary.csv, layers.csv, "
-      << "effective_config.yaml alongside)\n";
+      << "effective_config.yaml, report.html alongside)\n";
   if (!r.vcd_files.empty()) {
     err << "waveforms (" << r.vcd_files.size() << (r.vcd_files.size() == 1 ? " file, " : " files, ")
         << "group 0 of each layer):\n";

@@ -20,6 +20,8 @@
 #include "gemm.h"
 #include "npy.h"
 #include "pe_datapath.h"
+#include "plots.h"
+#include "report_html.h"
 #include "run_budget.h"
 #include "safe_io.h"
 
@@ -522,6 +524,37 @@ void csv_append(CsvTable& t, const std::vector<std::pair<std::string, std::strin
   t.add_row(header, row);  // skipped layers have fewer columns
 }
 
+// report.html of a run (report_html.h): the summary and layer tables as in
+// the CSVs, the plots inline, the effective config, the bundle's provenance.
+std::string run_report(const RunOutcome& r, const std::string& run_id, const CsvTable& summary,
+                       const CsvTable& layers) {
+  const RunConfig& cfg = r.config;
+  HtmlReport h;
+  h.title = "sparq-sim run: " + r.bundle_name;
+  std::string designs;
+  for (const auto& d : r.designs) designs += (designs.empty() ? "" : ", ") + d.design.name;
+  h.subtitle = std::to_string(r.designs.size()) + " design(s): " + designs;
+  h.provenance.push_back({"run id", run_id});
+  h.provenance.push_back({"configuration", cfg.config_file});
+  add_bundle_provenance(h, cfg.bundle);
+  HtmlReport::Table key{"Summary: key statistics per design",
+                        "the totals over the unsigned-activation layers; cells as in summary.csv (which has every "
+                        "statistic); units in brackets",
+                        select_columns(summary, summary_key_columns())};
+  h.tables.push_back(std::move(key));
+  HtmlReport::Table all{"Summary: every statistic (summary.csv, one column per design)", "", summary};
+  all.collapsed = all.transposed = true;
+  h.tables.push_back(std::move(all));
+  HtmlReport::Table lk{"Per layer: key statistics", "cells as in layers.csv",
+                       select_columns(layers, layer_key_columns())};
+  lk.collapsed = layers.rows.size() > 30;
+  h.tables.push_back(std::move(lk));
+  h.plots = make_plots(summary, layers);
+  h.config_yaml = cfg.effective_yaml;
+  h.files = {"summary.csv", "layers.csv", "results.json", "effective_config.yaml", kResultManifest};
+  return render_report(h);
+}
+
 }  // namespace
 
 StatGroup design_stats(const RunConfig& cfg, const DesignOutcome& d) {
@@ -574,7 +607,8 @@ void write_results(const RunOutcome& r) {
                    {{"effective_config.yaml", "# run_id: " + run_id + "\n" + cfg.effective_yaml},
                     {"results.json", js.str()},
                     {"layers.csv", layers_csv.to_string()},
-                    {"summary.csv", summary_csv.to_string()}});
+                    {"summary.csv", summary_csv.to_string()},
+                    {"report.html", run_report(r, run_id, summary_csv, layers_csv)}});
 }
 
 }  // namespace sparq

@@ -28,7 +28,9 @@
 #include "csv.h"
 #include "errors.h"
 #include "plots.h"
+#include "report_html.h"
 #include "safe_io.h"
+#include "yaml_util.h"
 
 extern char** environ;
 
@@ -271,6 +273,7 @@ int cmd_sweep(const std::vector<std::string>& args, const std::string& self, std
   if (shard_n == 1) {
     check_output_file((fs::path(out_dir) / "sweep_summary.csv").string(), "sweep summary");
     check_output_file((fs::path(out_dir) / "sweep_layers.csv").string(), "sweep layer table");
+    check_output_file((fs::path(out_dir) / "report.html").string(), "sweep report");
     ensure_own_directory((fs::path(out_dir) / "plots").string());
   }
   ensure_own_directory((fs::path(out_dir) / "points").string());
@@ -362,7 +365,8 @@ int cmd_sweep(const std::vector<std::string>& args, const std::string& self, std
   const auto missing = merge_sweep(spec.points, {out_dir}, out_dir, /*allow_missing=*/true);
   const std::string summary = (fs::path(out_dir) / "sweep_summary.csv").string();
   if (missing.size() < spec.points.size()) print_sweep_table(summary, out);
-  out << "results: " << summary << ", plots in " << (fs::path(out_dir) / "plots").string() << "\n";
+  out << "results: " << summary << ", plots in " << (fs::path(out_dir) / "plots").string() << ", "
+      << (fs::path(out_dir) / "report.html").string() << "\n";
   return (failed || !missing.empty()) ? 1 : 0;
 }
 
@@ -481,6 +485,64 @@ void print_sweep_table(const std::string& summary_csv, std::ostream& out) {
   out << "(" << summary_csv << " has every statistic)\n";
 }
 
+namespace {
+
+// report.html of a sweep (report_html.h): the points, the key statistics of
+// every point x design and every layer, the plots inline, one point's
+// effective config (the others differ only in their overrides) and the
+// trace bundle's provenance.
+std::string sweep_report(const std::vector<SweepPoint>& points, const std::vector<std::string>& missing,
+                         const std::vector<std::string>& keys, const CsvTable& summary, const CsvTable& layers,
+                         std::vector<std::pair<std::string, std::string>> plots,
+                         const std::string& point_dir_with_results) {
+  HtmlReport h;
+  h.title = "sparq-sim sweep: " + std::to_string(points.size()) + " points";
+  h.subtitle = missing.empty() ? "every point has its result"
+                               : std::to_string(missing.size()) + " of " + std::to_string(points.size()) +
+                                     " points have no result (failed, or not run: merged with --allow-missing)";
+  std::string config;
+  try {
+    config = read_file_bounded((fs::path(point_dir_with_results) / "effective_config.yaml").string(), 16 << 20,
+                               "effective config");
+    const YAML::Node root = load_yaml_text(config, "effective_config.yaml");
+    if (root["trace"] && root["trace"]["bundle"]) add_bundle_provenance(h, root["trace"]["bundle"].as<std::string>());
+  } catch (const std::exception& e) {
+    h.provenance.push_back({"trace bundle", std::string("unknown (") + e.what() + ")"});
+  }
+  CsvTable pt;
+  pt.header = {"point", "label", "overrides"};
+  for (const auto& p : points) {
+    std::string o;
+    for (const auto& [k, v] : p.overrides) o += (o.empty() ? "" : " ") + k + "=" + v;
+    const bool miss = std::find(missing.begin(), missing.end(), p.id) != missing.end();
+    pt.rows.push_back({p.id, p.label, o + (miss ? " (no result)" : "")});
+  }
+  HtmlReport::Table tp{"Points", "the sweep's points and their overrides (points.csv)", pt};
+  tp.collapsed = points.size() > 30;
+  h.tables.push_back(std::move(tp));
+  std::vector<std::string> cols = {"point", "label"};
+  cols.insert(cols.end(), keys.begin(), keys.end());
+  for (const auto& c : summary_key_columns())
+    if (std::find(cols.begin(), cols.end(), c) == cols.end()) cols.push_back(c);
+  h.tables.push_back({"Summary: key statistics per point and design",
+                      "cells as in sweep_summary.csv (which has every statistic); units in brackets",
+                      select_columns(summary, cols)});
+  std::vector<std::string> lcols = {"point"};
+  lcols.insert(lcols.end(), layer_key_columns().begin(), layer_key_columns().end());
+  HtmlReport::Table tl{"Per layer: key statistics per point and design", "cells as in sweep_layers.csv",
+                       select_columns(layers, lcols)};
+  tl.collapsed = true;
+  h.tables.push_back(std::move(tl));
+  h.plots = std::move(plots);
+  h.config_heading = "Effective configuration of one point";
+  h.config_yaml = config.empty() ? "(not available)" : "# point directory: " + point_dir_with_results + "\n" + config;
+  h.files = {"sweep_summary.csv", "sweep_layers.csv", "points.csv"};
+  for (const auto& [name, svg] : h.plots) h.files.push_back("plots/" + name);
+  return render_report(h);
+}
+
+}  // namespace
+
 std::vector<std::string> merge_sweep(const std::vector<SweepPoint>& points, const std::vector<std::string>& dirs,
                                      const std::string& out_dir, bool allow_missing) {
   std::vector<std::string> missing;
@@ -493,6 +555,7 @@ std::vector<std::string> merge_sweep(const std::vector<SweepPoint>& points, cons
   // Every destination usable before anything is written.
   check_output_file((fs::path(out_dir) / "sweep_summary.csv").string(), "sweep summary");
   check_output_file((fs::path(out_dir) / "sweep_layers.csv").string(), "sweep layer table");
+  check_output_file((fs::path(out_dir) / "report.html").string(), "sweep report");
   ensure_own_directory((fs::path(out_dir) / "plots").string());
   // Axis keys (in order of first appearance) become columns.
   std::vector<std::string> keys;
@@ -500,6 +563,7 @@ std::vector<std::string> merge_sweep(const std::vector<SweepPoint>& points, cons
     for (const auto& kv : p.overrides)
       if (std::find(keys.begin(), keys.end(), kv.first) == keys.end()) keys.push_back(kv.first);
   CsvTable summary, layers;
+  std::string first_dir;  // a point's result directory (its effective config goes into the report)
   for (const auto& which : {std::string("summary.csv"), std::string("layers.csv")}) {
     CsvTable& dst = which == "summary.csv" ? summary : layers;
     for (const auto& p : points) {
@@ -507,6 +571,7 @@ std::vector<std::string> merge_sweep(const std::vector<SweepPoint>& points, cons
       for (const auto& d : dirs) {
         if (!point_done(point_dir(d, p))) continue;
         found = (fs::path(point_dir(d, p)) / which).string();
+        if (first_dir.empty()) first_dir = point_dir(d, p);
         break;
       }
       if (found.empty()) continue;
@@ -527,11 +592,16 @@ std::vector<std::string> merge_sweep(const std::vector<SweepPoint>& points, cons
       }
     }
   }
+  std::vector<std::pair<std::string, std::string>> plots;
   if (!summary.header.empty()) {
     write_file_atomic((fs::path(out_dir) / "sweep_summary.csv").string(), summary.to_string());
-    write_plots(summary, layers, (fs::path(out_dir) / "plots").string());
+    plots = make_plots(summary, layers);
+    for (const auto& [name, svg] : plots) write_file_atomic((fs::path(out_dir) / "plots" / name).string(), svg);
   }
   if (!layers.header.empty()) write_file_atomic((fs::path(out_dir) / "sweep_layers.csv").string(), layers.to_string());
+  if (!summary.header.empty())
+    write_file_atomic((fs::path(out_dir) / "report.html").string(),
+                      sweep_report(points, missing, keys, summary, layers, std::move(plots), first_dir));
   return missing;
 }
 

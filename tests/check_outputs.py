@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """Parses every output file under the given directories with a real parser:
 JSON (duplicate keys refused), CSV (UTF-8, every row as wide as the header),
-SVG (XML). Prints one line per bad file and exits 1 if any; prints the count
+SVG (XML), HTML (report.html: elements balanced, no script, each inline SVG
+well-formed XML). Prints one line per bad file and exits 1 if any; prints the count
 of files checked otherwise. Used by tests/sim_reliability.cpp."""
 import csv
+import html.parser
 import io
+import re
 import json
 import os
 import sys
@@ -17,6 +20,42 @@ def no_dup_keys(pairs):
     if dups:
         raise ValueError("duplicate keys: %s" % sorted(dups))
     return dict(pairs)
+
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+class Balanced(html.parser.HTMLParser):
+    """Requires every non-void element closed in order; refuses <script>."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "script":
+            raise ValueError("contains a <script>")
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        pass
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack[-1] != tag:
+            raise ValueError("</%s> closes <%s> at line %d" % (tag, self.stack[-1] if self.stack else "nothing",
+                                                                self.getpos()[0]))
+        self.stack.pop()
+
+
+def check_html(text):
+    p = Balanced()
+    p.feed(text)
+    p.close()
+    if p.stack:
+        raise ValueError("unclosed elements: %s" % p.stack)
+    for svg in re.findall(r"<svg\b.*?</svg>", text, re.S):
+        ET.fromstring(svg)
 
 
 def check(path):
@@ -34,6 +73,8 @@ def check(path):
                 raise ValueError("row %d has %d fields, header %d" % (i, len(r), len(rows[0])))
     elif path.endswith(".svg"):
         ET.fromstring(raw)
+    elif path.endswith(".html"):
+        check_html(text)
     else:
         return False
     return True

@@ -108,6 +108,17 @@ TEST(Cli, DefaultRunMatchesGolden) {
   EXPECT_NE(js.find("\"unit\": \"cycle\""), std::string::npos);
   EXPECT_EQ(js.find("\"unit\": \"\""), std::string::npos);
   EXPECT_TRUE(fs::exists(t.s("out/effective_config.yaml")));
+  // report.html: part of the result set; the summary's cells as in summary.csv.
+  EXPECT_NE(slurp(t.s("out/result_manifest.txt")).find(" report.html\n"), std::string::npos);
+  const std::string html = slurp(t.s("out/report.html"));
+  const CsvTable sum = read_csv(t.s("out/summary.csv"));
+  const int cyc = sum.column("cycles.total [cycle]");
+  ASSERT_GE(cyc, 0);
+  for (const auto& row : sum.rows)
+    EXPECT_NE(html.find("<td class='n'>" + row[static_cast<std::size_t>(cyc)] + "</td>"), std::string::npos)
+        << row[static_cast<std::size_t>(cyc)];
+  EXPECT_NE(html.find("manifest sha256"), std::string::npos);
+  EXPECT_NE(html.find("<svg"), std::string::npos);
 }
 
 TEST(Cli, TablePrintsEveryDesignWithUnits) {
@@ -388,6 +399,13 @@ TEST(Cli, ShardsMergeToTheUnshardedResult) {
   ASSERT_EQ(m.code, 0) << m.err;
   EXPECT_EQ(slurp(t.s("m/sweep_summary.csv")), slurp(t.s("full/sweep_summary.csv")));
   EXPECT_TRUE(fs::exists(t.s("m/plots/pareto.svg")));
+  // The merged report: every point, the plots inline.
+  const std::string html = slurp(t.s("m/report.html"));
+  EXPECT_NE(html.find("sparq-sim sweep: 8 points"), std::string::npos);
+  EXPECT_NE(html.find("every point has its result"), std::string::npos);
+  EXPECT_GE(std::count(html.begin(), html.end(), '\n'), 100);
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  EXPECT_NE(html.find("layers_mult_utilization.svg"), std::string::npos);
 }
 
 // A sweep whose definition changed (here its `set:`) must not reuse the old

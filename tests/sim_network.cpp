@@ -484,8 +484,13 @@ TEST(NetworkSynthetic, InferWritesOneCompleteResultSet) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("vsparq-5opt"), std::string::npos) << r.out;
   for (const char* f : {"effective_config.yaml", "results.json", "summary.csv", "layers.csv", "images.csv",
-                        "error_growth.svg", "result_manifest.txt"})
+                        "error_growth.svg", "report.html", "result_manifest.txt"})
     EXPECT_TRUE(fs::exists(d / ("out/" + std::string(f)))) << f;
+  // The report: the summary's cells, the error-growth plot inline.
+  const std::string html = testing_util::read_text(d / "out/report.html");
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  EXPECT_NE(html.find("vsparq-5opt"), std::string::npos);
+  EXPECT_NE(html.find("<th>top1_vs_float [%]</th>"), std::string::npos);
   // The effective config repeats the run.
   const auto again = testing_util::run_cli(d.path.string(), exe(),
                                            "infer -q " + (d / "out/effective_config.yaml") + " --out " + (d / "out2"));
