@@ -203,6 +203,46 @@ void simulate_design_layer(const DesignPoint& d, const ArrayCost& cost, const Ce
   }
 }
 
+// The memory budget entry of one layer (sim/run_budget.h).
+LayerBudget layer_budget(const LayerInfo& info, std::int64_t max_pixels, bool has_bias, bool has_float) {
+  LayerBudget b;
+  b.name = info.name;
+  b.geo = info.geo;
+  const std::int64_t all = static_cast<std::int64_t>(info.geo.H_out()) * info.geo.W_out();
+  b.pixels = max_pixels > 0 ? std::min(all, max_pixels) : all;
+  b.has_bias = has_bias;
+  b.has_float = has_float;
+  return b;
+}
+
+// Refuses a run whose estimated memory exceeds simulation.max_memory.
+void check_memory_budget(const RunConfig& cfg, const std::vector<LayerBudget>& budget, bool check_reference) {
+  std::vector<hw::ArrayConfig> arrays;
+  for (const DesignPoint& d : cfg.designs) arrays.push_back(d.array);
+  const MemoryEstimate mem = estimate_run_memory(budget, arrays, check_reference);
+  if (mem.bytes > cfg.max_memory)
+    throw InputError("this run would need about " + format_bytes(mem.bytes) + " of memory, more than " +
+                     "simulation.max_memory (" + format_bytes(cfg.max_memory) + "); most of it is " + mem.biggest +
+                     ". Use a smaller array or trace.max_pixels, or raise simulation.max_memory");
+}
+
+// A layer's outcome before simulation, and the design it runs on (*ld): a
+// signed-input layer (e.g. the first convolution on an ImageNet-normalized
+// image) runs at int8 on the design's array, as the paper keeps such layers
+// at 8 bits: SPARQ's pairs take unsigned activations.
+LayerOutcome start_layer(const DesignPoint& d, const LoadedLayer& L, DesignPoint* ld) {
+  const LayerInfo& info = L.trace.info;
+  LayerOutcome lo;
+  lo.layer = info.name;
+  lo.op = info.op;
+  lo.geometry = info.geo.describe();
+  lo.signed_activations = info.activation_signed;
+  lo.pixels = L.pixels;
+  *ld = layer_design(d, info);
+  lo.int8_fallback = ld->array.pe.design != d.array.pe.design;
+  return lo;
+}
+
 }  // namespace
 
 RunOutcome run_simulation(const RunConfig& cfg, const RunOptions& opt, std::ostream& progress) {
@@ -245,23 +285,9 @@ RunOutcome run_simulation(const RunConfig& cfg, const RunOptions& opt, std::ostr
     }
   }
   std::vector<LayerBudget> budget;
-  for (const LayerInfo* info : sel) {
-    LayerBudget b;
-    b.name = info->name;
-    b.geo = info->geo;
-    const std::int64_t all = static_cast<std::int64_t>(info->geo.H_out()) * info->geo.W_out();
-    b.pixels = cfg.max_pixels > 0 ? std::min(all, cfg.max_pixels) : all;
-    b.has_bias = info->bias.has_value();
-    b.has_float = info->float_output.has_value();
-    budget.push_back(b);
-  }
-  std::vector<hw::ArrayConfig> arrays;
-  for (const DesignPoint& d : cfg.designs) arrays.push_back(d.array);
-  const MemoryEstimate mem = estimate_run_memory(budget, arrays, opt.check_reference);
-  if (mem.bytes > cfg.max_memory)
-    throw InputError("this run would need about " + format_bytes(mem.bytes) + " of memory, more than " +
-                     "simulation.max_memory (" + format_bytes(cfg.max_memory) + "); most of it is " + mem.biggest +
-                     ". Use a smaller array or trace.max_pixels, or raise simulation.max_memory");
+  for (const LayerInfo* info : sel)
+    budget.push_back(layer_budget(*info, cfg.max_pixels, info->bias.has_value(), info->float_output.has_value()));
+  check_memory_budget(cfg, budget, opt.check_reference);
   // One warning per design, for the first layer its array dwarfs.
   for (const DesignPoint& d : cfg.designs)
     for (const LayerBudget& b : budget)
@@ -296,17 +322,8 @@ RunOutcome run_simulation(const RunConfig& cfg, const RunOptions& opt, std::ostr
     for (std::size_t li = 0; li < layers.size(); ++li) {
       const LoadedLayer& L = layers[li];
       const LayerInfo& info = L.trace.info;
-      LayerOutcome lo;
-      lo.layer = info.name;
-      lo.op = info.op;
-      lo.geometry = info.geo.describe();
-      lo.signed_activations = info.activation_signed;
-      lo.pixels = L.pixels;
-      // A signed-input layer (e.g. the first convolution on an ImageNet-
-      // normalized image) runs at int8 on the design's array, as the paper
-      // keeps such layers at 8 bits: SPARQ's pairs take unsigned activations.
-      const DesignPoint ld = layer_design(d, info);
-      lo.int8_fallback = ld.array.pe.design != d.array.pe.design;
+      DesignPoint ld;
+      LayerOutcome lo = start_layer(d, L, &ld);
       const ArrayCost int8_cost = lo.int8_fallback ? design_cost(ld, r.library) : ArrayCost{};
       if (!cfg.quiet) progress << "  " << d.name << " / " << info.name << " ..." << std::flush;
       std::vector<std::int64_t> acc;
@@ -350,20 +367,8 @@ RunOutcome run_layer_trace(const RunConfig& cfg, const LayerTrace& layer, std::v
   r.library = load_cell_library(cfg.cost_library);
   r.bundle_name = "(in memory)";
   const LayerInfo& info = layer.info;
-  LayerBudget b;
-  b.name = info.name;
-  b.geo = info.geo;
-  const std::int64_t all = static_cast<std::int64_t>(info.geo.H_out()) * info.geo.W_out();
-  b.pixels = cfg.max_pixels > 0 ? std::min(all, cfg.max_pixels) : all;
-  b.has_bias = !layer.bias.empty();
-  b.has_float = !layer.float_output.empty();
-  std::vector<hw::ArrayConfig> arrays;
-  for (const DesignPoint& d : cfg.designs) arrays.push_back(d.array);
-  const MemoryEstimate mem = estimate_run_memory({b}, arrays, false);
-  if (mem.bytes > cfg.max_memory)
-    throw InputError("this run would need about " + format_bytes(mem.bytes) + " of memory, more than " +
-                     "simulation.max_memory (" + format_bytes(cfg.max_memory) + "); most of it is " + mem.biggest +
-                     ". Use a smaller array or trace.max_pixels, or raise simulation.max_memory");
+  check_memory_budget(cfg, {layer_budget(info, cfg.max_pixels, !layer.bias.empty(), !layer.float_output.empty())},
+                      false);
   const LoadedLayer L = lower(layer, cfg.max_pixels);
   if (exact) *exact = L.exact;
   if (acc) acc->assign(cfg.designs.size(), {});
@@ -372,15 +377,8 @@ RunOutcome run_layer_trace(const RunConfig& cfg, const LayerTrace& layer, std::v
     DesignOutcome out;
     out.design = d;
     out.cost = design_cost(d, r.library);
-    LayerOutcome lo;
-    lo.layer = info.name;
-    lo.op = info.op;
-    lo.geometry = info.geo.describe();
-    lo.signed_activations = info.activation_signed;
-    lo.pixels = L.pixels;
-    // Signed activations under a pair design: the int8 PE, as run_simulation.
-    const DesignPoint ld = layer_design(d, info);
-    lo.int8_fallback = ld.array.pe.design != d.array.pe.design;
+    DesignPoint ld;
+    LayerOutcome lo = start_layer(d, L, &ld);
     const MemoryStats ms = d.memory.enabled ? run_memory(ld, info, L.pixels) : MemoryStats{};
     hw::StructuralSession structural;
     std::vector<std::int64_t> a;

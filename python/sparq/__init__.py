@@ -228,7 +228,34 @@ class DesignResult:
         return f"sparq.DesignResult({self.name!r}: {what})"
 
 
-class LayerRun:
+class ByName:
+    """A sequence of named results: iterate, ``len``, index by position or by
+    ``.name``. Subclasses name the list attribute and what it holds."""
+
+    _items_attr = "designs"
+    _item_kind = "design"
+
+    def _items(self) -> list:
+        return getattr(self, self._items_attr)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._items())
+
+    def __len__(self) -> int:
+        return len(self._items())
+
+    def __getitem__(self, key: Union[int, str]) -> Any:
+        items = self._items()
+        if isinstance(key, int):
+            return items[key]
+        for item in items:
+            if item.name == key:
+                return item
+        kinds = self._item_kind + "s"
+        raise KeyError(f"no {self._item_kind} {key!r} in this run ({kinds}: {', '.join(i.name for i in items)})")
+
+
+class LayerRun(ByName):
     """The result of :func:`run_layer`: one :class:`DesignResult` per design
     (iterate, or index by design name or position), the exact int8
     accumulators (``exact``), and shortcuts to the only design's fields when
@@ -238,20 +265,6 @@ class LayerRun:
         self.layer = layer
         self.exact = exact
         self.designs = designs
-
-    def __iter__(self) -> Iterator[DesignResult]:
-        return iter(self.designs)
-
-    def __len__(self) -> int:
-        return len(self.designs)
-
-    def __getitem__(self, key: Union[int, str]) -> DesignResult:
-        if isinstance(key, int):
-            return self.designs[key]
-        for d in self.designs:
-            if d.name == key:
-                return d
-        raise KeyError(f"no design {key!r} in this run (designs: {', '.join(d.name for d in self.designs)})")
 
     def _only(self) -> DesignResult:
         if len(self.designs) != 1:
@@ -401,7 +414,7 @@ class NetworkDesignResult:
         return f"sparq.NetworkDesignResult({self.name!r}: logits {self.logits.shape}, {self.cycles} cycles)"
 
 
-class NetworkRun:
+class NetworkRun(ByName):
     """The result of :func:`run_network`: ``designs`` (one
     :class:`NetworkDesignResult` each; index by name or position),
     ``float_logits`` (the original float network's, from the bundle)."""
@@ -411,20 +424,6 @@ class NetworkRun:
         self.images = images
         self.float_logits = float_logits
         self.designs = designs
-
-    def __iter__(self):
-        return iter(self.designs)
-
-    def __len__(self):
-        return len(self.designs)
-
-    def __getitem__(self, key):
-        if isinstance(key, int):
-            return self.designs[key]
-        for d in self.designs:
-            if d.name == key:
-                return d
-        raise KeyError(f"no design {key!r} in this run (designs: {', '.join(d.name for d in self.designs)})")
 
     def __repr__(self) -> str:
         return f"sparq.NetworkRun({self.name!r}, {self.images} images, {self.designs!r})"

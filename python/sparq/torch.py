@@ -24,7 +24,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Union
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Union
 
 import sparq
 
@@ -197,7 +197,7 @@ def _value(stats, path: str):
         return None
 
 
-class TorchRun:
+class TorchRun(sparq.ByName):
     """The result of :func:`simulate`: the layers in model order (iterate,
     or index by module name or position) and a summary per layer and design."""
 
@@ -205,19 +205,8 @@ class TorchRun:
         self.layers = layers
         self.designs = designs
 
-    def __iter__(self) -> Iterator[TorchLayer]:
-        return iter(self.layers)
-
-    def __len__(self) -> int:
-        return len(self.layers)
-
-    def __getitem__(self, key: Union[int, str]) -> TorchLayer:
-        if isinstance(key, int):
-            return self.layers[key]
-        for L in self.layers:
-            if L.name == key:
-                return L
-        raise KeyError(f"no layer {key!r} in this run (layers: {', '.join(L.name for L in self.layers)})")
+    _items_attr = "layers"
+    _item_kind = "layer"
 
     def summary(self) -> List[Dict[str, Any]]:
         """One dict per layer and design: layer, design, ran_at, cycles, macs,
