@@ -455,13 +455,16 @@ int cmd_infer(const std::vector<std::string>& args, std::ostream& out, std::ostr
                     {"model", net.model_name},
                     {"images", std::to_string(net.images) + " (images.csv lists their paths)"}};
   if (!net.model_source.empty()) rep.provenance.push_back({"model source", net.model_source});
-  rep.tables.push_back({"Summary per design", "cells as in summary.csv; units in brackets",
+  rep.tables.push_back({"Summary per design",
+                        "4 significant digits (hover for the full value) from summary.csv; units in brackets",
                         parse_csv(summary_csv.str(), "summary.csv")});
-  HtmlReport::Table lt{"Per layer: SQNR against the float graph", "cells as in layers.csv",
+  HtmlReport::Table lt{"Per layer: SQNR against the float graph",
+                       "4 significant digits (hover for the full value) from layers.csv",
                        parse_csv(layers_csv.str(), "layers.csv")};
   lt.collapsed = true;
   rep.tables.push_back(std::move(lt));
-  HtmlReport::Table it{"Per image", "cells as in images.csv", parse_csv(images_csv.str(), "images.csv")};
+  HtmlReport::Table it{"Per image", "4 significant digits (hover for the full value) from images.csv",
+                       parse_csv(images_csv.str(), "images.csv")};
   it.collapsed = true;
   rep.tables.push_back(std::move(it));
   rep.plots = {{"error_growth.svg", growth_svg}};

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
@@ -155,6 +157,30 @@ bool numeric(const std::string& v) {
   return end && *end == '\0';
 }
 
+// What a numeric cell shows: integers as they are (cycle counts stay exact),
+// other numbers to 4 significant digits (whole numbers from 10^4 up); the
+// CSV's full value is the cell's tooltip.
+std::string shown_number(const std::string& v) {
+  if (v.find_first_not_of("+-0123456789") == std::string::npos) return v;
+  const double x = std::strtod(v.c_str(), nullptr);
+  if (!std::isfinite(x)) return v;
+  char buf[64];
+  std::snprintf(buf, sizeof buf, std::fabs(x) >= 1e4 ? "%.0f" : "%.4g", x);
+  return buf;
+}
+
+void cell_html(std::ostringstream& o, const std::string& v) {
+  if (!numeric(v)) {
+    o << "<td>" << html_escape(v) << "</td>";
+    return;
+  }
+  const std::string shown = shown_number(v);
+  if (shown == v)
+    o << "<td class='n'>" << html_escape(v) << "</td>";
+  else
+    o << "<td class='n' title='" << html_escape(v) << "'>" << html_escape(shown) << "</td>";
+}
+
 // A column name that may wrap after each '.' of its statistic path (narrower columns).
 std::string breakable(const std::string& escaped) {
   std::string o;
@@ -171,8 +197,7 @@ void table_html(std::ostringstream& o, const CsvTable& t, bool transposed) {
     for (const auto& r : t.rows) {
       o << "<tr>";
       for (std::size_t c = 0; c < t.header.size(); ++c) {
-        const std::string v = c < r.size() ? r[c] : "";
-        o << (numeric(v) ? "<td class='n'>" : "<td>") << html_escape(v) << "</td>";
+        cell_html(o, c < r.size() ? r[c] : "");
       }
       o << "</tr>\n";
     }
@@ -182,8 +207,7 @@ void table_html(std::ostringstream& o, const CsvTable& t, bool transposed) {
     for (std::size_t c = 0; c < t.header.size(); ++c) {
       o << "<tr><th>" << html_escape(t.header[c]) << "</th>";
       for (const auto& r : t.rows) {
-        const std::string v = c < r.size() ? r[c] : "";
-        o << (numeric(v) ? "<td class='n'>" : "<td>") << html_escape(v) << "</td>";
+        cell_html(o, c < r.size() ? r[c] : "");
       }
       o << "</tr>\n";
     }

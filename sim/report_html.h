@@ -1,7 +1,8 @@
 // report.html: one self-contained page per run, sweep and whole-network
 // inference, for people to read in a browser. It holds the provenance (the
 // trace bundle's model, image and sha256s, the simulator version), the
-// summary tables (the CSV cells unchanged, units in the column headers),
+// summary tables (the CSV cells: integers unchanged, other numbers to 4
+// significant digits with the full value as tooltip; units in the headers),
 // per-layer tables, the plots as inline SVG (plots.h), the effective
 // configuration and links to the CSV/JSON files beside it. No script, no
 // external resource; every text from the user or the data is HTML-escaped.

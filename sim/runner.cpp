@@ -536,14 +536,15 @@ std::string run_report(const RunOutcome& r, const std::string& run_id, const Csv
   h.provenance.push_back({"configuration", cfg.config_file});
   add_bundle_provenance(h, cfg.bundle);
   HtmlReport::Table key{"Summary: key statistics per design",
-                        "the totals over the unsigned-activation layers; cells as in summary.csv (which has every "
+                        "the totals over the unsigned-activation layers; 4 significant digits (hover for the full "
+                        "value) from summary.csv (which has every "
                         "statistic); units in brackets",
                         select_columns(summary, summary_key_columns())};
   h.tables.push_back(std::move(key));
   HtmlReport::Table all{"Summary: every statistic (summary.csv, one column per design)", "", summary};
   all.collapsed = all.transposed = true;
   h.tables.push_back(std::move(all));
-  HtmlReport::Table lk{"Per layer: key statistics", "cells as in layers.csv",
+  HtmlReport::Table lk{"Per layer: key statistics", "4 significant digits (hover for the full value) from layers.csv",
                        select_columns(layers, layer_key_columns())};
   lk.collapsed = layers.rows.size() > 30;
   h.tables.push_back(std::move(lk));

@@ -525,11 +525,13 @@ std::string sweep_report(const std::vector<SweepPoint>& points, const std::vecto
   for (const auto& c : summary_key_columns())
     if (std::find(cols.begin(), cols.end(), c) == cols.end()) cols.push_back(c);
   h.tables.push_back({"Summary: key statistics per point and design",
-                      "cells as in sweep_summary.csv (which has every statistic); units in brackets",
+                      "4 significant digits (hover for the full value) from sweep_summary.csv (which has every "
+                      "statistic); units in brackets",
                       select_columns(summary, cols)});
   std::vector<std::string> lcols = {"point"};
   lcols.insert(lcols.end(), layer_key_columns().begin(), layer_key_columns().end());
-  HtmlReport::Table tl{"Per layer: key statistics per point and design", "cells as in sweep_layers.csv",
+  HtmlReport::Table tl{"Per layer: key statistics per point and design",
+                       "4 significant digits (hover for the full value) from sweep_layers.csv",
                        select_columns(layers, lcols)};
   tl.collapsed = true;
   h.tables.push_back(std::move(tl));

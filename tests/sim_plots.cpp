@@ -201,6 +201,21 @@ TEST(HtmlReport, EscapesEverythingUserControlled) {
   EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
 }
 
+TEST(HtmlReport, NumbersShownToFourDigitsWithTheFullValueAsTooltip) {
+  HtmlReport r;
+  CsvTable t;
+  t.add_row({"design", "cycles [cycle]", "mac [1]", "sqnr [dB]", "big [1]", "tiny [1]", "sqnr2 [dB]"},
+            {"int8", "226163", "148.898202", "-23.7935861", "123456.78", "1.23456e-07", "null"});
+  r.tables.push_back({"summary", "", t});
+  const std::string html = render_report(r);
+  EXPECT_NE(html.find("<td class='n'>226163</td>"), std::string::npos);  // integers exact
+  EXPECT_NE(html.find("<td class='n' title='148.898202'>148.9</td>"), std::string::npos);
+  EXPECT_NE(html.find("<td class='n' title='-23.7935861'>-23.79</td>"), std::string::npos);
+  EXPECT_NE(html.find("<td class='n' title='123456.78'>123457</td>"), std::string::npos);
+  EXPECT_NE(html.find("<td class='n' title='1.23456e-07'>1.235e-07</td>"), std::string::npos);
+  EXPECT_NE(html.find("<td>null</td>"), std::string::npos);
+}
+
 TEST(Plots, ErrorGrowthHasEveryDesignOnceAndRoundTicks) {
   std::vector<std::string> layers;
   for (int i = 0; i < 60; ++i) layers.push_back("block_" + std::to_string(i) + "/conv");
