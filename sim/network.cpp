@@ -250,12 +250,31 @@ Network read_network_root(Network net, const YAML::Node& root, bool verify_sha, 
       if (m["source"]) net.model_source = as<std::string>(m["source"], "model.source", top, "a string");
     }
     const YAML::Node in = need(root, "input", top);
+    if (!in.IsMap()) top.fail("'input' must be a mapping");
+    for (const auto& kv : in)
+      if (const auto k = kv.first.as<std::string>();
+          k != "name" && k != "shape" && k != "scale" && k != "mean" && k != "std" && k != "preprocessing")
+        top.fail("'input." + k + "' is not known (known: name, shape, scale, mean, std, preprocessing)");
     net.input_name = as<std::string>(need(in, "name", top), "input.name", top, "a string");
     net.input_shape = int_list(in, "shape", top, 3);
     if (net.input_shape[2] != 3 || net.input_shape[0] < 1 || net.input_shape[1] < 1)
       top.fail("'input.shape' must be [H, W, 3]");
     net.input_scale = as<float>(need(in, "scale", top), "input.scale", top, "a number");
     if (!(net.input_scale > 0) || !std::isfinite(net.input_scale)) top.fail("'input.scale' must be positive");
+    // Optional normalization per channel, both or neither (traces/README.md).
+    if (in["mean"] || in["std"]) {
+      for (const char* k : {"mean", "std"}) {
+        const YAML::Node v = need(in, k, top);
+        if (!v.IsSequence() || v.size() != 3) top.fail("'input." + std::string(k) + "' must be a list of 3 numbers");
+        std::vector<float>& dst = std::string(k) == "mean" ? net.input_mean : net.input_std;
+        for (const auto& e : v) {
+          dst.push_back(as<float>(e, std::string("input.") + k, top, "a list of 3 numbers"));
+          if (!std::isfinite(dst.back()) || (dst.back() <= 0 && std::string(k) == "std"))
+            top.fail("'input." + std::string(k) + "' must hold finite numbers" +
+                     (std::string(k) == "std" ? ", all positive" : ""));
+        }
+      }
+    }
 
     // Nodes, in order; every input must be produced by an earlier node.
     std::map<std::string, int> index;

@@ -57,8 +57,11 @@ struct Network {
   std::string input_name;
   std::vector<std::int64_t> input_shape;  // [S, S, 3]
   float input_scale = 0;                  // network input = pixels * input_scale
-  std::vector<NetNode> nodes;             // topological order
-  int logits = -1, probabilities = -1;    // node indices
+  // Optional per-channel normalization (e.g. ImageNet mean/std): network
+  // input = (pixels * input_scale - input_mean[c]) / input_std[c]; empty: none.
+  std::vector<float> input_mean, input_std;
+  std::vector<NetNode> nodes;           // topological order
+  int logits = -1, probabilities = -1;  // node indices
   int classes = 0;
   // evaluation images
   int images = 0;

@@ -144,6 +144,8 @@ std::vector<float> network_input(const Network& net, int image) {
   std::vector<float> x(per);
   const std::uint8_t* p = net.pixels.data() + per * static_cast<std::size_t>(image);
   for (std::size_t i = 0; i < per; ++i) x[i] = static_cast<float>(p[i]) * net.input_scale;
+  if (!net.input_mean.empty())  // channels last: element i is channel i % 3
+    for (std::size_t i = 0; i < per; ++i) x[i] = (x[i] - net.input_mean[i % 3]) / net.input_std[i % 3];
   return x;
 }
 

@@ -358,6 +358,55 @@ TEST(NetworkSynthetic, FloatEngineMatchesIndependentReference) {
   }
 }
 
+TEST(NetworkSynthetic, InputNormalizationPerChannel) {
+  // input.mean/std: the network input is (pixel / 255 - mean[c]) / std[c],
+  // channels last; malformed values are refused naming the key.
+  ScratchDir d;
+  const Synthetic s = make_synthetic(5);
+  const std::string plain = "input: {name: input, shape: [9, 9, 3], scale: 0.003921568859368563}";
+  auto with_input = [&](const std::string& dir, const std::string& input_line) {
+    write_synthetic(s, dir);
+    std::ostringstream text;
+    text << std::ifstream(dir + "/network.yaml").rdbuf();
+    std::string y = text.str();
+    y.replace(y.find(plain), plain.size(), input_line);
+    std::ofstream(dir + "/network.yaml") << y;
+  };
+  with_input(d / "norm",
+             "input: {name: input, shape: [9, 9, 3], scale: 0.003921568859368563, mean: [0.485, 0.456, 0.406], "
+             "std: [0.229, 0.224, 0.225]}");
+  const Network net = read_network(d / "norm");
+  const double mean[3] = {0.485, 0.456, 0.406}, stdv[3] = {0.229, 0.224, 0.225};
+  for (int img = 0; img < net.images; ++img) {
+    const std::vector<float> x = network_input(net, img);
+    ASSERT_EQ(x.size(), 9u * 9 * 3);
+    bool negative = false;
+    for (std::size_t j = 0; j < x.size(); ++j) {
+      const double want = (s.images[static_cast<std::size_t>(img)][j] / 255.0 - mean[j % 3]) / stdv[j % 3];
+      EXPECT_NEAR(x[j], want, 1e-5) << "image " << img << " element " << j;
+      negative = negative || x[j] < 0;
+    }
+    EXPECT_TRUE(negative);
+  }
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {"mean: [0.5, 0.5], std: [0.2, 0.2, 0.2]", "'input.mean' must be a list of 3 numbers"},
+      {"mean: [0.5, 0.5, 0.5], std: [0.2, 0.0, 0.2]", "'input.std' must hold finite numbers, all positive"},
+      {"mean: [0.5, 0.5, 0.5]", "'std' is missing"},
+      {"means: [0.5, 0.5, 0.5]", "'input.means' is not known"},
+  };
+  for (std::size_t i = 0; i < bad.size(); ++i) {
+    const std::string dir = d / ("bad" + std::to_string(i));
+    with_input(dir, "input: {name: input, shape: [9, 9, 3], scale: 0.003921568859368563, " + bad[i].first + "}");
+    try {
+      read_network(dir);
+      ADD_FAILURE() << bad[i].first << ": accepted";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(bad[i].second), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(dir + "/network.yaml"), std::string::npos) << e.what();
+    }
+  }
+}
+
 TEST(NetworkSynthetic, WrongPoolingIsCaught) {
   // The same network with its average pool counting the padding, or with a
   // max pool of stride 2: the reference outputs no longer match.

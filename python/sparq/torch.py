@@ -310,7 +310,7 @@ def simulate_network(model: "torch.nn.Module", images: Sequence[Union[str, os.Pa
                      designs: Optional[Sequence[Union[str, dict]]] = None,
                      calibration: Optional[Sequence[Union[str, os.PathLike]]] = None, size: int = 224,
                      engine: Optional[str] = None, keep_accumulators: bool = False,
-                     set: Iterable[str] = ()) -> "sparq.NetworkRun":
+                     normalize: bool = True, set: Iterable[str] = ()) -> "sparq.NetworkRun":
     """The whole model, as ``sparq-sim infer`` runs a network bundle: every
     conv/dense layer under the design with the float ops between them, error
     propagating, the first convolution and signed-input layers at int8.
@@ -319,8 +319,10 @@ def simulate_network(model: "torch.nn.Module", images: Sequence[Union[str, os.Pa
     ``tools/torch_export/sparq_torch_network.py`` maps (its README). It is
     exported with that module into a temporary directory (removed
     afterwards: nothing is left on disk) and run with :func:`sparq.run_network`
-    over ``images`` (photo paths; pixels / 255 at ``size`` x ``size``, no
-    mean/std normalization), calibrated on ``calibration`` (default: the
+    over ``images`` (photo paths at ``size`` x ``size``: ImageNet
+    mean/std-normalized pixels / 255, as torchvision's models expect, or
+    with ``normalize=False`` pixels / 255; the first convolution runs at
+    int8 either way), calibrated on ``calibration`` (default: the
     images). ``designs`` as for :func:`simulate`. Returns the
     :class:`sparq.NetworkRun` (logits and probabilities per design,
     ``float_logits`` the model's own)."""
@@ -347,7 +349,8 @@ def simulate_network(model: "torch.nn.Module", images: Sequence[Union[str, os.Pa
         bundle = os.path.join(tmp, "net")
         try:
             network_exporter.export_network(model, paths, calib, bundle, type(model).__name__, size,
-                                            {"name": type(model).__name__, "source": "sparq.torch.simulate_network"})
+                                            {"name": type(model).__name__, "source": "sparq.torch.simulate_network"},
+                                            normalize=normalize)
         finally:
             model.train(was_training)
         return sparq.run_network(bundle, cfg, keep_accumulators=keep_accumulators)

@@ -217,7 +217,7 @@ def test_whole_network_as_infer_runs_it(tmp_path, monkeypatch):
         tempfile.tempdir = None
     assert list(tmp_path.iterdir()) == [], "the temporary bundle is removed"
     assert [d.name for d in run] == ["int8", "vsparq-5opt"] and run.images == 2
-    pre = st.exporter.Preprocess(64 * 256 // 224, 64, normalize=False)
+    pre = st.exporter.Preprocess(64 * 256 // 224, 64, normalize=True)  # simulate_network's default
     with torch.no_grad():
         want = torch.cat([m(st.exporter.load_image(p, pre)) for p in PHOTOS[:2]]).numpy()
     np.testing.assert_allclose(run.float_logits, want, rtol=1e-5, atol=1e-6)

@@ -11,8 +11,11 @@ addition, Dropout / Identity, Flatten / flatten / view / reshape of a tensor
 whose spatial size is 1x1 (so that NCHW and channels-last orders agree),
 Softmax. Anything else is an error naming the node. Tensors are stored
 channels last; convolution weights as HWIO. The network input is
-pixels / 255 (no mean/std normalization: the bundle's input is uint8
-pixels times one scale); the logits are the model's output, and a softmax
+pixels / 255, or with --normalize imagenet (the default for --model: how
+torchvision's models are trained) (pixels / 255 - mean[c]) / std[c] with
+ImageNet's mean and std, recorded as input.mean/std in the bundle (which
+stores the uint8 pixels; the first convolution's input is then signed and
+runs at int8 under every design, as in the paper); the logits are the model's output, and a softmax
 node is appended if the model does not end in one.
 
 Calibration as the tfjs exporter: every conv/linear input's scale is the mean
@@ -217,8 +220,8 @@ def run_folded(nodes, inp_name, x):
     return env
 
 
-def non_negative(nodes, inp_name):
-    nn_ = {inp_name}
+def non_negative(nodes, inp_name, input_non_negative=True):
+    nn_ = {inp_name} if input_non_negative else set()
     for nd in nodes:
         ok = all(i in nn_ for i in nd["inputs"])
         if nd["op"] in ("relu", "relu6", "softmax") or (
@@ -232,11 +235,15 @@ def to_hwc(t):
     return np.ascontiguousarray(a.transpose(1, 2, 0)) if a.ndim == 3 else a
 
 
-def export_network(model, image_paths, calib_paths, out_dir, name, size=224, model_info=None, force=False):
+def export_network(model, image_paths, calib_paths, out_dir, name, size=224, model_info=None, force=False,
+                   normalize=False):
     """Writes the network bundle of `model` into out_dir (atomically: a
     temporary sibling directory renamed into place; an existing out_dir is
     replaced only with force) and returns the fold check's worst relative
-    logit difference."""
+    logit difference. normalize: the model sees ImageNet-normalized pixels,
+    (pixels / 255 - mean[c]) / std[c]; the bundle keeps the pixels and
+    records mean and std (input.mean/std), and the first convolution's input
+    is signed."""
     import shutil
 
     import torch
@@ -248,8 +255,15 @@ def export_network(model, image_paths, calib_paths, out_dir, name, size=224, mod
     model.eval()
     pre = ste.Preprocess(resize=size * 256 // 224, crop=size, normalize=False)
     with torch.no_grad():
-        images = [ste.load_image(p, pre) for p in image_paths]
-        calib = [ste.load_image(p, pre) for p in calib_paths]
+        pixels = [ste.load_image(p, pre) for p in image_paths]  # pixels / 255: what the bundle stores
+        mean = torch.tensor(ste.IMAGENET_MEAN, dtype=torch.float32).view(1, 3, 1, 1)
+        std = torch.tensor(ste.IMAGENET_STD, dtype=torch.float32).view(1, 3, 1, 1)
+
+        def model_input(x):
+            return (x - mean) / std if normalize else x
+
+        images = [model_input(x) for x in pixels]
+        calib = [model_input(ste.load_image(p, pre)) for p in calib_paths]
         gm, inp, nodes, logits = build_graph(model, images[0])
         if not any(nd["name"] == logits and nd["op"] == "softmax" for nd in nodes):
             last = next(nd for nd in nodes if nd["name"] == logits)
@@ -259,7 +273,7 @@ def export_network(model, image_paths, calib_paths, out_dir, name, size=224, mod
         else:
             probs, logits = logits, next(nd for nd in nodes if nd["name"] == logits)["inputs"][0]
         convs = [nd for nd in nodes if "w_oihw" in nd]
-        nonneg = non_negative(nodes, inp["name"])
+        nonneg = non_negative(nodes, inp["name"], input_non_negative=not normalize)
         maxima = {nd["inputs"][0]: [] for nd in convs}
         for x in calib:
             env = run_folded(nodes, inp["name"], x)
@@ -268,7 +282,8 @@ def export_network(model, image_paths, calib_paths, out_dir, name, size=224, mod
         for nd in convs:
             s = nd["inputs"][0]
             nd["signed"] = s not in nonneg
-            nd["scale"] = ste.float32(1 / 255) if s == inp["name"] else ste.activation_scale(maxima[s], nd["signed"])
+            exact_pixels = s == inp["name"] and not normalize  # pixels / 255 quantize exactly at 1/255
+            nd["scale"] = ste.float32(1 / 255) if exact_pixels else ste.activation_scale(maxima[s], nd["signed"])
         ref_logits, ref_probs, worst = [], [], 0.0
         for x in images:
             y = model(x)
@@ -285,8 +300,8 @@ def export_network(model, image_paths, calib_paths, out_dir, name, size=224, mod
     final_dir = out_dir
     out_dir = ste.make_temp_sibling(final_dir)
     try:
-        _write_bundle(out_dir, nodes, inp, images, image_paths, calib_paths, ref_logits, ref_probs, logits, probs, worst,
-                      pre, size, name, model, model_info)
+        _write_bundle(out_dir, nodes, inp, pixels, image_paths, calib_paths, ref_logits, ref_probs, logits, probs, worst,
+                      pre, size, name, model, model_info, normalize)
         ste._move_into_place(out_dir, final_dir, force)
     except BaseException:
         shutil.rmtree(out_dir, ignore_errors=True)
@@ -295,7 +310,7 @@ def export_network(model, image_paths, calib_paths, out_dir, name, size=224, mod
 
 
 def _write_bundle(out_dir, nodes, inp, images, image_paths, calib_paths, ref_logits, ref_probs, logits, probs, worst,
-                  pre, size, name, model, model_info):
+                  pre, size, name, model, model_info, normalize=False):
     pixels = np.stack([np.rint(to_hwc(x) * 255).astype(np.uint8) for x in images])
 
     def arr(fname, a, dtype):
@@ -316,6 +331,10 @@ def _write_bundle(out_dir, nodes, inp, images, image_paths, calib_paths, ref_log
                    "list": [ste.file_info(p) for p in image_paths]},
         "nodes": [],
     }
+    if normalize:
+        man["input"].update(mean=[ste.float32(v) for v in ste.IMAGENET_MEAN],
+                            std=[ste.float32(v) for v in ste.IMAGENET_STD])
+        man["input"]["preprocessing"] += "; then (x - mean[c]) / std[c] (input.mean, input.std: ImageNet)"
     for nd in nodes:
         e = {"name": nd["name"], "op": nd["op"], "inputs": nd["inputs"], "output_shape": nd["output_shape"]}
         for k in ("kernel", "stride", "dilation", "padding", "groups", "pool"):
@@ -350,6 +369,9 @@ def main(argv=None) -> int:
     p.add_argument("--calib", default=",".join(f"/usr/share/darknet/data/{n}.jpg" for n in
                                                  ("eagle", "giraffe", "horses", "kite", "person")))
     p.add_argument("--size", type=int, default=224)
+    p.add_argument("--normalize", choices=("imagenet", "none"),
+                   help="the model's input: ImageNet mean/std normalized pixels / 255 (default with --model) "
+                        "or pixels / 255 (default with --module)")
     p.add_argument("--out", help="bundle directory to create (default: traces/net/MODEL in this repository)")
     p.add_argument("--force", action="store_true", help="replace an existing --out directory")
     p.add_argument("--name")
@@ -367,7 +389,8 @@ def main(argv=None) -> int:
             if not os.path.isfile(pth):
                 raise ste.ExportError(f"{pth}: no such image file")
         worst = export_network(model, a.images.split(","), a.calib.split(","), out,
-                               a.name or os.path.basename(os.path.abspath(out)), a.size, info, force=a.force)
+                               a.name or os.path.basename(os.path.abspath(out)), a.size, info, force=a.force,
+                               normalize=(a.normalize or ("imagenet" if a.model else "none")) == "imagenet")
     except ste.ExportError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

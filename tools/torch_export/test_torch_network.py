@@ -21,6 +21,7 @@ import unittest
 import torch
 import torch.nn as nn
 import torchvision
+import yaml
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -67,9 +68,9 @@ class TorchNetworkTest(unittest.TestCase):
     def tearDown(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
 
-    def export_and_infer(self, model, name, size=224):
+    def export_and_infer(self, model, name, size=224, normalize=False):
         out = os.path.join(self.tmp, name)
-        worst = stn.export_network(model, PHOTOS, CALIB, out, name, size)
+        worst = stn.export_network(model, PHOTOS, CALIB, out, name, size, normalize=normalize)
         self.assertLess(worst, stn.FOLD_TOLERANCE)
         exe = sparq_sim()
         if not exe:
@@ -104,7 +105,17 @@ class TorchNetworkTest(unittest.TestCase):
         torch.manual_seed(0)
         m = torchvision.models.resnet18(weights=None)
         randomize_bn(m, 3)
-        self.export_and_infer(m.eval(), "resnet18")
+        # ImageNet-normalized input (as torchvision's models are trained):
+        # the bundle records mean/std, sparq-sim's float32 graph reproduces
+        # PyTorch (export_and_infer), and the first convolution is signed.
+        out = self.export_and_infer(m.eval(), "resnet18", normalize=True)
+        with open(os.path.join(out, "network.yaml")) as f:
+            man = yaml.safe_load(f)
+        self.assertEqual(len(man["input"]["mean"]), 3)
+        self.assertEqual(len(man["input"]["std"]), 3)
+        first = next(n for n in man["nodes"] if n["inputs"] == [man["input"]["name"]])
+        self.assertTrue(first["activation_signed"])
+        self.assertNotAlmostEqual(first["activation_scale"], 1 / 255, places=6)
 
     def test_mobilenet_v2_random_weights(self):
         torch.manual_seed(0)
