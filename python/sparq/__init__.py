@@ -89,6 +89,25 @@ def _to_plain(obj: Any) -> Any:
     return obj
 
 
+def _bad_value(obj: Any, path: str = "") -> str:
+    """Where a config dict holds a value that is not a number, string, bool, None, list or dict."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            found = _bad_value(v, f"{path}.{k}" if path else str(k))
+            if found:
+                return found
+        return ""
+    if isinstance(obj, (list, tuple)):
+        for i, v in enumerate(obj):
+            found = _bad_value(v, f"{path}.{i}")
+            if found:
+                return found
+        return ""
+    if obj is None or isinstance(obj, (str, int, float, bool, np.generic, np.ndarray, os.PathLike)):
+        return ""
+    return f"{path}: expected a number, string, list or mapping, got {type(obj).__name__}"
+
+
 def load_config(*configs: Union[dict, str, os.PathLike, Sequence], set: Iterable[str] = ()) -> Config:
     """Loads and validates a configuration, exactly as ``sparq-sim run`` does.
 
@@ -109,7 +128,11 @@ def load_config(*configs: Union[dict, str, os.PathLike, Sequence], set: Iterable
             docs.extend(c._docs)
             sets.extend(c._sets)
         elif isinstance(c, dict):
-            docs.append((False, f"<config dict {index}>", json.dumps(_to_plain(c)), os.getcwd()))
+            try:
+                text = json.dumps(_to_plain(c), allow_nan=True)
+            except TypeError as e:  # a value YAML cannot hold (an object, a set, ...)
+                raise InputTypeError(f"<config dict {index}>: {_bad_value(c)}") from None
+            docs.append((False, f"<config dict {index}>", text, os.getcwd()))
         elif isinstance(c, (str, os.PathLike)):
             docs.append((True, os.fspath(c), "", ""))
         elif isinstance(c, (list, tuple)):
@@ -292,10 +315,36 @@ class LayerRun(ByName):
         return f"sparq.LayerRun({self.layer!r}, {self.designs!r})"
 
 
+_INT32_MAX = 2**31 - 1
+
+
+def _int(v: Any, what: str, lo: int = -_INT32_MAX, hi: int = _INT32_MAX) -> int:
+    """An integer argument (int or numpy integer, not bool nor float) in [lo, hi]."""
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+        raise InputTypeError(f"{what}: expected an integer, got {type(v).__name__} {v!r}")
+    if not lo <= int(v) <= hi:
+        raise InputError(f"{what}: must be in {lo}..{hi}, got {int(v)}")
+    return int(v)
+
+
+def _float(v: Any, what: str) -> float:
+    """A real-number argument (int, float or numpy scalar, not bool nor str)."""
+    if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+        raise InputTypeError(f"{what}: expected a number, got {type(v).__name__} {v!r}")
+    return float(v)
+
+
+def _ints(v: Any, what: str) -> List[int]:
+    """One integer or a sequence of them."""
+    if isinstance(v, (list, tuple, np.ndarray)):
+        return [_int(x, what) for x in v]
+    return [_int(v, what)]
+
+
 def _pair(v: Union[int, Sequence[int]], what: str) -> List[int]:
-    if isinstance(v, (int, np.integer)):
-        return [int(v), int(v)]
-    v = [int(x) for x in v]
+    v = _ints(v, f"run_layer: {what}")
+    if len(v) == 1:
+        return v * 2
     if len(v) != 2:
         raise InputError(f"run_layer: {what} takes one value or two (height, width), got {len(v)}")
     return v
@@ -314,9 +363,9 @@ def _padding(padding: Union[str, int, Sequence[int]], H: int, W: int, K: Sequenc
             total = max((-(-size // s) - 1) * s + (k - 1) * d + 1 - size, 0)  # TensorFlow's SAME
             out += [total // 2, total - total // 2]
         return out
-    if isinstance(padding, (int, np.integer)):
-        return [int(padding)] * 4
-    p = [int(x) for x in padding]
+    p = _ints(padding, "run_layer: padding")
+    if len(p) == 1:
+        return p * 4
     if len(p) == 2:
         return [p[0], p[0], p[1], p[1]]
     if len(p) == 4:
@@ -358,8 +407,10 @@ def run_layer(input: np.ndarray, weights: np.ndarray, config: ConfigLike = None,
     """
     set = [set] if isinstance(set, str) else list(set)
     if max_pixels is not None:
-        set.append(f"trace.max_pixels={int(max_pixels)}")
+        set.append(f"trace.max_pixels={_int(max_pixels, 'run_layer: max_pixels', 0, 2**63 - 1)}")
     cfg = _config(config, set)
+    groups = _int(groups, "run_layer: groups")
+    activation_scale = _float(activation_scale, "run_layer: activation_scale")
     if not isinstance(input, np.ndarray):
         raise InputTypeError(f"run_layer: layer '{name}': input: expected a numpy array, got {type(input).__name__}")
     if not isinstance(weights, np.ndarray):
@@ -383,7 +434,7 @@ def run_layer(input: np.ndarray, weights: np.ndarray, config: ConfigLike = None,
     if engine not in ("array", "functional"):
         raise InputError(f"run_layer: engine must be 'array' or 'functional', got '{engine}'")
     exact, designs = _sparq.run_layer(cfg._native, name, op, input, weights, weight_scales, bias, float_output,
-                                      float(activation_scale), S, D, pad, int(groups), engine == "functional")
+                                      activation_scale, S, D, pad, groups, engine == "functional")
     return LayerRun(name, exact, [DesignResult(n, name, acc, None if st is None else _stats(st))
                                   for n, acc, st in designs])
 
@@ -472,13 +523,15 @@ def run_network(bundle: Union[str, os.PathLike, dict, None] = None, config: Conf
     "array"."""
     set = [set] if isinstance(set, str) else list(set)
     if images is not None:
-        set.append(f"network.images={int(images)}")
+        set.append(f"network.images={_int(images, 'run_network: images', 0, 2**63 - 1)}")
     if engine is not None:
         set.append(f"network.engine={json.dumps(str(engine))}")
     cfg = _config(config, set)
     memory = None
     if isinstance(bundle, dict):
         memory, path = _network_in_memory(bundle), ""
+    elif bundle is not None and not isinstance(bundle, (str, os.PathLike)):
+        raise InputTypeError(f"run_network: bundle: expected a directory path or a dict, got {type(bundle).__name__}")
     else:
         path = os.fspath(bundle) if bundle is not None else cfg.network_bundle
         if not path:
@@ -493,7 +546,7 @@ def quantize(x: np.ndarray, scale: float, signed: bool = False) -> np.ndarray:
     """The activation quantizer of whole-network runs (traces/README.md,
     "Network bundles"): ``clamp(round_half_even(x / scale))`` in float32 to
     [0, 255] as uint8, or with ``signed`` to [-127, 127] as int8. x: float32."""
-    return _sparq.quantize(x, float(scale), bool(signed))
+    return _sparq.quantize(x, _float(scale, "quantize: scale"), bool(signed))
 
 
 class Window(NamedTuple):
@@ -521,7 +574,8 @@ def window(a: np.ndarray, shift_set: Union[str, Sequence[int]] = "5opt", window_
     "1opt", "8b") or a list of shifts; window_bits: the window width n
     (default: the preset's, 4 for a list); rounding: "trunc" | "round" |
     "round_renorm"."""
-    return Window(*_sparq.window_select(a, _shift_set(shift_set), int(window_bits or 0), rounding))
+    bits = 0 if window_bits is None else _int(window_bits, "window: window_bits", 1, 8)
+    return Window(*_sparq.window_select(a, _shift_set(shift_set), bits, rounding))
 
 
 def trim(a: np.ndarray, shift_set: Union[str, Sequence[int]] = "5opt", window_bits: Optional[int] = None,

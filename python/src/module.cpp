@@ -13,8 +13,10 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "bundle.h"
@@ -143,6 +145,12 @@ py::tuple run_layer(const RunConfig& cfg, const std::string& name, const std::st
                      ", expected [KH, KW, C_in/groups, C_out]");
   if (stride.size() != 2 || dilation.size() != 2 || padding.size() != 4)
     throw InputError(where + ": stride and dilation take 2 values, padding 4 (top, bottom, left, right)");
+  // Dimensions past int (a broadcast view can be that large without the memory) would wrap.
+  for (const auto& [a, what] : {std::pair<const py::array*, const char*>{&in, "input"}, {&w, "weights"}})
+    for (py::ssize_t i = 0; i < a->ndim(); ++i)
+      if (a->shape(i) > std::numeric_limits<int>::max())
+        throw InputError(where + ": " + what + " has shape " + shape_str(shape_of(*a)) + ": dimension " +
+                         std::to_string(i) + " is above 2^31-1");
   LayerTrace t;
   LayerInfo& L = t.info;
   L.name = name;

@@ -265,3 +265,36 @@ def test_dtype_equivalents_and_byte_order():
     big[:, :, ::2] = x
     r2 = sparq.run_layer(big[:, :, ::2], w, {"pe": {"design": "int8"}})
     np.testing.assert_array_equal(r2.accumulators, r.accumulators)
+
+
+def test_argument_types_and_ranges_name_the_argument():
+    x = np.zeros((8, 8, 4), np.uint8)
+    w = np.zeros((3, 3, 4, 6), np.int8)
+    cases = [
+        (dict(stride=1.5), sparq.InputTypeError, r"^run_layer: stride: expected an integer, got float 1\.5$"),
+        (dict(stride="a"), sparq.InputTypeError, r"^run_layer: stride: expected an integer, got str"),
+        (dict(stride=2**40), sparq.InputError, r"^run_layer: stride: must be in -2147483647\.\.2147483647, got"),
+        (dict(dilation=(1, 2, 3)), sparq.InputError, r"dilation takes one value or two"),
+        (dict(padding=2**31), sparq.InputError, r"^run_layer: padding: must be in"),
+        (dict(padding=(1.0, 2)), sparq.InputTypeError, r"^run_layer: padding: expected an integer"),
+        (dict(groups=2.5), sparq.InputTypeError, r"^run_layer: groups: expected an integer, got float 2\.5$"),
+        (dict(activation_scale="a"), sparq.InputTypeError, r"^run_layer: activation_scale: expected a number"),
+        (dict(max_pixels="a"), sparq.InputTypeError, r"^run_layer: max_pixels: expected an integer"),
+        (dict(max_pixels=-5), sparq.InputError, r"^run_layer: max_pixels: must be in 0\.\."),
+        (dict(max_pixels=10**30), sparq.InputError, r"^run_layer: max_pixels: must be in 0\.\."),
+    ]
+    for kwargs, error, message in cases:
+        with pytest.raises(error, match=message):
+            sparq.run_layer(x, w, **kwargs)
+    assert sparq.run_layer(x, w, stride=np.int64(2), padding=np.array([1, 1])).accumulators.shape == (4, 4, 6)
+    # A broadcast view is larger than int without the memory: named, not wrapped to a negative size.
+    with pytest.raises(sparq.InputError, match=r"input has shape \(2147483653, 1, 4\): dimension 0 is above 2\^31-1"):
+        sparq.run_layer(np.broadcast_to(np.uint8(1), (2**31 + 5, 1, 4)), np.zeros((1, 1, 4, 1), np.int8))
+    with pytest.raises(sparq.InputTypeError, match=r"^<config dict 0>: array\.rows: expected a number, string"):
+        sparq.run_layer(x, w, {"array": {"rows": object()}})
+    with pytest.raises(sparq.InputTypeError, match=r"^run_network: bundle: expected a directory path or a dict"):
+        sparq.run_network(5)
+    with pytest.raises(sparq.InputError, match=r"^window: window_bits: must be in 1\.\.8, got -1$"):
+        sparq.trim(np.arange(5, dtype=np.uint8), "5opt", -1)
+    with pytest.raises(sparq.InputTypeError, match=r"^quantize: scale: expected a number, got str"):
+        sparq.quantize(np.zeros(3, np.float32), "a")
