@@ -21,6 +21,7 @@ without them, importing this module raises ImportError with the apt-get line.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import sys
@@ -83,7 +84,30 @@ network_exporter = _load("sparq_torch_network", os.path.join(os.path.dirname(_EX
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-ExportError = exporter.ExportError
+
+
+class ExportError(exporter.ExportError, sparq.InputError):
+    """A model or layer the exporter cannot take (a ``layers=`` name that is
+    not an nn.Conv2d / nn.Linear, an op the network format lacks); the
+    message names it. Both the exporter's ExportError and a sparq.InputError
+    (a ValueError), so ``except sparq.InputError`` catches every bad input."""
+
+
+@contextlib.contextmanager
+def _exporting(model: "torch.nn.Module"):
+    """Runs the exporter on ``model``: its ExportError re-raised as
+    :class:`ExportError`, and every submodule's training flag restored
+    afterwards (the exporter switches the whole model to eval mode)."""
+    modes = [(m, m.training) for m in model.modules()]
+    try:
+        yield
+    except exporter.ExportError as e:
+        if isinstance(e, ExportError):
+            raise
+        raise ExportError(str(e)) from None
+    finally:
+        for m, training in modes:
+            m.training = training
 
 
 # --- Designs ----------------------------------------------------------------
@@ -268,8 +292,10 @@ def simulate(model: "torch.nn.Module", sample_inputs: Any, config: Any = None, *
         overrides. verbose: print the exporter's per-layer lines.
 
     Returns a :class:`TorchRun`. Raises sparq.InputError (a ValueError) for
-    bad configurations and inputs, and ExportError for a layer the trace
-    format cannot hold (the message names the layer).
+    bad configurations and inputs, and :class:`ExportError` (also an
+    InputError) for a layer the trace format cannot hold or a ``layers``
+    name that is not a conv/linear module (the message names it). The model
+    runs in eval mode; every module's training flag is restored afterwards.
     """
     if not isinstance(model, torch.nn.Module):
         raise sparq.InputTypeError(f"sparq.torch.simulate: model must be a torch.nn.Module, got {type(model).__name__}")
@@ -290,11 +316,8 @@ def simulate(model: "torch.nn.Module", sample_inputs: Any, config: Any = None, *
             configs.append({"compare": [design_config(d) for d in designs]})
         cfg = sparq.load_config(*configs, set=set)  # validated once, shared by every layer
     log = (lambda s: print(s, file=sys.stderr)) if verbose else (lambda s: None)
-    was_training = model.training
-    try:
+    with _exporting(model):
         quantized = exporter.quantize_layers(model, samples[0], calib, layers, fold_batchnorms=fold_batchnorm, log=log)
-    finally:
-        model.train(was_training)
     out = []
     for q in quantized:
         g = q.geometry
@@ -331,8 +354,16 @@ def simulate_network(model: "torch.nn.Module", images: Sequence[Union[str, os.Pa
     if not isinstance(model, torch.nn.Module):
         raise sparq.InputTypeError(
             f"sparq.torch.simulate_network: model must be a torch.nn.Module, got {type(model).__name__}")
-    paths = [os.fspath(p) for p in ([images] if isinstance(images, (str, os.PathLike)) else images)]
-    calib = paths if calibration is None else [os.fspath(p) for p in calibration]
+    def path_list(v: Any, what: str) -> List[str]:
+        v = [v] if isinstance(v, (str, os.PathLike)) else v
+        if not isinstance(v, (list, tuple)) or not v or not all(isinstance(p, (str, os.PathLike)) for p in v):
+            empty = " (empty)" if isinstance(v, (list, tuple)) and not v else ""
+            raise sparq.InputTypeError(f"sparq.torch.simulate_network: {what}: expected image paths, got "
+                                       f"{type(v).__name__}{empty}")
+        return [os.fspath(p) for p in v]
+
+    paths = path_list(images, "images")
+    calib = paths if calibration is None else path_list(calibration, "calibration")
     for p in paths + calib:
         if not os.path.isfile(p):
             raise sparq.InputFileNotFoundError(f"sparq.torch.simulate_network: {p}: no such image file")
@@ -344,14 +375,11 @@ def simulate_network(model: "torch.nn.Module", images: Sequence[Union[str, os.Pa
         designs = [designs] if isinstance(designs, (str, dict)) else list(designs)
         configs.append({"compare": [design_config(d) for d in designs]})
     cfg = sparq.load_config(*configs, set=set)
-    was_training = model.training
     with tempfile.TemporaryDirectory(prefix="sparq-torch-net-") as tmp:
         bundle = os.path.join(tmp, "net")
-        try:
+        with _exporting(model):
             network_exporter.export_network(model, paths, calib, bundle, type(model).__name__, size,
                                             {"name": type(model).__name__, "source": "sparq.torch.simulate_network"},
                                             normalize=normalize)
-        finally:
-            model.train(was_training)
         return sparq.run_network(bundle, cfg, keep_accumulators=keep_accumulators)
 

@@ -183,6 +183,24 @@ def test_bad_inputs_one_clear_error():
         st.simulate(net, ["/nonexistent/nope.jpg"])
     with pytest.raises(st.ExportError, match="no module named 'convv'"):
         st.simulate(net, samples(), layers="convv")
+    with pytest.raises(sparq.InputError, match="no module named 'convv'"):  # every bad input is an InputError
+        st.simulate(net, samples(), layers="convv")
+    with pytest.raises(sparq.InputTypeError, match=r"simulate_network: images: expected image paths, got Tensor"):
+        st.simulate_network(net, torch.zeros(1, 3, 16, 16))
+    with pytest.raises(sparq.InputTypeError, match=r"simulate_network: calibration: expected image paths"):
+        st.simulate_network(net, ["/nonexistent/nope.jpg"], calibration=[])
+
+
+def test_training_flags_restored_per_module():
+    net = make_net().train()
+    first = next(m for m in net.modules() if m is not net)
+    first.eval()  # a mix of modes, as a fine-tuning script may leave it
+    modes = [m.training for m in net.modules()]
+    st.simulate(net, samples(), ARRAY, designs=["int8"], max_pixels=4)
+    assert [m.training for m in net.modules()] == modes
+    with pytest.raises(st.ExportError):
+        st.simulate(net, samples(), layers="convv")
+    assert [m.training for m in net.modules()] == modes
     with pytest.raises(sparq.InputError, match="array.rows"):
         st.simulate(net, samples(), {"array": {"rows": 0}})
 
