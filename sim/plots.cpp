@@ -102,18 +102,63 @@ std::string shorten(const std::string& name, std::size_t max_chars) {
   return s.substr(0, at[head]) + "\u2026" + s.substr(at[at.size() - tail]);
 }
 
+namespace {
+
+// Like shorten, but with the ellipsis moved left if needed so that the text
+// from code point `from` on (where the name starts to differ from its
+// nearest neighbour) stays visible: at least 4 characters of head.
+std::string shorten_keeping(const std::string& name, std::size_t max_chars, std::size_t from) {
+  const std::string s = clean_text(name);
+  const auto at = code_points(s);
+  if (at.size() <= max_chars || max_chars < 8 || from >= at.size()) return shorten(s, max_chars);
+  const std::size_t keep = max_chars - 1, distinct = at.size() - from;
+  if (keep - keep / 2 >= distinct) return shorten(s, max_chars);  // the middle cut keeps it already
+  const std::size_t head = keep > distinct + 4 ? keep - distinct : 4, tail = keep - head;
+  return s.substr(0, at[head]) + "\u2026" + s.substr(at[at.size() - tail]);
+}
+
+// Code points name i shares with every other name in `with` (those its
+// shortened label clashed with), backed up to the start of its word (after a
+// space), so a differing "rows=8" shows whole.
+std::size_t shared_prefix(const std::vector<std::string>& clean, std::size_t i, const std::vector<std::size_t>& with) {
+  std::size_t shared = clean[i].size();
+  for (const std::size_t j : with) {
+    std::size_t k = 0;
+    while (k < clean[i].size() && k < clean[j].size() && clean[i][k] == clean[j][k]) ++k;
+    shared = std::min(shared, k);
+  }
+  const std::size_t space = shared == 0 ? std::string::npos : clean[i].rfind(' ', shared - 1);
+  const std::size_t byte = space == std::string::npos ? shared : space + 1;
+  const auto at = code_points(clean[i]);  // the code point holding that byte
+  const auto cp = std::upper_bound(at.begin(), at.end(), byte) - at.begin();
+  return cp == 0 ? 0 : static_cast<std::size_t>(cp - 1);
+}
+
+}  // namespace
+
 LegendLayout legend_layout(const std::vector<std::string>& names, std::size_t max_rows, std::size_t max_chars) {
   LegendLayout L;
   const std::size_t n = names.size();
   if (n == 0) return L;
   L.rows = std::min(n, std::max<std::size_t>(max_rows, 1));
   L.columns = (n + L.rows - 1) / L.rows;
+  std::vector<std::string> clean;
+  for (const auto& name : names) clean.push_back(clean_text(name));
   for (std::size_t i = 0; i < n; ++i) {
-    L.labels.push_back(shorten(names[i], max_chars));
+    L.labels.push_back(shorten(clean[i], max_chars));
     L.column.push_back(i / L.rows);
     L.row.push_back(i % L.rows);
   }
-  // Distinct names whose shortened labels coincide get their entry number.
+  // Distinct names whose middle-cut labels coincide keep the words where they
+  // differ; if that is not enough, they get their entry number.
+  std::vector<std::string> relabeled = L.labels;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::vector<std::size_t> clashes;
+    for (std::size_t j = 0; j < n; ++j)
+      if (j != i && L.labels[j] == L.labels[i] && clean[j] != clean[i]) clashes.push_back(j);
+    if (!clashes.empty()) relabeled[i] = shorten_keeping(clean[i], max_chars, shared_prefix(clean, i, clashes));
+  }
+  L.labels = relabeled;
   for (std::size_t i = 0; i < n; ++i) {
     bool clash = false;
     for (std::size_t j = 0; j < n; ++j) clash |= j != i && L.labels[j] == L.labels[i] && names[j] != names[i];

@@ -115,6 +115,27 @@ TEST(PlotLegend, WrapsIntoColumnsWithDistinctLabels) {
   EXPECT_EQ(one.labels, (std::vector<std::string>{"a", "b"}));
 }
 
+TEST(PlotLegend, LongNamesKeepTheWordsWhereTheyDiffer) {
+  // A long point name, then the axes: the middle cut alone drops "rows=...",
+  // the only difference between the entries.
+  const std::string point = "<b>x</b> & \"q\" with a very long name indeed";
+  std::vector<std::string> names;
+  for (const char* r : {"8", "16"})
+    for (const char* d : {"ws", "os"})
+      names.push_back(point + " array.rows=" + r + " array.dataflow=" + d + " / vsparq-b2");
+  names.push_back("int8 array.rows=8 array.dataflow=ws / int8");
+  const plot::LegendLayout L = plot::legend_layout(names, 25, 50);
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    EXPECT_LE(chars(L.labels[i]), 50u) << L.labels[i];
+    EXPECT_EQ(L.labels[i].find('#'), std::string::npos) << "needed an entry number: " << L.labels[i];
+  }
+  for (std::size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(L.labels[i].rfind("<b>x", 0), 0u) << L.labels[i];
+    EXPECT_NE(L.labels[i].find(i < 2 ? "array.rows=8 " : "array.rows=16 "), std::string::npos) << L.labels[i];
+  }
+  EXPECT_EQ(L.labels[4], names[4]);
+}
+
 TEST(PlotLabels, OverlappingBoxesThinnedEarlierWins) {
   const std::vector<plot::Box> boxes = {{0, 0, 8, 1}, {5, 0, 13, 1}, {10, 0, 18, 1}, {20, 0, 28, 1}, {0, 5, 8, 6}};
   EXPECT_EQ(plot::keep_non_overlapping(boxes, 2), (std::vector<bool>{true, false, true, true, true}));
