@@ -25,7 +25,16 @@ namespace fs = std::filesystem;
 namespace sparq {
 
 std::string html_escape(const std::string& text) {
-  const std::string s = clean_text(text);
+  // Line breaks and tabs are character data too (the <pre> blocks: the
+  // configuration, the bundle's files); other control characters are not.
+  std::string s;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= text.size(); ++i) {
+    if (i < text.size() && text[i] != '\n' && text[i] != '\t') continue;
+    s += clean_text(text.substr(start, i - start));
+    if (i < text.size()) s += text[i];
+    start = i + 1;
+  }
   std::string o;
   o.reserve(s.size());
   for (const char c : s) {

@@ -36,7 +36,7 @@ struct HtmlReport {
 };
 
 // Text as HTML character data or attribute value: valid UTF-8 without
-// control characters, & < > " ' escaped.
+// control characters other than line feed and tab, & < > " ' escaped.
 std::string html_escape(const std::string& text);
 
 std::string render_report(const HtmlReport& r);

@@ -58,6 +58,10 @@ check_page() {
   [ "$tables" -ge "$min_tables" ] || { echo "$name: $tables <table> in the rendered DOM, expected >= $min_tables"; bad=1; }
   [ "$cells" -ge 10 ] || { echo "$name: only $cells table cells"; bad=1; }
   grep -q "Provenance" "$tmp/dom.html" || { echo "$name: no provenance section"; bad=1; }
+  # Nothing here has invalid text: a U+FFFD is a line break or tab lost (the configuration on one line).
+  if grep -q $'\xef\xbf\xbd' "$tmp/dom.html"; then echo "$name: U+FFFD replacement characters in the page"; bad=1; fi
+  # The effective configuration is shown line by line.
+  [ "$(sed -n "/id='config'/,/<\/pre>/p" "$page" | wc -l)" -gt 10 ] || { echo "$name: the configuration is not shown line by line"; bad=1; }
   browse "$page" shot "$tmp/shot.png" || { echo "$name: chromium --screenshot failed:"; cat "$tmp/shot.png.log"; return 1; }
   if grep -h "CONSOLE" "$tmp/shot.png.log"; then echo "$name: console messages (above)"; bad=1; fi
   local stats colours background

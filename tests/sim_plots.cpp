@@ -204,6 +204,8 @@ TEST(Plots, ManySeriesUseMarkersAndEveryLegendEntryOnce) {
 TEST(HtmlReport, EscapesEverythingUserControlled) {
   EXPECT_EQ(html_escape("<script>alert('x')&\"</script>"),
             "&lt;script&gt;alert(&#39;x&#39;)&amp;&quot;&lt;/script&gt;");
+  // The configuration's lines stay lines (each was one U+FFFD, the YAML on one line).
+  EXPECT_EQ(html_escape("array:\n\trows: 8\r\x01<\n"), "array:\n\trows: 8\xEF\xBF\xBD\xEF\xBF\xBD&lt;\n");
   HtmlReport r;
   r.title = "<script>throw new Error()</script>";
   r.provenance = {{"bundle", "<img src=x onerror=alert(1)>"}};
