@@ -134,7 +134,12 @@ def load_config(*configs: Union[dict, str, os.PathLike, Sequence], set: Iterable
                 raise InputTypeError(f"<config dict {index}>: {_bad_value(c)}") from None
             docs.append((False, f"<config dict {index}>", text, os.getcwd()))
         elif isinstance(c, (str, os.PathLike)):
-            docs.append((True, os.fspath(c), "", ""))
+            path = os.fspath(c)
+            if not os.path.exists(path) and os.sep not in path and not path.endswith((".yaml", ".yml")):
+                raise InputFileNotFoundError(
+                    f"{path}: configuration file not found (a configuration is a dict or a YAML path; for a "
+                    f"design: {{'pe': {{'design': '{path}'}}}}, or designs=['{path}'] in sparq.torch)")
+            docs.append((True, path, "", ""))
         elif isinstance(c, (list, tuple)):
             for x in c:
                 add(x, index)

@@ -157,6 +157,9 @@ def _batch(inputs: Any, what: str) -> List["torch.Tensor"]:
     if isinstance(inputs, np.ndarray):
         inputs = torch.from_numpy(inputs)
     if isinstance(inputs, torch.Tensor):
+        if not inputs.is_floating_point():  # e.g. an image's uint8 pixels: not what the model takes
+            raise sparq.InputTypeError(f"sparq.torch: {what}: expected float values (the model's input, e.g. "
+                                       f"normalized pixels) or image paths, got a {inputs.dtype} array")
         if inputs.dim() == 3:
             inputs = inputs.unsqueeze(0)
         if inputs.dim() != 4 or inputs.shape[0] == 0:
@@ -303,7 +306,7 @@ def simulate(model: "torch.nn.Module", sample_inputs: Any, config: Any = None, *
     calib = samples if calibration is None else _batch(calibration, "calibration")
     set = [set] if isinstance(set, str) else list(set)
     if max_pixels is not None:
-        set.append(f"trace.max_pixels={int(max_pixels)}")
+        set.append(f"trace.max_pixels={sparq._int(max_pixels, 'sparq.torch.simulate: max_pixels', 0, 2**63 - 1)}")
     if isinstance(config, sparq.Config):
         if designs is not None or set:
             raise sparq.InputTypeError("sparq.torch.simulate: designs=, set= and max_pixels= need a dict or path "

@@ -191,6 +191,21 @@ def test_bad_inputs_one_clear_error():
         st.simulate_network(net, ["/nonexistent/nope.jpg"], calibration=[])
 
 
+def test_argument_mistakes_named():
+    net = make_net()
+    with pytest.raises(sparq.InputFileNotFoundError, match=r"int8: configuration file not found .*designs=\['int8'\]"):
+        st.simulate(net, samples(), ["int8"])  # designs given as the positional config
+    with pytest.raises(sparq.InputTypeError, match=r"sample_inputs: expected float values .* got a torch\.uint8"):
+        st.simulate(net, np.zeros((16, 16, 3), np.uint8))  # an image's pixels, HWC
+    with pytest.raises(st.ExportError, match=r"^layers: expected 'all', a comma-separated string or a list"):
+        st.simulate(net, samples(), layers=0)
+    for empty in ("", [], " , "):
+        with pytest.raises(st.ExportError, match=r"^layers: no layer named \(exportable layers: "):
+            st.simulate(net, samples(), layers=empty)
+    with pytest.raises(sparq.InputTypeError, match=r"^sparq\.torch\.simulate: max_pixels: expected an integer"):
+        st.simulate(net, samples(), max_pixels=2.5)
+
+
 def test_training_flags_restored_per_module():
     net = make_net().train()
     first = next(m for m in net.modules() if m is not net)

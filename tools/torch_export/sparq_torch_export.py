@@ -224,8 +224,12 @@ def resolve_layers(model, spec) -> List[str]:
         if not names:
             raise ExportError("the model has no nn.Conv2d or nn.Linear layer")
         return names
+    if not isinstance(spec, (str, list, tuple)) or not all(isinstance(w, str) for w in spec):
+        raise ExportError(f"layers: expected 'all', a comma-separated string or a list of module names, got {spec!r}")
     wanted = [s.strip() for s in spec.split(",")] if isinstance(spec, str) else list(spec)
     wanted = [w for w in wanted if w]
+    if not wanted:
+        raise ExportError(f"layers: no layer named (exportable layers: {', '.join(names)}, or 'all')")
     modules = dict(model.named_modules())
     out = []
     for w in wanted:
