@@ -976,14 +976,14 @@ def build_model(
     if model is not None:
         import torchvision
 
+        builder = getattr(torchvision.models, model, None)
+        if builder is None or not callable(builder) or model.startswith("_"):
+            raise ExportError(f"torchvision.models has no model '{model}'")
         if not random_weights and not weights:
             raise ExportError(
                 "torchvision ships no weights and none can be downloaded here: pass --random-weights "
                 "(seeded, marked pretrained: false) or --weights FILE (a state_dict)"
             )
-        builder = getattr(torchvision.models, model, None)
-        if builder is None or not callable(builder) or model.startswith("_"):
-            raise ExportError(f"torchvision.models has no model '{model}'")
         net = builder(weights=None, **kwargs)
         label = model
         source = f"torchvision {torchvision.__version__} torchvision.models.{model}(weights=None{_kw(kwargs)})"

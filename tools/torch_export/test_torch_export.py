@@ -640,6 +640,14 @@ class TestCommandLine(unittest.TestCase):
                     self.assertIn(needed, r.stderr, what)
                 self.assertEqual(r.stdout, "")
 
+    def test_unknown_model_named_before_weights(self):
+        # A typo in --model is the error, not the missing weights flag.
+        for script, images in ((EXPORTER, "--image"), (NETWORK_EXPORTER, "--images")):
+            r = run_cli([script, "--model", "resnet99", images, IMAGE, "--out", os.path.join(self.tmp, "x")],
+                        cwd=self.tmp)
+            self.assertEqual(r.returncode, 2, r.stderr)
+            self.assertEqual(r.stderr.strip(), "error: torchvision.models has no model 'resnet99'")
+
     def test_default_out_is_traces_model_image(self):
         want = os.path.join(ROOT, "traces", "tiny_net-dog")
         self.assertEqual(ste.default_out("tiny_net", IMAGE), want)
