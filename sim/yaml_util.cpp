@@ -7,22 +7,47 @@
 
 namespace sparq {
 
-void check_duplicate_keys(const YAML::Node& n, const std::string& name) {
+namespace {
+
+constexpr int kMaxDepth = 64;  // configurations and manifests nest a few levels
+
+std::string at_line(const std::string& name, const YAML::Node& n) {
+  return name + ": line " + std::to_string(n.Mark().line + 1) + ": ";
+}
+
+// Mappings and sequences are known by their position in the text: an alias
+// is the anchored node itself. `open`: the nodes being checked (an alias to
+// one of them is a cycle, which would recurse forever here and in every
+// reader); `done`: those checked (shared through aliases, checked once).
+void check_node(const YAML::Node& n, const std::string& name, std::set<int>& open, std::set<int>& done, int depth) {
+  if (!n.IsMap() && !n.IsSequence()) return;
+  const int pos = n.Mark().pos;
+  if (pos >= 0 && open.count(pos))
+    throw InputError(at_line(name, n) + "an alias refers to a node that contains it (a recursive structure)");
+  if (pos >= 0 && done.count(pos)) return;
+  if (depth > kMaxDepth)
+    throw InputError(at_line(name, n) + "nested more than " + std::to_string(kMaxDepth) + " levels deep");
+  if (pos >= 0) open.insert(pos);
   if (n.IsMap()) {
     std::set<std::string> seen;
     for (const auto& kv : n) {
-      if (!kv.first.IsScalar())
-        throw InputError(name + ": line " + std::to_string(kv.first.Mark().line + 1) +
-                         ": mapping keys must be plain scalars");
+      if (!kv.first.IsScalar()) throw InputError(at_line(name, kv.first) + "mapping keys must be plain scalars");
       const std::string k = kv.first.Scalar();
       if (!seen.insert(k).second)
-        throw InputError(name + ": line " + std::to_string(kv.first.Mark().line + 1) + ": key '" + k +
-                         "' appears twice in one mapping");
-      check_duplicate_keys(kv.second, name);
+        throw InputError(at_line(name, kv.first) + "key '" + k + "' appears twice in one mapping");
+      check_node(kv.second, name, open, done, depth + 1);
     }
-  } else if (n.IsSequence()) {
-    for (const auto& e : n) check_duplicate_keys(e, name);
+  } else {
+    for (const auto& e : n) check_node(e, name, open, done, depth + 1);
   }
+  if (pos >= 0) open.erase(pos), done.insert(pos);
+}
+
+}  // namespace
+
+void check_duplicate_keys(const YAML::Node& n, const std::string& name) {
+  std::set<int> open, done;
+  check_node(n, name, open, done, 0);
 }
 
 YAML::Node load_yaml_text(const std::string& text, const std::string& name) {

@@ -16,7 +16,9 @@ namespace sparq {
 YAML::Node load_yaml_file(const std::string& path, const std::string& what);
 // Parses text (name labels errors), with the same checks.
 YAML::Node load_yaml_text(const std::string& text, const std::string& name);
-// Throws InputError "<name>: line L: key 'k' appears twice in one mapping".
+// Throws InputError "<name>: line L: key 'k' appears twice in one mapping";
+// also for an alias to a node containing it (a cycle) and nesting deeper
+// than 64 levels.
 void check_duplicate_keys(const YAML::Node& n, const std::string& name);
 
 // True if a scalar is a plain decimal integer: optional sign, no leading

@@ -456,8 +456,10 @@ PYBIND11_MODULE(_sparq, m) {
       PyErr_SetString(type_error.ptr(), e.what());
     } catch (const InputError& e) {
       const std::string w = e.what();
-      // The loaders' messages for a missing file or directory end in "not found".
-      const bool missing = w.find(" not found") != std::string::npos;
+      // The loaders' messages for a missing file or directory end in "not found"
+      // (yaml-cpp's for malformed YAML may too: "end of map flow not found").
+      const bool missing =
+          w.find(" not found") != std::string::npos && w.find(": malformed YAML: ") == std::string::npos;
       PyErr_SetString(missing ? not_found.ptr() : input_error.ptr(), e.what());
     } catch (const std::invalid_argument& e) {
       PyErr_SetString(input_error.ptr(), e.what());

@@ -298,3 +298,23 @@ def test_argument_types_and_ranges_name_the_argument():
         sparq.trim(np.arange(5, dtype=np.uint8), "5opt", -1)
     with pytest.raises(sparq.InputTypeError, match=r"^quantize: scale: expected a number, got str"):
         sparq.quantize(np.zeros(3, np.float32), "a")
+
+
+def test_malformed_and_recursive_yaml(tmp_path):
+    x, w = np.zeros((4, 4, 3), np.uint8), np.zeros((1, 1, 3, 2), np.int8)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("array: {rows: 8\n")  # yaml-cpp: "end of map flow not found": not a missing file
+    with pytest.raises(sparq.InputError, match=r"bad\.yaml: malformed YAML: .*end of map flow not found") as e:
+        sparq.run_layer(x, w, str(bad))
+    assert not isinstance(e.value, FileNotFoundError)
+    rec = tmp_path / "rec.yaml"
+    rec.write_text("trace: &a {bundle: *a}\n")  # an alias inside itself: was a stack overflow (segfault)
+    with pytest.raises(sparq.InputError, match=r"rec\.yaml: line 1: an alias refers to a node that contains it"):
+        sparq.run_layer(x, w, str(rec))
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("array: " + "[" * 100 + "]" * 100 + "\n")
+    with pytest.raises(sparq.InputError, match=r"deep\.yaml: line 1: nested more than 64 levels deep"):
+        sparq.run_layer(x, w, str(deep))
+    shared = tmp_path / "shared.yaml"  # aliases that share a node (no cycle) stay fine
+    shared.write_text("pe: &p {design: vsparq, shift_set: 3opt}\ncompare:\n  - *p\n  - {design: int8}\n")
+    assert sparq.load_config(str(shared)).designs == ["vsparq-3opt", "int8"]
