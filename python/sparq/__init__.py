@@ -494,6 +494,9 @@ def _network_in_memory(manifest: dict) -> Tuple[str, str, Dict[str, bytes]]:
     def walk(o: Any, where: str) -> Any:
         if isinstance(o, np.ndarray):
             name = f"{where}.npy"
+            if o.dtype.hasobject:
+                raise InputTypeError(f"run_network: network dict: {where}: an array of Python objects, "
+                                     "expected numbers")
             buf = io.BytesIO()
             np.save(buf, np.ascontiguousarray(o), allow_pickle=False)
             arrays[name] = buf.getvalue()
@@ -509,7 +512,11 @@ def _network_in_memory(manifest: dict) -> Tuple[str, str, Dict[str, bytes]]:
     plain = walk(manifest, "")
     plain.setdefault("format", "sparq-network-bundle")
     plain.setdefault("format_version", 1)
-    return "<network dict>", json.dumps(plain), arrays
+    try:
+        text = json.dumps(plain)
+    except TypeError:
+        raise InputTypeError(f"run_network: network dict: {_bad_value(plain)}") from None
+    return "<network dict>", text, arrays
 
 
 def run_network(bundle: Union[str, os.PathLike, dict, None] = None, config: ConfigLike = None, *,
@@ -568,7 +575,10 @@ class Window(NamedTuple):
 def _shift_set(shift_set: Union[str, Sequence[int]]) -> str:
     if isinstance(shift_set, str):
         return shift_set
-    return ",".join(str(int(s)) for s in shift_set)
+    if not isinstance(shift_set, (list, tuple, np.ndarray)):
+        raise InputTypeError(f"window: shift_set: expected a preset name or a list of shifts, "
+                             f"got {type(shift_set).__name__}")
+    return ",".join(str(_int(s, "window: shift_set", 0, 7)) for s in shift_set)
 
 
 def window(a: np.ndarray, shift_set: Union[str, Sequence[int]] = "5opt", window_bits: Optional[int] = None,
@@ -629,6 +639,8 @@ def effective_activations(a: np.ndarray, design: Union[str, dict, Config, None] 
     design's accumulators (without accumulator wrap)."""
     if not isinstance(a, np.ndarray):
         raise InputTypeError(f"effective_activations: expected a numpy array, got {type(a).__name__}")
+    if a.dtype != np.uint8:
+        raise InputTypeError(f"effective_activations: a has dtype {a.dtype.str}, expected |u1")
     k = a.shape[-1]
     if k % 2:
         a = np.concatenate([a, np.zeros(a.shape[:-1] + (1,), a.dtype)], axis=-1)

@@ -298,6 +298,16 @@ def test_argument_types_and_ranges_name_the_argument():
         sparq.trim(np.arange(5, dtype=np.uint8), "5opt", -1)
     with pytest.raises(sparq.InputTypeError, match=r"^quantize: scale: expected a number, got str"):
         sparq.quantize(np.zeros(3, np.float32), "a")
+    with pytest.raises(sparq.InputTypeError, match=r"^window: shift_set: expected an integer, got float 2\.5$"):
+        sparq.trim(np.arange(4, dtype=np.uint8), (1, 2.5))
+    with pytest.raises(sparq.InputError, match=r"^window: shift_set: must be in 0\.\.7, got 9$"):
+        sparq.trim(np.arange(4, dtype=np.uint8), [1, 9])
+    with pytest.raises(sparq.InputTypeError, match=r"^effective_activations: a has dtype <i2, expected \|u1$"):
+        sparq.effective_activations(np.zeros(4, np.int16))
+    with pytest.raises(sparq.InputTypeError, match=r"^run_network: network dict: nodes\[a\]\.w: an array of Python"):
+        sparq.run_network({"name": "n", "nodes": [{"name": "a", "w": np.array([object()])}]})
+    with pytest.raises(sparq.InputTypeError, match=r"^run_network: network dict: nodes: expected a number, string"):
+        sparq.run_network({"name": "n", "nodes": {1, 2}})
 
 
 def test_malformed_and_recursive_yaml(tmp_path):
