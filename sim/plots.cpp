@@ -548,11 +548,12 @@ std::string efficiency_svg(const CsvTable& t) {
 // marker per series (colour x shape) in each layer's slot.
 std::string layers_svg(const CsvTable& t, const std::string& col, const std::string& title, const std::string& ylabel,
                        const std::string& note) {
-  std::vector<std::string> layer_names, series_names;
+  std::vector<std::string> layer_names, series_names, all_series;
   std::map<std::pair<std::string, std::string>, double> v;
   double vmin = 0, vmax = 0;
   for (const auto& r : t.rows) {
     const std::string L = text(t, r, "layer"), S = series(t, r);
+    if (std::find(all_series.begin(), all_series.end(), S) == all_series.end()) all_series.push_back(S);
     const double x = cell(t, r, col);
     if (!std::isfinite(x)) continue;
     if (std::find(layer_names.begin(), layer_names.end(), L) == layer_names.end()) layer_names.push_back(L);
@@ -560,6 +561,12 @@ std::string layers_svg(const CsvTable& t, const std::string& col, const std::str
     v[{L, S}] = x;
     vmin = std::min(vmin, x), vmax = std::max(vmax, x);
   }
+  // A series keeps its style in every per-layer plot, also where others have
+  // no value (int8 has no SQNR against itself).
+  std::vector<std::size_t> style_of;
+  for (const auto& S : series_names)
+    style_of.push_back(
+        static_cast<std::size_t>(std::find(all_series.begin(), all_series.end(), S) - all_series.begin()));
   const std::size_t nl = std::max<std::size_t>(layer_names.size(), 1),
                     ns = std::max<std::size_t>(series_names.size(), 1);
   Frame f;
@@ -576,7 +583,7 @@ std::string layers_svg(const CsvTable& t, const std::string& col, const std::str
     for (std::size_t si = 0; si < series_names.size(); ++si) {
       auto it = v.find({layer_names[li], series_names[si]});
       if (it == v.end()) continue;
-      const plot::Style st = plot::series_style(si);
+      const plot::Style st = plot::series_style(style_of[si]);
       const double x = f.x0 + gw * static_cast<double>(li) + gw * 0.1 + bw * static_cast<double>(si),
                    y = f.Y(it->second);
       const std::string tip = layer_names[li] + " / " + series_names[si] + ": " + num(it->second);
@@ -610,7 +617,7 @@ std::string layers_svg(const CsvTable& t, const std::string& col, const std::str
   const double label_room = text_width(18, 10) * 0.72 + 24;
   std::vector<std::string> names = series_names;
   const double lw = legend(body, f, "", names, {}, kLegendChars, [&](std::size_t i, double x, double y) {
-    const plot::Style st = plot::series_style(i);
+    const plot::Style st = plot::series_style(style_of[i]);
     if (bars)
       body << "<rect x='" << x << "' y='" << y - 9 << "' width='16' height='10' fill='" << st.color << "'/>";
     else

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -199,6 +200,23 @@ TEST(Plots, ManySeriesUseMarkersAndEveryLegendEntryOnce) {
   const auto few = make_plots({}, layer_table(3, 4));
   for (const auto& [name, svg] : few)
     EXPECT_EQ(count(svg, "<rect x"), 1u + 3 * 4 + 3) << name << ": grouped bars (frame, bars, legend swatches)";
+}
+
+TEST(Plots, ASeriesKeepsItsColourWhereAnotherHasNoValue) {
+  // int8 first, as most configurations list it: it has no SQNR against itself.
+  CsvTable t;
+  for (const char* d : {"int8", "vsparq-5opt", "bsparq-3opt"})
+    for (const char* l : {"conv2d_0", "conv2d_1"})
+      t.add_row({"design", "layer", "cycles.total [cycle]", "error_vs_int8.sqnr [dB]"},
+                {d, l, "100", std::string(d) == "int8" ? "" : "30"});
+  std::map<std::string, std::string> svg;
+  for (const auto& [name, text] : make_plots({}, t)) svg[name] = text;
+  ASSERT_TRUE(svg.count("layers_cycles.svg") && svg.count("layers_sqnr.svg"));
+  for (std::size_t i = 0; i < 3; ++i) {
+    const std::string fill = std::string("fill='") + plot::series_style(i).color + "'";
+    EXPECT_EQ(count(svg["layers_cycles.svg"], fill), 2u + 1) << i << ": two bars and the legend swatch";
+    EXPECT_EQ(count(svg["layers_sqnr.svg"], fill), i == 0 ? 0u : 2u + 1) << i << ": the same colour as in cycles";
+  }
 }
 
 TEST(HtmlReport, EscapesEverythingUserControlled) {
