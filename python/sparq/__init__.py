@@ -410,6 +410,9 @@ def run_layer(input: np.ndarray, weights: np.ndarray, config: ConfigLike = None,
     Returns a :class:`LayerRun`. Raises InputError / InputTypeError with the
     CLI's messages for bad shapes, dtypes, geometry and configuration.
     """
+    for arg, value in (("name", name), ("op", op)):
+        if value is not None and not isinstance(value, str):
+            raise InputTypeError(f"run_layer: {arg}: expected a string, got {type(value).__name__} {value!r}")
     set = [set] if isinstance(set, str) else list(set)
     if max_pixels is not None:
         set.append(f"trace.max_pixels={_int(max_pixels, 'run_layer: max_pixels', 0, 2**63 - 1)}")
@@ -590,6 +593,8 @@ def window(a: np.ndarray, shift_set: Union[str, Sequence[int]] = "5opt", window_
     (default: the preset's, 4 for a list); rounding: "trunc" | "round" |
     "round_renorm"."""
     bits = 0 if window_bits is None else _int(window_bits, "window: window_bits", 1, 8)
+    if not isinstance(rounding, str):
+        raise InputTypeError(f"window: rounding: expected 'trunc', 'round' or 'round_renorm', got {rounding!r}")
     return Window(*_sparq.window_select(a, _shift_set(shift_set), bits, rounding))
 
 

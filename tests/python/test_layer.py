@@ -298,6 +298,10 @@ def test_argument_types_and_ranges_name_the_argument():
         sparq.trim(np.arange(5, dtype=np.uint8), "5opt", -1)
     with pytest.raises(sparq.InputTypeError, match=r"^quantize: scale: expected a number, got str"):
         sparq.quantize(np.zeros(3, np.float32), "a")
+    with pytest.raises(sparq.InputTypeError, match=r"^run_layer: name: expected a string, got int 5$"):
+        sparq.run_layer(x, w, name=5)
+    with pytest.raises(sparq.InputTypeError, match=r"^window: rounding: expected 'trunc', 'round' or 'round_renorm'"):
+        sparq.trim(np.arange(4, dtype=np.uint8), rounding=5)
     with pytest.raises(sparq.InputTypeError, match=r"^window: shift_set: expected an integer, got float 2\.5$"):
         sparq.trim(np.arange(4, dtype=np.uint8), (1, 2.5))
     with pytest.raises(sparq.InputError, match=r"^window: shift_set: must be in 0\.\.7, got 9$"):
