@@ -204,28 +204,6 @@ namespace {
 using plot::Box;
 using plot::Ticks;
 
-// Text as XML character data: valid UTF-8 without control characters
-// (safe_io.h clean_text), markup characters escaped.
-std::string esc(const std::string& text) {
-  const std::string s = clean_text(text);
-  std::string o;
-  for (char c : s) {
-    if (c == '<')
-      o += "&lt;";
-    else if (c == '>')
-      o += "&gt;";
-    else if (c == '&')
-      o += "&amp;";
-    else if (c == '"')
-      o += "&quot;";
-    else if (c == '\'')
-      o += "&apos;";
-    else
-      o += c;
-  }
-  return o;
-}
-
 std::string num(double v) {
   char b[32];
   if (v != 0 && (std::fabs(v) >= 1e5 || std::fabs(v) < 1e-2))
@@ -307,8 +285,9 @@ std::string svg_open(double w, double h) {
 }
 
 void title_and_frame(std::ostringstream& s, const Frame& f, const std::string& title, const std::string& note) {
-  s << "<text x='" << f.x0 << "' y='22' font-size='16' font-weight='bold'>" << esc(title) << "</text>\n";
-  if (!note.empty()) s << "<text x='" << f.x0 << "' y='40' font-size='11' fill='#555'>" << esc(note) << "</text>\n";
+  s << "<text x='" << f.x0 << "' y='22' font-size='16' font-weight='bold'>" << xml_escape(title) << "</text>\n";
+  if (!note.empty())
+    s << "<text x='" << f.x0 << "' y='40' font-size='11' fill='#555'>" << xml_escape(note) << "</text>\n";
   s << "<rect x='" << f.x0 << "' y='" << f.y0 << "' width='" << f.w << "' height='" << f.h
     << "' fill='none' stroke='#333'/>\n";
 }
@@ -320,7 +299,7 @@ void y_axis(std::ostringstream& s, const Frame& f, const Ticks& t, const std::st
       << "' stroke='#ddd'/><text x='" << f.x0 - 8 << "' y='" << f.Y(v) + 4 << "' text-anchor='end' font-size='11'>"
       << plot::tick_label(v, t.step) << "</text>\n";
   s << "<text transform='translate(18," << f.y0 + f.h / 2 << ") rotate(-90)' text-anchor='middle' font-size='13'>"
-    << esc(label) << "</text>\n";
+    << xml_escape(label) << "</text>\n";
 }
 
 // x tick marks and labels at the given values (labels that would overlap
@@ -338,11 +317,11 @@ void x_axis(std::ostringstream& s, const Frame& f, const std::vector<double>& va
       << f.y0 + f.h + (keep[i] ? 5 : 3) << "' stroke='#333'/>";
     if (keep[i])
       s << "<text x='" << f.X(values[i]) << "' y='" << f.y0 + f.h + 18 << "' text-anchor='middle' font-size='11'>"
-        << esc(labels[i]) << "</text>";
+        << xml_escape(labels[i]) << "</text>";
     s << "\n";
   }
   s << "<text x='" << f.x0 + f.w / 2 << "' y='" << f.y0 + f.h + 40 << "' text-anchor='middle' font-size='13'>"
-    << esc(title) << "</text>\n";
+    << xml_escape(title) << "</text>\n";
 }
 
 // A marker shape centred at (x, y) with "radius" r; attrs are extra
@@ -378,7 +357,7 @@ std::string marker(int shape, double x, double y, double r, const std::string& a
   if (title.empty())
     s << "/>";
   else
-    s << "><title>" << esc(title) << "</title></" << (shape == 0 ? "circle" : "polygon") << ">";
+    s << "><title>" << xml_escape(title) << "</title></" << (shape == 0 ? "circle" : "polygon") << ">";
   return s.str();
 }
 
@@ -400,15 +379,15 @@ double legend(std::ostringstream& s, const Frame& f, const std::string& heading,
     widest = std::max(widest, code_points_count(L.labels[i]) + (i < suffix.size() ? suffix[i].size() : 0));
   const double col_w = 26 + text_width(widest, 10) + 14, x = f.x0 + f.w + 16;
   if (!heading.empty())
-    s << "<text x='" << x << "' y='" << f.y0 + 4 << "' font-size='12' font-weight='bold'>" << esc(heading)
+    s << "<text x='" << x << "' y='" << f.y0 + 4 << "' font-size='12' font-weight='bold'>" << xml_escape(heading)
       << "</text>\n";
   for (std::size_t i = 0; i < names.size(); ++i) {
     const double ex = x + col_w * static_cast<double>(L.column[i]),
                  ey = top + row_h * static_cast<double>(L.row[i]) + 8;
-    s << "<g>" << (L.labels[i] != names[i] ? "<title>" + esc(names[i]) + "</title>" : "");
+    s << "<g>" << (L.labels[i] != names[i] ? "<title>" + xml_escape(names[i]) + "</title>" : "");
     swatch(i, ex, ey);
-    s << "<text x='" << ex + 24 << "' y='" << ey << "' font-size='10'>" << esc(L.labels[i])
-      << (i < suffix.size() ? esc(suffix[i]) : "") << "</text></g>\n";
+    s << "<text x='" << ex + 24 << "' y='" << ey << "' font-size='10'>" << xml_escape(L.labels[i])
+      << (i < suffix.size() ? xml_escape(suffix[i]) : "") << "</text></g>\n";
   }
   return 16 + col_w * static_cast<double>(L.columns);
 }
@@ -506,7 +485,7 @@ std::string scatter_svg(const std::vector<DesignPointXY>& pts, const std::vector
     const Box& b = boxes[pts.size() + k];
     if (!keep[pts.size() + k] || b.x0 < f.x0 || b.y0 < f.y0) continue;
     body << "<text x='" << (left[k] ? b.x1 : b.x0) << "' y='" << b.y1 - 2 << "' font-size='10'"
-         << (left[k] ? " text-anchor='end'" : "") << ">" << esc(ltext[k]) << "</text>\n";
+         << (left[k] ? " text-anchor='end'" : "") << ">" << xml_escape(ltext[k]) << "</text>\n";
   }
   std::vector<std::string> names, suffix;
   for (const auto& p : pts) names.push_back(p.name), suffix.push_back(": " + num(p.thr));
@@ -589,7 +568,7 @@ std::string layers_svg(const CsvTable& t, const std::string& col, const std::str
       const std::string tip = layer_names[li] + " / " + series_names[si] + ": " + num(it->second);
       if (bars)
         body << "<rect x='" << x << "' y='" << std::min(y, base) << "' width='" << bw * 0.92 << "' height='"
-             << std::fabs(base - y) << "' fill='" << st.color << "'><title>" << esc(tip) << "</title></rect>\n";
+             << std::fabs(base - y) << "' fill='" << st.color << "'><title>" << xml_escape(tip) << "</title></rect>\n";
       else
         body << marker(st.marker, x + bw / 2, y, 3.5,
                        std::string("fill='") + st.color + "' stroke='#333' stroke-width='0.4'", tip)
@@ -610,8 +589,8 @@ std::string layers_svg(const CsvTable& t, const std::string& col, const std::str
          << "' stroke='#333'/>";
     if (keep[li])
       body << "<text transform='translate(" << cx + 3 << "," << f.y0 + f.h + 10
-           << ") rotate(-45)' text-anchor='end' font-size='10'><title>" << esc(layer_names[li]) << "</title>"
-           << esc(plot::shorten(layer_names[li], 18)) << "</text>";
+           << ") rotate(-45)' text-anchor='end' font-size='10'><title>" << xml_escape(layer_names[li]) << "</title>"
+           << xml_escape(plot::shorten(layer_names[li], 18)) << "</text>";
     body << "\n";
   }
   const double label_room = text_width(18, 10) * 0.72 + 24;
@@ -754,12 +733,12 @@ std::string error_growth_svg(const std::string& title, const std::vector<std::st
     for (std::size_t i = 0; i < series[k].second.size(); ++i)
       if (std::isfinite(series[k].second[i]))
         body << f.X(static_cast<double>(i)) << "," << f.Y(series[k].second[i]) << " ";
-    body << "'><title>" << esc(series[k].first) << "</title></polyline>\n";
+    body << "'><title>" << xml_escape(series[k].first) << "</title></polyline>\n";
     for (std::size_t i = 0; i < series[k].second.size() && i < layer_names.size(); ++i)
       if (std::isfinite(series[k].second[i]))
         body << "<circle cx='" << f.X(static_cast<double>(i)) << "' cy='" << f.Y(series[k].second[i])
-             << "' r='2' fill='" << st.color << "'><title>" << esc(series[k].first) << ", " << i << " "
-             << esc(layer_names[i]) << ": " << num(series[k].second[i]) << " dB</title></circle>\n";
+             << "' r='2' fill='" << st.color << "'><title>" << xml_escape(series[k].first) << ", " << i << " "
+             << xml_escape(layer_names[i]) << ": " << num(series[k].second[i]) << " dB</title></circle>\n";
   }
   std::vector<std::string> names;
   for (const auto& sr : series) names.push_back(sr.first);

@@ -27,27 +27,7 @@ namespace sparq {
 std::string html_escape(const std::string& text) {
   // Line breaks and tabs are character data too (the <pre> blocks: the
   // configuration, the bundle's files); other control characters are not.
-  std::string s;
-  std::size_t start = 0;
-  for (std::size_t i = 0; i <= text.size(); ++i) {
-    if (i < text.size() && text[i] != '\n' && text[i] != '\t') continue;
-    s += clean_text(text.substr(start, i - start));
-    if (i < text.size()) s += text[i];
-    start = i + 1;
-  }
-  std::string o;
-  o.reserve(s.size());
-  for (const char c : s) {
-    switch (c) {
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '&': o += "&amp;"; break;
-      case '"': o += "&quot;"; break;
-      case '\'': o += "&#39;"; break;
-      default: o += c;
-    }
-  }
-  return o;
+  return xml_escape(text, true);
 }
 
 std::string simulator_version() {

@@ -133,17 +133,32 @@ bool is_valid_utf8(const std::string& s) {
   return true;
 }
 
-std::string clean_text(const std::string& s) {
+std::string clean_text(const std::string& s, bool keep_line_breaks) {
   std::string o;
   std::uint32_t cp = 0;
   for (std::size_t i = 0; i < s.size();) {
     const std::size_t n = utf8_seq(s, i, cp);
-    if (!n || is_control(cp)) {
+    if (!n || (is_control(cp) && !(keep_line_breaks && (cp == '\n' || cp == '\t')))) {
       o += "\xEF\xBF\xBD";
       i += n ? n : 1;
     } else {
       o.append(s, i, n);
       i += n;
+    }
+  }
+  return o;
+}
+
+std::string xml_escape(const std::string& s, bool keep_line_breaks) {
+  std::string o;
+  for (const char c : clean_text(s, keep_line_breaks)) {
+    switch (c) {
+      case '<': o += "&lt;"; break;
+      case '>': o += "&gt;"; break;
+      case '&': o += "&amp;"; break;
+      case '"': o += "&quot;"; break;
+      case '\'': o += "&#39;"; break;
+      default: o += c;
     }
   }
   return o;

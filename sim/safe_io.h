@@ -57,9 +57,13 @@ std::string output_name_problem(const std::string& name);
 
 // UTF-8 helpers for text written into JSON, SVG and CSV.
 bool is_valid_utf8(const std::string& s);
-// Invalid sequences become U+FFFD; control characters (C0 except none, DEL,
-// C1) become U+FFFD too, so the result is valid XML 1.0 character data.
-std::string clean_text(const std::string& s);
+// Invalid sequences become U+FFFD; control characters (C0, DEL, C1) become
+// U+FFFD too, except line feed and tab with keep_line_breaks (preformatted
+// text), so the result is valid XML 1.0 character data.
+std::string clean_text(const std::string& s, bool keep_line_breaks = false);
+// clean_text, then & < > " ' escaped: XML/HTML character data or a quoted
+// attribute value (the SVG plots, report.html).
+std::string xml_escape(const std::string& s, bool keep_line_breaks = false);
 // At most max_chars code points of valid UTF-8 s, never cutting one.
 std::string truncate_utf8(const std::string& s, std::size_t max_chars);
 
