@@ -29,6 +29,23 @@ namespace fs = std::filesystem;
 
 namespace sparq {
 
+std::int64_t simulated_pixels(const ConvGeometry& g, std::int64_t max_pixels) {
+  const std::int64_t all = static_cast<std::int64_t>(g.H_out()) * g.W_out();
+  return max_pixels > 0 ? std::min(all, max_pixels) : all;
+}
+
+std::vector<std::int64_t> accumulator_shape(const ConvGeometry& g, std::int64_t pixels) {
+  if (pixels == static_cast<std::int64_t>(g.H_out()) * g.W_out()) return {g.H_out(), g.W_out(), g.C_out};
+  return {pixels, g.C_out};
+}
+
+DesignPoint layer_design(const DesignPoint& d, const LayerInfo& info) {
+  if (!info.activation_signed || !consumes_pairs(d.array.pe.design)) return d;
+  DesignPoint i8 = d;
+  i8.array.pe = PeArith::int8();
+  return i8;
+}
+
 namespace {
 
 struct LoadedLayer {
@@ -51,8 +68,7 @@ LoadedLayer lower(LayerTrace trace, std::int64_t max_pixels) {
   L.trace = std::move(trace);
   const LayerInfo& info = L.trace.info;
   const ConvGeometry& g = info.geo;
-  const std::int64_t all = static_cast<std::int64_t>(g.H_out()) * g.W_out();
-  L.pixels = max_pixels > 0 ? std::min(all, max_pixels) : all;
+  L.pixels = simulated_pixels(g, max_pixels);
   L.exact.assign(static_cast<std::size_t>(L.pixels) * g.C_out, 0);
   for (int grp = 0; grp < g.groups; ++grp) {
     // Only the simulated rows are lowered: a preview never builds the whole im2col matrix.
@@ -103,16 +119,6 @@ void add_array_stats(StatGroup& g, const hw::ArrayStats& s, double clock_mhz, bo
 }
 
 namespace {
-
-// The design a layer runs on: `d` itself, or for a signed-activation layer
-// under a pair design (SPARQ takes unsigned activations) the int8 PE on the
-// same array (shape, dataflow, buffering, accumulator, memory).
-DesignPoint layer_design(const DesignPoint& d, const LayerInfo& info) {
-  if (!info.activation_signed || !consumes_pairs(d.array.pe.design)) return d;
-  DesignPoint i8 = d;
-  i8.array.pe = PeArith::int8();
-  return i8;
-}
 
 // Runs the layer through the memory system (docs/memory.md) and adds its
 // stalls and traffic to the array's statistics. The whole array stalls (its
@@ -208,8 +214,7 @@ LayerBudget layer_budget(const LayerInfo& info, std::int64_t max_pixels, bool ha
   LayerBudget b;
   b.name = info.name;
   b.geo = info.geo;
-  const std::int64_t all = static_cast<std::int64_t>(info.geo.H_out()) * info.geo.W_out();
-  b.pixels = max_pixels > 0 ? std::min(all, max_pixels) : all;
+  b.pixels = simulated_pixels(info.geo, max_pixels);
   b.has_bias = has_bias;
   b.has_float = has_float;
   return b;
@@ -340,10 +345,7 @@ RunOutcome run_simulation(const RunConfig& cfg, const RunOptions& opt, std::ostr
                             d.memory.enabled ? &memory[di][li] : nullptr, vcd, &structural, opt.check_reference, lo,
                             acc);
       if (!cfg.dump_outputs_dir.empty()) {
-        const bool whole = L.pixels == static_cast<std::int64_t>(info.geo.H_out()) * info.geo.W_out();
-        std::vector<std::int64_t> shape =
-            whole ? std::vector<std::int64_t>{info.geo.H_out(), info.geo.W_out(), info.geo.C_out}
-                  : std::vector<std::int64_t>{L.pixels, info.geo.C_out};
+        const std::vector<std::int64_t> shape = accumulator_shape(info.geo, L.pixels);
         write_npy(
             (fs::path(cfg.dump_outputs_dir) / (file_component(d.name) + "." + file_component(info.name) + ".acc.npy"))
                 .string(),

@@ -54,6 +54,16 @@ struct RunOptions {
   bool check_reference = false;  // also run the reference engine and require bit-exact equality
 };
 
+// Output pixels a run simulates: the first max_pixels (0: all) of the layer's H_out x W_out.
+std::int64_t simulated_pixels(const ConvGeometry& g, std::int64_t max_pixels);
+// The shape of those pixels' accumulators: [H_out, W_out, C_out] for the
+// whole layer, else [pixels, C_out].
+std::vector<std::int64_t> accumulator_shape(const ConvGeometry& g, std::int64_t pixels);
+// The design a layer runs on: `d` itself, or for a signed-activation layer
+// under a pair design (SPARQ takes unsigned activations) the int8 PE on the
+// same array (shape, dataflow, buffering, accumulator, memory).
+DesignPoint layer_design(const DesignPoint& d, const LayerInfo& info);
+
 RunOutcome run_simulation(const RunConfig& cfg, const RunOptions& opt, std::ostream& progress);
 
 // One layer held in memory (no bundle, nothing written): every design of

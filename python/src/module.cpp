@@ -177,8 +177,7 @@ py::tuple run_layer(const RunConfig& cfg, const std::string& name, const std::st
     throw InputError(where + ": activation_scale: must be a positive finite number");
   if (is_signed) {
     const auto v = take<std::int8_t>(input, where + ": input", "|u1 or |i1", {g.H, g.W, g.C_in});
-    t.input.assign(v.begin(), v.end());
-    for (std::size_t i = 0; i < v.size(); ++i) t.input[i] = static_cast<std::uint8_t>(v[i]);
+    t.input.assign(v.begin(), v.end());  // two's complement bytes, as a bundle's |i1 input
   } else {
     t.input = take<std::uint8_t>(input, where + ": input", "|u1 or |i1", {g.H, g.W, g.C_in});
   }
@@ -197,46 +196,30 @@ py::tuple run_layer(const RunConfig& cfg, const std::string& name, const std::st
 
   std::vector<std::vector<std::int64_t>> acc;
   std::vector<std::int64_t> exact;
+  const std::int64_t pixels = simulated_pixels(g, cfg.max_pixels);
+  const std::vector<std::int64_t> shape = accumulator_shape(g, pixels);
+  RunOutcome r;      // the array model's outcome (statistics); empty for the functional core
   if (functional) {  // the functional core: accumulators only, no timing, no statistics
-    const std::int64_t all = static_cast<std::int64_t>(g.H_out()) * g.W_out();
-    const std::int64_t pixels = cfg.max_pixels > 0 ? std::min(all, cfg.max_pixels) : all;
     const auto first = [&](std::vector<std::int64_t> v) {
       v.resize(static_cast<std::size_t>(pixels * g.C_out));
       return v;
     };
-    {
-      py::gil_scoped_release release;
-      exact = first(functional_conv(g, t.input.data(), t.weights.data(), PeArith::int8(), 64, is_signed));
-      for (const DesignPoint& d : cfg.designs)  // signed activations: the pair designs run at int8, as `run`
-        acc.push_back(
-            first(functional_conv(g, t.input.data(), t.weights.data(),
-                                  is_signed && consumes_pairs(d.array.pe.design) ? PeArith::int8() : d.array.pe,
-                                  d.array.acc_bits, is_signed)));
-    }
-    const std::vector<std::int64_t> shape = pixels == all ? std::vector<std::int64_t>{g.H_out(), g.W_out(), g.C_out}
-                                                          : std::vector<std::int64_t>{pixels, g.C_out};
-    py::list designs;
-    for (std::size_t d = 0; d < cfg.designs.size(); ++d)
-      designs.append(py::make_tuple(cfg.designs[d].name,
-                                    acc[d].empty() ? py::object(py::none()) : py::object(to_numpy(acc[d], shape)),
-                                    py::none()));
-    return py::make_tuple(to_numpy(exact, shape), designs);
-  }
-  RunOutcome r;
-  {
+    py::gil_scoped_release release;
+    exact = first(functional_conv(g, t.input.data(), t.weights.data(), PeArith::int8(), 64, is_signed));
+    for (const DesignPoint& d : cfg.designs)  // signed activations: the pair designs run at int8, as `run`
+      acc.push_back(first(functional_conv(g, t.input.data(), t.weights.data(), layer_design(d, L).array.pe,
+                                          d.array.acc_bits, is_signed)));
+  } else {
     py::gil_scoped_release release;
     const std::lock_guard<std::mutex> lock(simulation_mutex());
     r = run_layer_trace(cfg, t, &acc, &exact);
   }
-  const std::int64_t pixels = r.designs.empty() ? 0 : r.designs[0].layers[0].pixels;
-  const bool whole = pixels == static_cast<std::int64_t>(g.H_out()) * g.W_out();
-  const std::vector<std::int64_t> shape =
-      whole ? std::vector<std::int64_t>{g.H_out(), g.W_out(), g.C_out} : std::vector<std::int64_t>{pixels, g.C_out};
   py::list designs;
-  for (std::size_t d = 0; d < r.designs.size(); ++d) {
-    py::object a = py::none();
-    if (!r.designs[d].layers[0].skipped) a = to_numpy(acc[d], shape);
-    designs.append(py::make_tuple(r.designs[d].design.name, a, stat_tree(design_stats(cfg, r.designs[d]))));
+  for (std::size_t d = 0; d < cfg.designs.size(); ++d) {
+    const bool skipped = !functional && r.designs[d].layers[0].skipped;
+    designs.append(py::make_tuple(cfg.designs[d].name,
+                                  skipped ? py::object(py::none()) : py::object(to_numpy(acc[d], shape)),
+                                  functional ? py::object(py::none()) : stat_tree(design_stats(cfg, r.designs[d]))));
   }
   return py::make_tuple(to_numpy(exact, shape), designs);
 }
