@@ -778,15 +778,4 @@ std::vector<std::pair<std::string, std::string>> make_plots(const CsvTable& summ
   return out;
 }
 
-std::vector<std::string> write_plots(const CsvTable& summary, const CsvTable& layers, const std::string& dir) {
-  ensure_own_directory(dir);
-  std::vector<std::string> files;
-  for (const auto& [name, svg] : make_plots(summary, layers)) {
-    const std::string p = (fs::path(dir) / name).string();
-    write_file_atomic(p, svg);
-    files.push_back(p);
-  }
-  return files;
-}
-
 }  // namespace sparq

@@ -92,7 +92,4 @@ std::vector<std::pair<std::string, std::string>> make_plots(const CsvTable& summ
 std::string error_growth_svg(const std::string& title, const std::vector<std::string>& layer_names,
                              const std::vector<std::pair<std::string, std::vector<double>>>& series);
 
-// Writes make_plots' SVGs into dir (each atomically); returns the paths.
-std::vector<std::string> write_plots(const CsvTable& summary, const CsvTable& layers, const std::string& dir);
-
 }  // namespace sparq

@@ -69,8 +69,8 @@ RunOutcome run_simulation(const RunConfig& cfg, const RunOptions& opt, std::ostr
 // One layer held in memory (no bundle, nothing written): every design of
 // cfg runs it as run_simulation would (trace.max_pixels applies; the bundle,
 // layer selection, VCD and dumps do not). The layer must be checked
-// (check_layer_trace). acc[d]: design d's accumulators [pixels, C_out] (empty
-// if the design skipped the layer); exact: the exact int8 sums.
+// (check_layer_trace). acc[d]: design d's accumulators [pixels, C_out] (a
+// signed layer runs at int8 under the pair designs); exact: the exact int8 sums.
 RunOutcome run_layer_trace(const RunConfig& cfg, const LayerTrace& layer,
                            std::vector<std::vector<std::int64_t>>* acc = nullptr,
                            std::vector<std::int64_t>* exact = nullptr);

@@ -215,12 +215,9 @@ py::tuple run_layer(const RunConfig& cfg, const std::string& name, const std::st
     r = run_layer_trace(cfg, t, &acc, &exact);
   }
   py::list designs;
-  for (std::size_t d = 0; d < cfg.designs.size(); ++d) {
-    const bool skipped = !functional && r.designs[d].layers[0].skipped;
-    designs.append(py::make_tuple(cfg.designs[d].name,
-                                  skipped ? py::object(py::none()) : py::object(to_numpy(acc[d], shape)),
+  for (std::size_t d = 0; d < cfg.designs.size(); ++d)
+    designs.append(py::make_tuple(cfg.designs[d].name, to_numpy(acc[d], shape),
                                   functional ? py::object(py::none()) : stat_tree(design_stats(cfg, r.designs[d]))));
-  }
   return py::make_tuple(to_numpy(exact, shape), designs);
 }
 
