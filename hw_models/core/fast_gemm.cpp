@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "pair_table.h"
+#include "sparq_arith.h"
 
 namespace sparq {
 
@@ -85,7 +86,7 @@ void block_gemm(const std::int16_t* const* e, int rows, int K, const std::int8_t
   for (int r = 0; r < kRows; ++r) acc[r] = scratch.data() + static_cast<std::size_t>(r) * N;
   accumulate_rows<Acc>(e, rows, K, B, ldb, N, acc);
   for (int r = 0; r < rows; ++r)
-    for (int n = 0; n < N; ++n) out[r][n] = wrap_to_bits(static_cast<std::int64_t>(acc[r][n]), acc_bits);
+    for (int n = 0; n < N; ++n) out[r][n] = Accumulator::wrap(static_cast<std::int64_t>(acc[r][n]), acc_bits);
 }
 
 bool fits_int32(int K) {
@@ -164,7 +165,7 @@ std::vector<std::int64_t> depthwise_conv(const ConvGeometry& geo, const std::uin
         }
       }
       std::int64_t* o = out.data() + (static_cast<std::size_t>(oh) * Wo + ow) * geo.C_out;
-      for (int oc = 0; oc < geo.C_out; ++oc) o[oc] = wrap_to_bits(acc[static_cast<std::size_t>(oc)], acc_bits);
+      for (int oc = 0; oc < geo.C_out; ++oc) o[oc] = Accumulator::wrap(acc[static_cast<std::size_t>(oc)], acc_bits);
     }
   return out;
 }

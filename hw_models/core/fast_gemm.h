@@ -28,13 +28,4 @@ std::vector<std::int64_t> functional_conv(const ConvGeometry& geo, const std::ui
                                           const std::int8_t* weights, const PeArith& pe, int acc_bits,
                                           bool signed_activations = false);
 
-// Sign-extends the low `bits` bits of x (two's-complement wrap to bits, 2..64).
-inline std::int64_t wrap_to_bits(std::int64_t x, int bits) {
-  if (bits >= 64) return x;
-  const std::uint64_t m = (std::uint64_t{1} << bits) - 1;
-  std::uint64_t u = static_cast<std::uint64_t>(x) & m;
-  if (u >> (bits - 1)) u |= ~m;
-  return static_cast<std::int64_t>(u);
-}
-
 }  // namespace sparq
