@@ -46,7 +46,7 @@ std::uint64_t FoldSchedule::slots() const {
 //     P = max(S, R + C - 1, 2R + C - 3).
 std::uint64_t FoldSchedule::period() const {
   const auto R = static_cast<std::uint64_t>(R_), C = static_cast<std::uint64_t>(C_);
-  if (wb_ == WeightBuffering::Single) return df_ == Dataflow::WS ? 2 * R + C + slots() - 2 : slots() + 2 * R + C - 2;
+  if (wb_ == WeightBuffering::Single) return slots() + 2 * R + C - 2;  // both dataflows
   if (df_ == Dataflow::WS) return std::max(slots(), 2 * R + C - 2);
   return std::max({slots(), R + C - 1, 2 * R + C - 3});
 }
