@@ -96,12 +96,16 @@ const std::vector<std::string>& layer_key_columns() {
 
 void add_bundle_provenance(HtmlReport& r, const std::string& bundle_dir) {
   try {
-    const BundleManifest m = read_manifest(bundle_dir);
+    // One read: the text parsed is the text hashed.
+    fs::path manifest(bundle_dir);
+    std::error_code ec;
+    if (fs::is_directory(manifest, ec)) manifest /= "manifest.yaml";
+    const std::string text = read_file_bounded(manifest.string(), kMaxYamlBytes, "trace bundle manifest");
+    const BundleManifest m = parse_manifest(text, manifest.string());
     r.provenance.push_back({"trace bundle", m.name + " (" + fs::absolute(m.dir).lexically_normal().string() + ")"});
     r.provenance.push_back({"model", m.model_name + (m.pretrained ? " (pretrained)" : " (untrained weights)")});
     if (!m.model_source.empty()) r.provenance.push_back({"model source", m.model_source});
     if (!m.image_path.empty()) r.provenance.push_back({"input image", m.image_path});
-    const std::string text = read_file_bounded(m.manifest_path, 64 << 20, "trace bundle manifest");
     r.provenance.push_back(
         {"manifest sha256",
          sha256_hex(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()) + " (" + m.manifest_path + ")"});
