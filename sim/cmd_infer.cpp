@@ -146,9 +146,7 @@ int cmd_infer(const std::vector<std::string>& args, std::ostream& out, std::ostr
   std::ostream& progress = cfg.quiet ? std::cerr : err;
   const auto t_start = std::chrono::steady_clock::now();
   const Network net = read_network(nopt.bundle, true, nopt.images);
-  if (nopt.cycles_image >= net.images)
-    throw InputError(cfg.config_file + ": network.cycles_image " + std::to_string(nopt.cycles_image) +
-                     " is not among the " + std::to_string(net.images) + " images");
+  check_cycles_image(nopt, net, cfg.config_file);
   std::vector<char> capture(net.nodes.size(), 0);
   if (!dump_dir.empty()) {
     const auto names = split_list({dump_layers});
@@ -269,12 +267,8 @@ int cmd_infer(const std::vector<std::string>& args, std::ostream& out, std::ostr
   // One image's whole inference on the array model, per design.
   const int cimg = static_cast<int>(nopt.cycles_image);
   for (auto& d : runs) {
-    NetPlan p = d.plan;
-    if (d.node_stats.empty()) {  // the functional engine: time the image on the fast array model
-      p.engine = NetEngine::Array;
-      p.array.fidelity = hw::Fidelity::Fast;
-      d.node_stats = run_network(net, cimg, p).stats;
-    }
+    const NetPlan& p = d.plan;
+    d.node_stats = image_array_stats(net, cimg, p, std::move(d.node_stats));
     for (int i : weighted) {
       const std::size_t ui = static_cast<std::size_t>(i);
       const hw::ArrayStats& st = d.node_stats[ui];

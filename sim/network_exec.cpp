@@ -149,6 +149,21 @@ std::vector<float> network_input(const Network& net, int image) {
   return x;
 }
 
+void check_cycles_image(const NetworkOptions& nopt, const Network& net, const std::string& config_file) {
+  if (nopt.cycles_image >= net.images)
+    throw InputError(config_file + ": network.cycles_image " + std::to_string(nopt.cycles_image) +
+                     " is not among the " + std::to_string(net.images) + " images");
+}
+
+std::vector<hw::ArrayStats> image_array_stats(const Network& net, int image, const NetPlan& plan,
+                                              std::vector<hw::ArrayStats> timed) {
+  if (plan.engine == NetEngine::Array) return timed;
+  NetPlan p = plan;  // the functional engine: time the image on the fast array model
+  p.engine = NetEngine::Array;
+  p.array.fidelity = hw::Fidelity::Fast;
+  return run_network(net, image, p).stats;
+}
+
 NetPlan network_plan(const Network& net, const DesignPoint& d, const NetworkOptions& nopt,
                      const std::string& config_file, int* int8_layers) {
   std::map<std::string, std::string> overrides;

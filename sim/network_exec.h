@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "array_sim.h"
@@ -49,6 +50,15 @@ struct NetRunOptions {
   hw::StructuralSession* session = nullptr;  // Array engine, structural fidelity
   std::vector<char> capture;                 // per node: keep its propagated input (see NetResult)
 };
+
+// Refuses a network.cycles_image that is not among the network's images
+// (the error names config_file).
+void check_cycles_image(const NetworkOptions& nopt, const Network& net, const std::string& config_file);
+
+// Per-node array statistics of one image under plan: the array engine's own
+// (`timed`, when the image ran on it), else the image run on the fast array model.
+std::vector<hw::ArrayStats> image_array_stats(const Network& net, int image, const NetPlan& plan,
+                                              std::vector<hw::ArrayStats> timed = {});
 
 // The plan `sparq-sim infer` runs a design with: every weighted node under
 // the design, except the int8 ones (signed inputs; the first layer with

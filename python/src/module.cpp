@@ -249,9 +249,7 @@ py::tuple run_network_bundle(const RunConfig& cfg, const std::string& dir, bool 
     const std::lock_guard<std::mutex> lock(simulation_mutex());
     net = in_memory ? read_network_memory(mem_name, mem_manifest, mem_arrays, nopt.images)
                     : read_network(dir, true, nopt.images);
-    if (nopt.cycles_image >= net.images)
-      throw InputError(cfg.config_file + ": network.cycles_image " + std::to_string(nopt.cycles_image) +
-                       " is not among the " + std::to_string(net.images) + " images");
+    check_cycles_image(nopt, net, cfg.config_file);
     for (std::size_t d = 0; d < cfg.designs.size(); ++d) {
       const NetPlan plan = network_plan(net, cfg.designs[d], nopt, cfg.config_file, &int8_layers[d]);
       hw::StructuralSession session;
@@ -264,12 +262,7 @@ py::tuple run_network_bundle(const RunConfig& cfg, const std::string& dir, bool 
         logits[d].insert(logits[d].end(), res.logits.begin(), res.logits.end());
         probs[d].insert(probs[d].end(), res.probabilities.begin(), res.probabilities.end());
         if (is_timed) {
-          if (plan.engine != NetEngine::Array) {  // time the image on the fast array model
-            NetPlan p = plan;
-            p.engine = NetEngine::Array;
-            p.array.fidelity = hw::Fidelity::Fast;
-            res.stats = run_network(net, img, p).stats;
-          }
+          res.stats = image_array_stats(net, img, plan, std::move(res.stats));
           timed[d] = std::move(res);
         }
       }
