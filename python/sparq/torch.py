@@ -273,6 +273,16 @@ class TorchRun(sparq.ByName):
 
 # --- Simulation -------------------------------------------------------------
 
+def _load_config(config: Any, designs: Optional[Sequence[Union[str, dict]]], set: List[str]) -> "sparq.Config":
+    """The configuration (dict, path or a list of them), then `designs` as
+    its ``compare:`` list, then the ``set`` overrides."""
+    configs = [] if config is None else (list(config) if isinstance(config, (list, tuple)) else [config])
+    if designs is not None:
+        designs = [designs] if isinstance(designs, (str, dict)) else list(designs)
+        configs.append({"compare": [design_config(d) for d in designs]})
+    return sparq.load_config(*configs, set=set)
+
+
 def simulate(model: "torch.nn.Module", sample_inputs: Any, config: Any = None, *,
              designs: Optional[Sequence[Union[str, dict]]] = None, layers: Union[str, Sequence[str]] = "all",
              calibration: Any = None, max_pixels: Optional[int] = None, fold_batchnorm: bool = True,
@@ -313,11 +323,7 @@ def simulate(model: "torch.nn.Module", sample_inputs: Any, config: Any = None, *
                                        "configuration, not a sparq.Config")
         cfg = config
     else:
-        configs = [] if config is None else (list(config) if isinstance(config, (list, tuple)) else [config])
-        if designs is not None:
-            designs = [designs] if isinstance(designs, (str, dict)) else list(designs)
-            configs.append({"compare": [design_config(d) for d in designs]})
-        cfg = sparq.load_config(*configs, set=set)  # validated once, shared by every layer
+        cfg = _load_config(config, designs, set)  # validated once, shared by every layer
     log = (lambda s: print(s, file=sys.stderr)) if verbose else (lambda s: None)
     with _exporting(model):
         quantized = exporter.quantize_layers(model, samples[0], calib, layers, fold_batchnorms=fold_batchnorm, log=log)
@@ -373,11 +379,7 @@ def simulate_network(model: "torch.nn.Module", images: Sequence[Union[str, os.Pa
     set = [set] if isinstance(set, str) else list(set)
     if engine is not None:
         set.append(f"network.engine={engine}")
-    configs = [] if config is None else (list(config) if isinstance(config, (list, tuple)) else [config])
-    if designs is not None:
-        designs = [designs] if isinstance(designs, (str, dict)) else list(designs)
-        configs.append({"compare": [design_config(d) for d in designs]})
-    cfg = sparq.load_config(*configs, set=set)
+    cfg = _load_config(config, designs, set)
     with tempfile.TemporaryDirectory(prefix="sparq-torch-net-") as tmp:
         bundle = os.path.join(tmp, "net")
         with _exporting(model):
