@@ -255,7 +255,8 @@ def export_network(model, image_paths, calib_paths, out_dir, name, size=224, mod
     model.eval()
     pre = ste.Preprocess(resize=size * 256 // 224, crop=size, normalize=False)
     with torch.no_grad():
-        pixels = [ste.load_image(p, pre) for p in image_paths]  # pixels / 255: what the bundle stores
+        loaded = {p: ste.load_image(p, pre) for p in dict.fromkeys(list(image_paths) + list(calib_paths))}  # once each
+        pixels = [loaded[p] for p in image_paths]  # pixels / 255: what the bundle stores
         mean = torch.tensor(ste.IMAGENET_MEAN, dtype=torch.float32).view(1, 3, 1, 1)
         std = torch.tensor(ste.IMAGENET_STD, dtype=torch.float32).view(1, 3, 1, 1)
 
@@ -263,7 +264,7 @@ def export_network(model, image_paths, calib_paths, out_dir, name, size=224, mod
             return (x - mean) / std if normalize else x
 
         images = [model_input(x) for x in pixels]
-        calib = [model_input(ste.load_image(p, pre)) for p in calib_paths]
+        calib = [model_input(loaded[p]) for p in calib_paths]
         gm, inp, nodes, logits = build_graph(model, images[0])
         if not any(nd["name"] == logits and nd["op"] == "softmax" for nd in nodes):
             last = next(nd for nd in nodes if nd["name"] == logits)
