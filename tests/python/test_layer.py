@@ -4,7 +4,6 @@ docs/arithmetic.md for the SPARQ designs), cycles and statistics equal to
 what the CLI reports for a shipped layer, repeated runs in one process, and
 the error paths with the CLI's messages."""
 import json
-import os
 import subprocess
 
 import numpy as np
@@ -119,13 +118,6 @@ def test_max_pixels_and_float_error():
     assert ls["error_vs_float"]["relative_l2"].value < 1e-6
     assert ls["error_vs_int8"]["sqnr"].value is None  # exact: undefined SQNR
     assert ls["error_vs_int8"]["mismatches"].value == 0
-
-
-def layer_arrays(source_dir, name):
-    d = source_dir / "traces" / "inceptionv3-dog"
-    man = {}
-    return (np.load(d / f"{name}.input.npy"), np.load(d / f"{name}.weights.npy"),
-            np.load(d / f"{name}.weight_scales.npy"), np.load(d / f"{name}.float_output.npy"), man)
 
 
 @pytest.mark.parametrize("sets", [[], ["trace.max_pixels=16", "array.dataflow=os", "memory.enabled=true"]])
