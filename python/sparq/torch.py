@@ -349,8 +349,8 @@ def simulate_network(model: "torch.nn.Module", images: Sequence[Union[str, os.Pa
 
     The model must be torch.fx-traceable with the ops
     ``tools/torch_export/sparq_torch_network.py`` maps (its README). It is
-    exported with that module into a temporary directory (removed
-    afterwards: nothing is left on disk) and run with :func:`sparq.run_network`
+    exported with that module in memory (the network bundle's structure
+    with numpy arrays; nothing is written) and run with :func:`sparq.run_network`
     over ``images`` (photo paths at ``size`` x ``size``: ImageNet
     mean/std-normalized pixels / 255, as torchvision's models expect, or
     with ``normalize=False`` pixels / 255; the first convolution runs at
@@ -358,8 +358,6 @@ def simulate_network(model: "torch.nn.Module", images: Sequence[Union[str, os.Pa
     images). ``designs`` as for :func:`simulate`. Returns the
     :class:`sparq.NetworkRun` (logits and probabilities per design,
     ``float_logits`` the model's own)."""
-    import tempfile
-
     if not isinstance(model, torch.nn.Module):
         raise sparq.InputTypeError(
             f"sparq.torch.simulate_network: model must be a torch.nn.Module, got {type(model).__name__}")
@@ -380,11 +378,9 @@ def simulate_network(model: "torch.nn.Module", images: Sequence[Union[str, os.Pa
     if engine is not None:
         set.append(f"network.engine={engine}")
     cfg = _load_config(config, designs, set)
-    with tempfile.TemporaryDirectory(prefix="sparq-torch-net-") as tmp:
-        bundle = os.path.join(tmp, "net")
-        with _exporting(model):
-            network_exporter.export_network(model, paths, calib, bundle, type(model).__name__, size,
-                                            {"name": type(model).__name__, "source": "sparq.torch.simulate_network"},
-                                            normalize=normalize)
-        return sparq.run_network(bundle, cfg, keep_accumulators=keep_accumulators)
+    with _exporting(model):
+        manifest = network_exporter.network_manifest(
+            model, paths, calib, type(model).__name__, size,
+            {"name": type(model).__name__, "source": "sparq.torch.simulate_network"}, normalize=normalize)
+    return sparq.run_network(manifest, cfg, keep_accumulators=keep_accumulators)
 

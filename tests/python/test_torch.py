@@ -237,7 +237,7 @@ def test_whole_network_as_infer_runs_it(tmp_path, monkeypatch):
         pytest.skip("darknet's photos are not installed (apt-get install darknet; ci_test.sh does)")
     import tempfile
     monkeypatch.setenv("TMPDIR", str(tmp_path))
-    tempfile.tempdir = None  # re-read TMPDIR: the temporary bundle must go and be removed there
+    tempfile.tempdir = None  # re-read TMPDIR: any temporary file would go there, and none may be left
     try:
         torch.manual_seed(1)
         m = Small()
@@ -248,7 +248,7 @@ def test_whole_network_as_infer_runs_it(tmp_path, monkeypatch):
                                   size=64)
     finally:
         tempfile.tempdir = None
-    assert list(tmp_path.iterdir()) == [], "the temporary bundle is removed"
+    assert list(tmp_path.iterdir()) == [], "nothing is left on disk"
     assert [d.name for d in run] == ["int8", "vsparq-5opt"] and run.images == 2
     pre = st.exporter.Preprocess(64 * 256 // 224, 64, normalize=True)  # simulate_network's default
     with torch.no_grad():

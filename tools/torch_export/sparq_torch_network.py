@@ -246,11 +246,46 @@ def export_network(model, image_paths, calib_paths, out_dir, name, size=224, mod
     is signed."""
     import shutil
 
-    import torch
-
     out_dir = os.path.abspath(out_dir)
     if os.path.exists(out_dir) and not force:
         raise ste.ExportError(f"{out_dir} exists (pass force=True / --force to replace it)")
+    t = _trace_and_calibrate(model, image_paths, calib_paths, size, normalize)
+    final_dir = out_dir
+    out_dir = ste.make_temp_sibling(final_dir)
+    try:
+        def arr(fname, a, dtype):
+            return {"path": fname, "sha256": ste.write_npy(os.path.join(out_dir, fname), a, dtype)}
+
+        man = _manifest(t, image_paths, calib_paths, size, name, model, model_info, normalize, arr,
+                        [ste.file_info(p) for p in image_paths])
+        with open(os.path.join(out_dir, "network.yaml"), "w") as f:
+            f.write(ste.dump_manifest(man))
+            f.flush()
+            os.fsync(f.fileno())
+        ste._move_into_place(out_dir, final_dir, force)
+    except BaseException:
+        shutil.rmtree(out_dir, ignore_errors=True)
+        raise
+    return t.worst
+
+
+def network_manifest(model, image_paths, calib_paths, name, size=224, model_info=None, normalize=False):
+    """The network bundle of `model` held in memory, for sparq.run_network:
+    the network.yaml structure with numpy arrays in place of array files
+    (nothing written; the image list without packages or sha256s)."""
+    t = _trace_and_calibrate(model, image_paths, calib_paths, size, normalize)
+    return _manifest(t, image_paths, calib_paths, size, name, model, model_info, normalize,
+                     lambda fname, a, dtype: np.ascontiguousarray(np.asarray(a).astype(np.dtype(dtype))),
+                     [{"path": os.path.abspath(p)} for p in image_paths])
+
+
+def _trace_and_calibrate(model, image_paths, calib_paths, size, normalize):
+    """The folded graph of `model`, its calibrated activation scales, the
+    evaluation images and the model's reference outputs (checked against
+    the folded graph)."""
+    import types
+
+    import torch
 
     model.eval()
     pre = ste.Preprocess(resize=size * 256 // 224, crop=size, normalize=False)
@@ -298,25 +333,17 @@ def export_network(model, image_paths, calib_paths, out_dir, name, size=224, mod
         if not worst <= FOLD_TOLERANCE:
             raise ste.ExportError(f"the folded graph does not reproduce the model ({worst} > {FOLD_TOLERANCE})")
 
-    final_dir = out_dir
-    out_dir = ste.make_temp_sibling(final_dir)
-    try:
-        _write_bundle(out_dir, nodes, inp, pixels, image_paths, calib_paths, ref_logits, ref_probs, logits, probs, worst,
-                      pre, size, name, model, model_info, normalize)
-        ste._move_into_place(out_dir, final_dir, force)
-    except BaseException:
-        shutil.rmtree(out_dir, ignore_errors=True)
-        raise
-    return worst
+    return types.SimpleNamespace(nodes=nodes, inp=inp, images=pixels, ref_logits=ref_logits, ref_probs=ref_probs,
+                                 logits=logits, probs=probs, worst=worst, pre=pre)
 
 
-def _write_bundle(out_dir, nodes, inp, images, image_paths, calib_paths, ref_logits, ref_probs, logits, probs, worst,
-                  pre, size, name, model, model_info, normalize=False):
+def _manifest(t, image_paths, calib_paths, size, name, model, model_info, normalize, arr, image_list):
+    """The network.yaml structure of a traced model t; arr(file name, array,
+    dtype) gives an array's entry (a written file's {path, sha256}, or the
+    array itself)."""
+    nodes, inp, images, logits, probs, worst, pre = t.nodes, t.inp, t.images, t.logits, t.probs, t.worst, t.pre
+    ref_logits, ref_probs = t.ref_logits, t.ref_probs
     pixels = np.stack([np.rint(to_hwc(x) * 255).astype(np.uint8) for x in images])
-
-    def arr(fname, a, dtype):
-        return {"path": fname, "sha256": ste.write_npy(os.path.join(out_dir, fname), a, dtype)}
-
     man = {
         "format": "sparq-network-bundle", "format_version": 1, "name": name,
         "model": dict(model_info or {"name": type(model).__name__}),
@@ -329,7 +356,7 @@ def _write_bundle(out_dir, nodes, inp, images, image_paths, calib_paths, ref_log
         "images": {"count": len(images), "pixels": arr("images.npy", pixels, "|u1"),
                    "float_logits": arr("float_logits.npy", np.stack(ref_logits), "<f4"),
                    "float_probabilities": arr("float_probabilities.npy", np.stack(ref_probs), "<f4"),
-                   "list": [ste.file_info(p) for p in image_paths]},
+                   "list": image_list},
         "nodes": [],
     }
     if normalize:
@@ -352,10 +379,7 @@ def _write_bundle(out_dir, nodes, inp, images, image_paths, calib_paths, ref_log
                           "bias": arr(base + ".bias.npy", nd["bias"], "<f4"),
                           "float_weights": arr(base + ".float_weights.npy", nd["w_oihw"].transpose(2, 3, 1, 0), "<f4")}
         man["nodes"].append(e)
-    with open(os.path.join(out_dir, "network.yaml"), "w") as f:
-        f.write(ste.dump_manifest(man))
-        f.flush()
-        os.fsync(f.fileno())
+    return man
 
 
 def main(argv=None) -> int:
