@@ -18,18 +18,6 @@ namespace sparq {
 
 namespace {
 
-struct OpName {
-  NetOp op;
-  const char* name;
-};
-constexpr OpName kOps[] = {{NetOp::Conv2D, "conv2d"},    {NetOp::DepthwiseConv2D, "depthwise_conv2d"},
-                           {NetOp::Dense, "dense"},      {NetOp::Relu, "relu"},
-                           {NetOp::Relu6, "relu6"},      {NetOp::MaxPool, "max_pool"},
-                           {NetOp::AvgPool, "avg_pool"}, {NetOp::GlobalAvgPool, "global_avg_pool"},
-                           {NetOp::Concat, "concat"},    {NetOp::Add, "add"},
-                           {NetOp::Pad, "pad"},          {NetOp::Identity, "identity"},
-                           {NetOp::Softmax, "softmax"},  {NetOp::Reshape, "reshape"}};
-
 // Errors: "<network.yaml>: node 'X': <what>".
 struct Where {
   std::string file, node;
@@ -203,9 +191,7 @@ std::vector<std::int64_t> infer_shape(NetNode& n, const std::vector<std::vector<
 }  // namespace
 
 const char* net_op_name(NetOp op) {
-  for (const auto& o : kOps)
-    if (o.op == op) return o.name;
-  return "?";
+  return enum_name(op);
 }
 
 bool is_weighted(NetOp op) {
@@ -291,13 +277,11 @@ Network read_network_root(Network net, const YAML::Node& root, bool verify_sha, 
       w.node = n.name;
       if (index.count(n.name)) w.fail("a tensor named '" + n.name + "' is defined twice");
       const std::string op = as<std::string>(need(y, "op", w), "op", w, "a string");
-      bool known = false;
-      std::string ops;
-      for (const auto& o : kOps) {
-        ops += (ops.empty() ? "" : ", ") + std::string(o.name);
-        if (op == o.name) n.op = o.op, known = true;
+      try {
+        n.op = parse_enum<NetOp>(op);
+      } catch (const std::invalid_argument&) {
+        w.fail("op '" + op + "' is not supported (supported: " + enum_choices<NetOp>(", ") + ")");
       }
-      if (!known) w.fail("op '" + op + "' is not supported (supported: " + ops + ")");
       const bool weighted = is_weighted(n.op);
       std::set<std::string> keys{"name", "op", "inputs", "output_shape", "meta", "note"};
       if (weighted)

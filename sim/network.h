@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "enum_names.h"
 #include "gemm.h"
 
 namespace sparq {
@@ -31,8 +32,20 @@ enum class NetOp : std::uint8_t {
   Softmax,
   Reshape
 };
-const char* net_op_name(NetOp op);
-bool is_weighted(NetOp op);  // conv2d, depthwise_conv2d, dense
+template <>
+struct EnumTable<NetOp> {
+  static constexpr const char* what = "op";
+  static constexpr EnumName<NetOp> table[] = {
+      {NetOp::Conv2D, "conv2d"},    {NetOp::DepthwiseConv2D, "depthwise_conv2d"},
+      {NetOp::Dense, "dense"},      {NetOp::Relu, "relu"},
+      {NetOp::Relu6, "relu6"},      {NetOp::MaxPool, "max_pool"},
+      {NetOp::AvgPool, "avg_pool"}, {NetOp::GlobalAvgPool, "global_avg_pool"},
+      {NetOp::Concat, "concat"},    {NetOp::Add, "add"},
+      {NetOp::Pad, "pad"},          {NetOp::Identity, "identity"},
+      {NetOp::Softmax, "softmax"},  {NetOp::Reshape, "reshape"}};
+};
+const char* net_op_name(NetOp op);  // enum_name(op)
+bool is_weighted(NetOp op);         // conv2d, depthwise_conv2d, dense
 
 struct NetNode {
   std::string name;  // also the name of the tensor it produces
