@@ -57,15 +57,20 @@ std::vector<std::int64_t> shape_of(const py::array& a) {
   return s;
 }
 
+// obj as a numpy array, or InputTypeError "<where>: expected a numpy array, got <type>".
+py::array require_array(const py::object& obj, const std::string& where) {
+  if (!py::isinstance<py::array>(obj))
+    throw InputTypeError(where + ": expected a numpy array, got " +
+                         py::str(py::type::of(obj).attr("__name__")).cast<std::string>());
+  return py::reinterpret_borrow<py::array>(obj);
+}
+
 // The array as T (C order), after checking dtype and shape like the bundle
 // reader checks a .npy file ("has dtype <f8, expected <f4").
 template <typename T>
 std::vector<T> take(const py::object& obj, const std::string& where, const char* expected_descr,
                     const std::vector<std::int64_t>& shape) {
-  if (!py::isinstance<py::array>(obj))
-    throw InputTypeError(where + ": expected a numpy array, got " +
-                         py::str(py::type::of(obj).attr("__name__")).cast<std::string>());
-  const py::array a = py::reinterpret_borrow<py::array>(obj);
+  const py::array a = require_array(obj, where);
   if (!py::isinstance<py::array_t<T>>(a))
     throw InputTypeError(where + " has dtype " + dtype_str(a) + ", expected " + expected_descr);
   if (shape_of(a) != shape)
@@ -130,14 +135,8 @@ py::tuple run_layer(const RunConfig& cfg, const std::string& name, const std::st
   const std::string where = "run_layer: layer '" + name + "'";
   if (op != "conv2d" && op != "depthwise_conv2d" && op != "dense")
     throw InputError(where + ": op must be conv2d, depthwise_conv2d or dense, got '" + op + "'");
-  if (!py::isinstance<py::array>(input))
-    throw InputTypeError(where + ": input: expected a numpy array, got " +
-                         py::str(py::type::of(input).attr("__name__")).cast<std::string>());
-  if (!py::isinstance<py::array>(weights))
-    throw InputTypeError(where + ": weights: expected a numpy array, got " +
-                         py::str(py::type::of(weights).attr("__name__")).cast<std::string>());
-  const py::array in = py::reinterpret_borrow<py::array>(input);
-  const py::array w = py::reinterpret_borrow<py::array>(weights);
+  const py::array in = require_array(input, where + ": input");
+  const py::array w = require_array(weights, where + ": weights");
   if (in.ndim() != 3)
     throw InputError(where + ": input has shape " + shape_str(shape_of(in)) + ", expected [H, W, C_in]");
   if (w.ndim() != 4)
@@ -319,10 +318,7 @@ WindowSpec window_spec(const std::string& shift_set, int window_bits, const std:
 }
 
 py::array_t<std::uint8_t> as_u8(const py::object& obj, const char* what) {
-  if (!py::isinstance<py::array>(obj))
-    throw InputTypeError(std::string(what) + ": expected a numpy array, got " +
-                         py::str(py::type::of(obj).attr("__name__")).cast<std::string>());
-  const py::array a = py::reinterpret_borrow<py::array>(obj);
+  const py::array a = require_array(obj, what);
   if (!py::isinstance<py::array_t<std::uint8_t>>(a))
     throw InputTypeError(std::string(what) + " has dtype " + dtype_str(a) + ", expected |u1");
   return py::array_t<std::uint8_t, py::array::c_style | py::array::forcecast>::ensure(a);
